@@ -1,0 +1,38 @@
+"""Build script for the compiled training core, ``w2v._core``.
+
+Everything declarative lives in pyproject.toml; this file only describes the
+Cython extension, because its compiler flags depend on the compiler.
+"""
+
+import sys
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+# Portable optimisation only: no -march=native in a build that is distributed.
+if sys.platform == "win32":
+    COMPILE_ARGS = ["/O2"]
+else:
+    COMPILE_ARGS = ["-O3", "-fno-math-errno"]
+
+core = Extension(
+    "w2v._core",
+    sources=["src/w2v/_core.pyx"],
+    include_dirs=[np.get_include(), "src/w2v"],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    extra_compile_args=COMPILE_ARGS,
+)
+
+setup(
+    ext_modules=cythonize(
+        [core],
+        language_level=3,
+        compiler_directives={
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+        },
+    )
+)
