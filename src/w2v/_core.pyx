@@ -1,0 +1,528 @@
+# cython: language_level=3
+"""The word2vec training kernels: GIL-free loops over integer-encoded sentences.
+
+Python hands a :class:`Kernel` the model's arrays once; :meth:`Kernel.train_chunk`
+validates one chunk of the encoded corpus and trains on it without the GIL.
+Nothing in the per-word loop touches a Python object.
+
+Conventions (the reference implementation in the tests follows them exactly):
+
+* random numbers come from xorshift64*, one state per chunk;
+* per sentence: subsampling draws one number per word whose keep probability is
+  below 1; then per position one number picks the reduced window
+  ``window - below(r, window)``, and negative sampling draws one number per noise word
+  (alias method: high 32 bits pick the column, low 32 bits the coin);
+* skip-gram trains each (context, centre) pair with the context word's input
+  vector predicting the centre word (the C tool's order); CBOW predicts the
+  centre from the mean (``cbow_mean=1``) or sum of its context, and adds the
+  hidden-layer error to every context vector undivided, as the C tool does;
+* per example the objectives run in the order hierarchical softmax, negative
+  sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1;
+* the learning rate is recomputed at the start of every sentence from the
+  words all threads have processed so far.
+"""
+
+import numpy as np
+
+from libc.math cimport exp, log, log1p
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc
+
+
+cdef extern from "_vecops.h" nogil:
+    float w2v_dot(const float *a, const float *b, int n)
+    void w2v_axpy(float alpha, const float *x, float *y, int n)
+    void w2v_scale(float alpha, float *x, int n)
+    void w2v_zero(float *x, int n)
+    uint64_t w2v_next(uint64_t *state)
+    int64_t w2v_below(uint64_t r, int64_t n)
+    double w2v_uniform(uint64_t r)
+    double w2v_uniform_low(uint64_t r)
+    int64_t w2v_sum_progress(const int64_t *slots, int n)
+    void w2v_add_progress(int64_t *slots, int slot, int64_t words)
+
+
+cdef enum:
+    EXP_TABLE_SIZE = 1000
+    MAX_EXP = 6
+
+#: Inputs beyond +-MAX_EXP are clipped by the sigmoid tables.
+SIGMOID_CLIP = MAX_EXP
+
+cdef float SIGMOID_TABLE[EXP_TABLE_SIZE]
+cdef float LOG_SIGMOID_TABLE[EXP_TABLE_SIZE]
+
+
+cdef void _fill_tables() noexcept:
+    """Tabulate sigmoid and log-sigmoid at the centres of EXP_TABLE_SIZE bins on [-MAX_EXP, MAX_EXP]."""
+    cdef int i
+    cdef double x
+    for i in range(EXP_TABLE_SIZE):
+        x = -MAX_EXP + (i + 0.5) * (2.0 * MAX_EXP / EXP_TABLE_SIZE)
+        SIGMOID_TABLE[i] = <float>(1.0 / (1.0 + exp(-x)))
+        LOG_SIGMOID_TABLE[i] = <float>(-log1p(exp(-x)))
+
+
+_fill_tables()
+
+
+ctypedef struct Net:
+    float *input          # vocabulary x dim: the word vectors
+    float *out_words      # vocabulary x dim: output vectors (negative sampling, softmax)
+    float *out_nodes      # (vocabulary - 1) x dim: inner Huffman nodes (hierarchical softmax)
+    const double *keep_prob
+    const double *alias_prob
+    const int32_t *alias_index
+    const uint8_t *codes
+    const int32_t *points
+    const int64_t *code_offsets
+    int dim
+    int vocab_size
+    int window
+    int negative
+    int hs
+    int softmax
+    int sg
+    int cbow_mean
+    int subsample
+    int exact
+
+
+ctypedef struct Work:
+    float *hidden         # CBOW's hidden layer
+    float *grad           # error to add to the input vector(s)
+    float *scores         # full softmax: one per vocabulary word
+    int32_t *sentence     # the current sentence after subsampling
+    uint64_t rng
+    double loss
+    int64_t examples
+
+
+cdef inline int _table_index(float f) noexcept nogil:
+    cdef int i = <int>((f + MAX_EXP) * (EXP_TABLE_SIZE / (2.0 * MAX_EXP)))
+    if i >= EXP_TABLE_SIZE:
+        i = EXP_TABLE_SIZE - 1
+    return i
+
+
+cdef inline float _sigmoid(const Net *net, float f) noexcept nogil:
+    if f >= MAX_EXP:
+        return 1.0
+    if f <= -MAX_EXP:
+        return 0.0
+    if net.exact:
+        return <float>(1.0 / (1.0 + exp(-f)))
+    return SIGMOID_TABLE[_table_index(f)]
+
+
+cdef inline double _log_sigmoid(const Net *net, float f) noexcept nogil:
+    if f >= MAX_EXP:
+        return 0.0
+    if f <= -MAX_EXP:
+        return f
+    if net.exact:
+        return -log1p(exp(-f))
+    return LOG_SIGMOID_TABLE[_table_index(f)]
+
+
+cdef inline int _draw_noise(const Net *net, uint64_t *rng) noexcept nogil:
+    cdef uint64_t r = w2v_next(rng)
+    cdef int column = <int>w2v_below(r, net.vocab_size)
+    if w2v_uniform_low(r) < net.alias_prob[column]:
+        return column
+    return net.alias_index[column]
+
+
+cdef inline void _logistic_step(const Net *net, Work *work, const float *h, float *row,
+                                float label, float alpha) noexcept nogil:
+    """One binary logistic regression step of ``h`` against output ``row``."""
+    cdef float f = w2v_dot(h, row, net.dim)
+    cdef float g = (label - _sigmoid(net, f)) * alpha
+    if label > 0:
+        work.loss -= _log_sigmoid(net, f)
+    else:
+        work.loss -= _log_sigmoid(net, -f)
+    w2v_axpy(g, row, work.grad, net.dim)
+    w2v_axpy(g, h, row, net.dim)
+
+
+cdef inline void _hs_update(const Net *net, Work *work, const float *h, int target,
+                            float alpha) noexcept nogil:
+    cdef int64_t k
+    for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
+        _logistic_step(net, work, h, net.out_nodes + <int64_t>net.points[k] * net.dim,
+                       1.0 - net.codes[k], alpha)
+
+
+cdef inline void _ns_update(const Net *net, Work *work, const float *h, int target,
+                            float alpha) noexcept nogil:
+    cdef int d, noise
+    _logistic_step(net, work, h, net.out_words + <int64_t>target * net.dim, 1.0, alpha)
+    for d in range(net.negative):
+        noise = _draw_noise(net, &work.rng)
+        if noise == target:
+            continue
+        _logistic_step(net, work, h, net.out_words + <int64_t>noise * net.dim, 0.0, alpha)
+
+
+cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int target,
+                                 float alpha) noexcept nogil:
+    """Full softmax with cross-entropy over the whole vocabulary: O(vocabulary x dim)."""
+    cdef int j
+    cdef float *row
+    cdef float best = -3.4e38
+    cdef double total = 0.0
+    cdef float target_score, g
+    for j in range(net.vocab_size):
+        work.scores[j] = w2v_dot(h, net.out_words + <int64_t>j * net.dim, net.dim)
+        if work.scores[j] > best:
+            best = work.scores[j]
+    target_score = work.scores[target]
+    for j in range(net.vocab_size):
+        work.scores[j] = <float>exp(work.scores[j] - best)
+        total += work.scores[j]
+    work.loss -= (target_score - best) - log(total)
+    for j in range(net.vocab_size):
+        g = ((1.0 if j == target else 0.0) - <float>(work.scores[j] / total)) * alpha
+        row = net.out_words + <int64_t>j * net.dim
+        w2v_axpy(g, row, work.grad, net.dim)
+        w2v_axpy(g, h, row, net.dim)
+
+
+cdef inline void _train_example(const Net *net, Work *work, const float *h, int target,
+                                float alpha) noexcept nogil:
+    w2v_zero(work.grad, net.dim)
+    if net.hs:
+        _hs_update(net, work, h, target, alpha)
+    if net.negative > 0:
+        _ns_update(net, work, h, target, alpha)
+    if net.softmax:
+        _softmax_update(net, work, h, target, alpha)
+    work.examples += 1
+
+
+cdef inline int _reduced_window(const Net *net, Work *work) noexcept nogil:
+    return net.window - <int>w2v_below(w2v_next(&work.rng), net.window)
+
+
+cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
+    cdef int i, j, lo, hi, w
+    cdef float *h
+    for i in range(n):
+        w = _reduced_window(net, work)
+        lo = i - w if i >= w else 0
+        hi = i + w + 1 if i + w + 1 <= n else n
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            h = net.input + <int64_t>work.sentence[j] * net.dim
+            _train_example(net, work, h, work.sentence[i], alpha)
+            w2v_axpy(1.0, work.grad, h, net.dim)
+
+
+cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
+    cdef int i, j, lo, hi, w, count
+    for i in range(n):
+        w = _reduced_window(net, work)
+        lo = i - w if i >= w else 0
+        hi = i + w + 1 if i + w + 1 <= n else n
+        if hi - lo < 2:
+            continue
+        count = hi - lo - 1
+        w2v_zero(work.hidden, net.dim)
+        for j in range(lo, hi):
+            if j != i:
+                w2v_axpy(1.0, net.input + <int64_t>work.sentence[j] * net.dim, work.hidden,
+                         net.dim)
+        if net.cbow_mean:
+            w2v_scale(1.0 / count, work.hidden, net.dim)
+        _train_example(net, work, work.hidden, work.sentence[i], alpha)
+        for j in range(lo, hi):
+            if j != i:
+                w2v_axpy(1.0, work.grad, net.input + <int64_t>work.sentence[j] * net.dim,
+                         net.dim)
+
+
+cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
+                           const int64_t *offsets, int64_t lo, int64_t hi,
+                           int64_t *progress, int n_slots, int slot, double total_words,
+                           double start_alpha, double min_alpha) noexcept nogil:
+    cdef int64_t s, k
+    cdef int n
+    cdef int32_t word
+    cdef double done, alpha
+    for s in range(lo, hi):
+        done = <double>w2v_sum_progress(progress, n_slots)
+        alpha = start_alpha - (start_alpha - min_alpha) * (done / total_words)
+        if alpha < min_alpha:
+            alpha = min_alpha
+        n = 0
+        for k in range(offsets[s], offsets[s + 1]):
+            word = ids[k]
+            if net.subsample and net.keep_prob[word] < 1.0:
+                if w2v_uniform(w2v_next(&work.rng)) >= net.keep_prob[word]:
+                    continue
+            work.sentence[n] = word
+            n += 1
+        w2v_add_progress(progress, slot, offsets[s + 1] - offsets[s])
+        if net.sg:
+            _sg_sentence(net, work, n, <float>alpha)
+        else:
+            _cbow_sentence(net, work, n, <float>alpha)
+
+
+cdef float *_rows(object array, bint needed, Py_ssize_t rows, int dim, str name) except? NULL:
+    """Pointer to a C-contiguous float32 (rows x dim) array, checked; NULL when not needed."""
+    if not needed:
+        return NULL
+    if array is None:
+        raise ValueError(f"{name} is required for the selected objective")
+    cdef float[:, ::1] view = array
+    if view.shape[0] != rows or view.shape[1] != dim:
+        raise ValueError(f"{name} must have shape ({rows}, {dim}), got {array.shape}")
+    return &view[0, 0]
+
+
+cdef class Kernel:
+    """Validated views of a model's arrays, for the GIL-free training loop.
+
+    Parameters
+    ----------
+    vectors : float32 array (vocabulary, dim), C-contiguous: the input word vectors.
+    out_words : float32 array (vocabulary, dim) or None: output vectors, required
+        for negative sampling and the full softmax.
+    out_nodes : float32 array (vocabulary - 1, dim) or None: inner Huffman nodes,
+        required for hierarchical softmax.
+    keep_prob : float64 array (vocabulary,): subsampling keep probabilities.
+    alias_prob, alias_index : the noise distribution's alias table (vocabulary,).
+    codes, points, code_offsets : the flattened Huffman tree; word ``w``'s path is
+        ``points[code_offsets[w]:code_offsets[w + 1]]``.
+    sg, cbow_mean, window, negative, hs, softmax, subsample : the training setup.
+    exact : compute sigmoids exactly instead of by table (for tests).
+
+    Example
+    -------
+    >>> kernel = Kernel(vectors, out_words, None, keep, prob, alias, codes, points,
+    ...                 offsets, sg=1, cbow_mean=1, window=5, negative=5, hs=0,
+    ...                 softmax=0, subsample=1)  # doctest: +SKIP
+    """
+
+    cdef Net net
+    cdef object _arrays     # keeps every array the Net points into alive
+
+    def __init__(self, vectors, out_words, out_nodes, keep_prob, alias_prob, alias_index,
+                 codes, points, code_offsets, *, int sg, int cbow_mean, int window,
+                 int negative, int hs, int softmax, int subsample, bint exact=False):
+        cdef float[:, ::1] vec_view = vectors
+        cdef int vocab = <int>vec_view.shape[0]
+        cdef int dim = <int>vec_view.shape[1]
+        if vocab < 1 or dim < 1:
+            raise ValueError("vectors must be a non-empty (vocabulary, dim) array")
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        if negative < 0:
+            raise ValueError(f"negative must be >= 0, got {negative}")
+        if not (hs or negative > 0 or softmax):
+            raise ValueError("no training objective selected")
+        if hs and vocab < 2:
+            raise ValueError("hierarchical softmax needs at least two words")
+        self.net.input = &vec_view[0, 0]
+        self.net.out_words = _rows(out_words, negative > 0 or softmax, vocab, dim, "out_words")
+        self.net.out_nodes = _rows(out_nodes, hs, vocab - 1, dim, "out_nodes")
+
+        keep = _float64(keep_prob, vocab, "keep_prob")
+        a_prob = _float64(alias_prob if negative else np.ones(vocab), vocab, "alias_prob")
+        a_index = _int32(alias_index if negative else np.arange(vocab), vocab, "alias_index")
+        if negative and ((a_index < 0) | (a_index >= vocab)).any():
+            raise ValueError("alias_index holds word ids outside the vocabulary")
+        if negative and not ((a_prob >= 0) & (a_prob <= 1)).all():
+            raise ValueError("alias_prob must lie in [0, 1]")
+        offsets = np.ascontiguousarray(code_offsets if hs else [0], dtype=np.int64)
+        code_arr = np.ascontiguousarray(codes if hs else [], dtype=np.uint8)
+        point_arr = np.ascontiguousarray(points if hs else [], dtype=np.int32)
+        if hs:
+            _check_huffman(code_arr, point_arr, offsets, vocab)
+        self._arrays = (vectors, out_words, out_nodes, keep, a_prob, a_index,
+                        code_arr, point_arr, offsets)
+        self.net.keep_prob = _ptr_f64(keep)
+        self.net.alias_prob = _ptr_f64(a_prob)
+        self.net.alias_index = _ptr_i32(a_index)
+        self.net.codes = _ptr_u8(code_arr)
+        self.net.points = _ptr_i32(point_arr)
+        self.net.code_offsets = _ptr_i64(offsets)
+        self.net.dim = dim
+        self.net.vocab_size = vocab
+        self.net.window = window
+        self.net.negative = negative
+        self.net.hs = 1 if hs else 0
+        self.net.softmax = 1 if softmax else 0
+        self.net.sg = 1 if sg else 0
+        self.net.cbow_mean = 1 if cbow_mean else 0
+        self.net.subsample = 1 if subsample else 0
+        self.net.exact = 1 if exact else 0
+
+    def train_chunk(self, const int32_t[::1] ids, const int64_t[::1] offsets,
+                    int64_t lo, int64_t hi, uint64_t rng_state, int64_t[::1] progress,
+                    int slot, int64_t total_words, double start_alpha, double min_alpha):
+        """Train on sentences ``lo..hi-1`` of an encoded corpus, without the GIL.
+
+        Parameters
+        ----------
+        ids : int32 word ids of the whole encoded corpus.
+        offsets : int64, sentence ``s`` is ``ids[offsets[s]:offsets[s + 1]]``.
+        lo, hi : the chunk's sentence range.
+        rng_state : non-zero seed of this chunk's random generator.
+        progress : int64 per-thread counters of words processed; this call adds
+            to ``progress[slot]`` and reads their sum to decay the learning rate.
+        total_words : words the whole run will process (for the decay).
+        start_alpha, min_alpha : the learning rate at the start and the end of the run.
+
+        Returns
+        -------
+        (loss, examples) : summed loss and number of training examples.
+
+        Example
+        -------
+        >>> loss, n = kernel.train_chunk(ids, offsets, 0, 10, 1, progress, 0,
+        ...                              total, 0.025, 1e-4)  # doctest: +SKIP
+        """
+        cdef Work work
+        cdef int64_t longest
+        cdef Py_ssize_t n_slots = progress.shape[0]
+        if not 0 <= slot < n_slots:
+            raise ValueError(f"slot {slot} outside progress counters (0..{n_slots - 1})")
+        if not 0 <= lo <= hi < offsets.shape[0]:
+            raise ValueError(f"sentence range [{lo}, {hi}) outside 0..{offsets.shape[0] - 1}")
+        if total_words < 1:
+            raise ValueError("total_words must be >= 1")
+        if rng_state == 0:
+            raise ValueError("rng_state must be non-zero")
+        if lo == hi:
+            return 0.0, 0
+        longest = _check_chunk(ids, offsets, lo, hi, self.net.vocab_size)
+        work.rng = rng_state
+        work.loss = 0.0
+        work.examples = 0
+        work.hidden = <float *>malloc(self.net.dim * sizeof(float))
+        work.grad = <float *>malloc(self.net.dim * sizeof(float))
+        work.sentence = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
+        work.scores = NULL
+        if self.net.softmax:
+            work.scores = <float *>malloc(self.net.vocab_size * sizeof(float))
+        try:
+            if (work.hidden == NULL or work.grad == NULL or work.sentence == NULL
+                    or (self.net.softmax and work.scores == NULL)):
+                raise MemoryError("cannot allocate the training buffers")
+            with nogil:
+                _train_sentences(&self.net, &work, &ids[0], &offsets[0], lo, hi,
+                                 &progress[0], <int>n_slots, slot, <double>total_words,
+                                 start_alpha, min_alpha)
+        finally:
+            free(work.hidden)
+            free(work.grad)
+            free(work.sentence)
+            free(work.scores)
+        return work.loss, work.examples
+
+
+cdef int64_t _check_chunk(const int32_t[::1] ids, const int64_t[::1] offsets,
+                          int64_t lo, int64_t hi, int vocab) except -1:
+    """Check a chunk's offsets and word ids; return its longest sentence length."""
+    cdef int64_t s, k, longest = 0
+    cdef int64_t n_ids = ids.shape[0]
+    cdef int bad = 0
+    with nogil:
+        for s in range(lo, hi):
+            if offsets[s] < 0 or offsets[s] > offsets[s + 1] or offsets[s + 1] > n_ids:
+                bad = 1
+                break
+            if offsets[s + 1] - offsets[s] > longest:
+                longest = offsets[s + 1] - offsets[s]
+            for k in range(offsets[s], offsets[s + 1]):
+                if ids[k] < 0 or ids[k] >= vocab:
+                    bad = 2
+                    break
+            if bad:
+                break
+    if bad == 1:
+        raise ValueError(f"sentence offsets are not increasing within 0..{n_ids} at sentence {s}")
+    if bad == 2:
+        raise ValueError(f"word id {ids[k]} at position {k} is outside the vocabulary (0..{vocab - 1})")
+    return longest
+
+
+def _check_huffman(codes, points, offsets, int vocab):
+    if offsets.shape != (vocab + 1,) or offsets[0] != 0 or (np.diff(offsets) < 1).any():
+        raise ValueError("code_offsets must be increasing from 0, one more than the vocabulary")
+    if codes.shape[0] != offsets[vocab] or points.shape[0] != offsets[vocab]:
+        raise ValueError("codes and points must have code_offsets[-1] entries")
+    if (codes > 1).any():
+        raise ValueError("Huffman codes must be 0 or 1")
+    if ((points < 0) | (points >= vocab - 1)).any():
+        raise ValueError("Huffman points must index the vocabulary - 1 inner nodes")
+
+
+def _float64(array, int n, str name):
+    out = np.ascontiguousarray(array, dtype=np.float64)
+    if out.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {out.shape}")
+    return out
+
+
+def _int32(array, int n, str name):
+    out = np.ascontiguousarray(array, dtype=np.int32)
+    if out.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {out.shape}")
+    return out
+
+
+cdef const double *_ptr_f64(const double[::1] a) except? NULL:
+    return &a[0] if a.shape[0] else NULL
+
+
+cdef const int32_t *_ptr_i32(const int32_t[::1] a) except? NULL:
+    return &a[0] if a.shape[0] else NULL
+
+
+cdef const int64_t *_ptr_i64(const int64_t[::1] a) except? NULL:
+    return &a[0] if a.shape[0] else NULL
+
+
+cdef const uint8_t *_ptr_u8(const uint8_t[::1] a) except? NULL:
+    return &a[0] if a.shape[0] else NULL
+
+
+def sigmoid_lookup(const double[::1] x, bint exact=False):
+    """The kernel's sigmoid of each ``x`` (table or exact, both clipped at +-SIGMOID_CLIP).
+
+    Example
+    -------
+    >>> sigmoid_lookup(np.array([0.0, 10.0]))
+    array([0.5, 1. ])
+    """
+    cdef Net net
+    net.exact = 1 if exact else 0
+    out = np.empty(x.shape[0], dtype=np.float64)
+    cdef double[::1] o = out
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        o[i] = _sigmoid(&net, <float>x[i])
+    return out
+
+
+def log_sigmoid_lookup(const double[::1] x, bint exact=False):
+    """The kernel's log-sigmoid of each ``x`` (used for the reported loss).
+
+    Example
+    -------
+    >>> log_sigmoid_lookup(np.array([-10.0]))
+    array([-10.])
+    """
+    cdef Net net
+    net.exact = 1 if exact else 0
+    out = np.empty(x.shape[0], dtype=np.float64)
+    cdef double[::1] o = out
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        o[i] = _log_sigmoid(&net, <float>x[i])
+    return out

@@ -1,0 +1,140 @@
+"""The compiled kernel against the independent numpy reference, and its input checks."""
+
+import numpy as np
+import pytest
+from w2v_reference import ReferenceNet, log_sigmoid, sigmoid
+
+from w2v import _core
+from w2v.huffman import build_huffman
+from w2v.noise import AliasTable
+
+VOCAB = 12
+DIM = 10  # not a multiple of 8: exercises the dot product's tail loop
+
+OBJECTIVES = {
+    "ns": dict(negative=3, hs=0, softmax=0),
+    "hs": dict(negative=0, hs=1, softmax=0),
+    "softmax": dict(negative=0, hs=0, softmax=1),
+    "hs+ns": dict(negative=2, hs=1, softmax=0),
+}
+ARCHS = {
+    "sg": dict(sg=1, cbow_mean=1),
+    "cbow-mean": dict(sg=0, cbow_mean=1),
+    "cbow-sum": dict(sg=0, cbow_mean=0),
+}
+
+
+def make_setup(objective, arch, subsample=True, seed=0):
+    rng = np.random.default_rng(seed)
+    counts = np.sort(rng.integers(1, 50, VOCAB))[::-1]
+    tree = build_huffman(counts)
+    noise = AliasTable.from_probabilities(counts**0.75 / (counts**0.75).sum())
+    keep = np.where(np.arange(VOCAB) < 4, 0.5, 1.0)  # the frequent words are subsampled
+    arrays = dict(
+        vectors=rng.normal(0, 0.3, (VOCAB, DIM)).astype(np.float32),
+        out_words=rng.normal(0, 0.3, (VOCAB, DIM)).astype(np.float32),
+        out_nodes=rng.normal(0, 0.3, (VOCAB - 1, DIM)).astype(np.float32),
+        keep_prob=keep, alias_prob=noise.prob, alias_index=noise.alias,
+        codes=tree.codes, points=tree.points, code_offsets=tree.offsets,
+    )
+    options = dict(window=3, subsample=int(subsample), **OBJECTIVES[objective], **ARCHS[arch])
+    sentences = [rng.integers(0, VOCAB, n) for n in (7, 1, 5, 9, 2)]
+    ids = np.concatenate(sentences).astype(np.int32)
+    offsets = np.concatenate(([0], np.cumsum([len(s) for s in sentences]))).astype(np.int64)
+    return arrays, options, ids, offsets
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_kernel_matches_reference(objective, arch):
+    arrays, options, ids, offsets = make_setup(objective, arch)
+    reference = ReferenceNet(**arrays, **options)
+    kernel = _core.Kernel(**arrays, **options, exact=True)
+    progress = np.array([0, 40], dtype=np.int64)  # another thread has done 40 words
+    total = 200
+    loss, examples = kernel.train_chunk(ids, offsets, 0, len(offsets) - 1, 12345, progress, 0,
+                                        total, 0.2, 0.01)
+    ref_loss, ref_examples = reference.train_chunk(ids, offsets, 0, len(offsets) - 1, 12345,
+                                                   40, total, 0.2, 0.01)
+    assert examples == ref_examples > 0
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(arrays["vectors"], reference.input, atol=2e-5)
+    if options["negative"] or options["softmax"]:
+        np.testing.assert_allclose(arrays["out_words"], reference.out_words, atol=2e-5)
+    if options["hs"]:
+        np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=2e-5)
+    assert progress.tolist() == [len(ids), 40]
+    # and the update really moved the weights
+    assert not np.allclose(arrays["vectors"], make_setup(objective, arch)[0]["vectors"])
+
+
+def test_table_kernel_is_close_to_exact():
+    exact_arrays, options, ids, offsets = make_setup("hs+ns", "sg")
+    table_arrays, _, _, _ = make_setup("hs+ns", "sg")
+    for arrays, exact in ((exact_arrays, True), (table_arrays, False)):
+        kernel = _core.Kernel(**arrays, **options, exact=exact)
+        kernel.train_chunk(ids, offsets, 0, len(offsets) - 1, 7, np.zeros(1, np.int64), 0, 100,
+                           0.05, 0.05)
+    np.testing.assert_allclose(table_arrays["vectors"], exact_arrays["vectors"], atol=2e-3)
+
+
+def test_sigmoid_table_accuracy_and_clipping():
+    x = np.linspace(-8, 8, 2001)
+    table = _core.sigmoid_lookup(x)
+    exact = np.array([sigmoid(v) for v in x])
+    half_bin = 6.0 / 1000  # 1000 bins on [-6, 6], tabulated at their centres
+    assert np.abs(table - exact).max() <= 0.25 * half_bin + 1e-6  # sigmoid' <= 1/4
+    assert (table[x >= 6] == 1.0).all() and (table[x <= -6] == 0.0).all()
+    log_table = _core.log_sigmoid_lookup(x)
+    log_exact = np.array([log_sigmoid(v) for v in x])
+    assert np.abs(log_table - log_exact).max() <= half_bin + 1e-6  # log-sigmoid' <= 1
+    np.testing.assert_allclose(_core.log_sigmoid_lookup(np.array([-20.0])), [-20.0])
+
+
+def test_learning_rate_decays_with_global_progress():
+    # Same chunk, but other threads have already done most of the run: smaller steps.
+    moves = []
+    for done in (0, 900):
+        arrays, options, ids, offsets = make_setup("ns", "sg", subsample=False)
+        before = arrays["vectors"].copy()
+        kernel = _core.Kernel(**arrays, **options, exact=True)
+        kernel.train_chunk(ids, offsets, 0, 1, 3, np.array([0, done], np.int64), 0, 1000,
+                           0.1, 0.0)
+        moves.append(np.abs(arrays["vectors"] - before).sum())
+    assert moves[1] < 0.3 * moves[0]
+
+
+def test_chunk_validation_names_the_problem():
+    arrays, options, ids, offsets = make_setup("ns", "sg")
+    kernel = _core.Kernel(**arrays, **options)
+    progress = np.zeros(1, np.int64)
+    bad_ids = ids.copy()
+    bad_ids[3] = VOCAB
+    with pytest.raises(ValueError, match="word id 12 at position 3"):
+        kernel.train_chunk(bad_ids, offsets, 0, 2, 1, progress, 0, 10, 0.1, 0.0)
+    bad_offsets = offsets.copy()
+    bad_offsets[2] = 10**6
+    with pytest.raises(ValueError, match="offsets"):
+        kernel.train_chunk(ids, bad_offsets, 0, 3, 1, progress, 0, 10, 0.1, 0.0)
+    with pytest.raises(ValueError, match="sentence range"):
+        kernel.train_chunk(ids, offsets, 0, len(offsets), 1, progress, 0, 10, 0.1, 0.0)
+    with pytest.raises(ValueError, match="slot"):
+        kernel.train_chunk(ids, offsets, 0, 1, 1, progress, 1, 10, 0.1, 0.0)
+    with pytest.raises(ValueError, match="rng_state"):
+        kernel.train_chunk(ids, offsets, 0, 1, 0, progress, 0, 10, 0.1, 0.0)
+
+
+def test_kernel_rejects_inconsistent_arrays():
+    arrays, options, _, _ = make_setup("hs+ns", "sg")
+    with pytest.raises(ValueError, match="out_words must have shape"):
+        _core.Kernel(**{**arrays, "out_words": arrays["out_words"][:5]}, **options)
+    bad_alias = arrays["alias_index"].copy()
+    bad_alias[0] = -1
+    with pytest.raises(ValueError, match="alias_index"):
+        _core.Kernel(**{**arrays, "alias_index": bad_alias}, **options)
+    bad_points = arrays["points"].copy()
+    bad_points[0] = VOCAB
+    with pytest.raises(ValueError, match="points"):
+        _core.Kernel(**{**arrays, "points": bad_points}, **options)
+    with pytest.raises(ValueError, match="objective"):
+        _core.Kernel(**arrays, **{**options, "negative": 0, "hs": 0})
