@@ -1,0 +1,157 @@
+"""The vocabulary: words, their counts, and the per-word tables training needs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+__all__ = ["Vocabulary", "count_words"]
+
+
+def count_words(
+    sentences: Iterable[list[str]], max_vocab_size: int | None = None
+) -> tuple[Counter[str], int, int]:
+    """Count the words of a corpus in one pass.
+
+    When ``max_vocab_size`` is set, memory is bounded the way the C tool does
+    it: whenever more distinct words than that have been seen (checked after
+    each sentence), words with a count of at most ``min_reduce`` are dropped and
+    ``min_reduce`` (starting at 1) goes up by one.
+
+    Parameters
+    ----------
+    sentences : re-iterable of token lists.
+    max_vocab_size : bound on distinct words kept during the scan, or None.
+
+    Returns
+    -------
+    (counts, words, sentences) : the surviving counts, and the number of tokens and
+    sentences scanned.
+
+    Example
+    -------
+    >>> counts, n_words, n_sentences = count_words([["a", "b", "a"]])
+    >>> counts["a"], n_words, n_sentences
+    (2, 3, 1)
+    """
+    counts: Counter[str] = Counter()
+    n_words = 0
+    n_sentences = 0
+    min_reduce = 1
+    for sentence in sentences:
+        counts.update(sentence)
+        n_words += len(sentence)
+        n_sentences += 1
+        while max_vocab_size is not None and len(counts) > max_vocab_size:
+            counts = Counter({w: c for w, c in counts.items() if c > min_reduce})
+            min_reduce += 1
+    return counts, n_words, n_sentences
+
+
+class Vocabulary:
+    """Words sorted by descending count (ties in code-point order of the word).
+
+    Parameters
+    ----------
+    counts : mapping from word to count.
+    min_count : words seen fewer times are left out.
+    max_final_vocab : if set, ``min_count`` is raised just enough that at most this
+        many words remain (words with equal counts are never split).
+    corpus_words : tokens in the scanned corpus (for reports); defaults to the sum
+        of ``counts``.
+
+    Example
+    -------
+    >>> vocab = Vocabulary({"the": 3, "cat": 1, "sat": 1}, min_count=1)
+    >>> vocab.index_to_key
+    ['the', 'cat', 'sat']
+    """
+
+    def __init__(
+        self,
+        counts: Mapping[str, int],
+        min_count: int = 5,
+        max_final_vocab: int | None = None,
+        corpus_words: int | None = None,
+    ) -> None:
+        self.min_count = _effective_min_count(counts, min_count, max_final_vocab)
+        kept = [(w, c) for w, c in counts.items() if c >= self.min_count]
+        kept.sort(key=lambda item: (-item[1], item[0]))
+        self.index_to_key: list[str] = [w for w, _ in kept]
+        self.key_to_index: dict[str, int] = {w: i for i, w in enumerate(self.index_to_key)}
+        self.counts = np.fromiter((c for _, c in kept), dtype=np.int64, count=len(kept))
+        self.corpus_words = int(sum(counts.values())) if corpus_words is None else corpus_words
+
+    @classmethod
+    def build(
+        cls,
+        sentences: Iterable[list[str]],
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+    ) -> Vocabulary:
+        """Scan ``sentences`` once and build the vocabulary.
+
+        Example
+        -------
+        >>> Vocabulary.build([["a", "b", "a"]], min_count=2).index_to_key
+        ['a']
+        """
+        counts, n_words, _ = count_words(sentences, max_vocab_size)
+        return cls(counts, min_count, max_final_vocab, corpus_words=n_words)
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.key_to_index
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self)} words, min_count={self.min_count})"
+
+    @property
+    def retained_words(self) -> int:
+        """Total count of the words kept: the tokens training will see per epoch."""
+        return int(self.counts.sum())
+
+    def keep_probabilities(self, sample: float) -> np.ndarray:
+        """Per-word probability of keeping an occurrence under subsampling.
+
+        The C tool's formula, with ``t = sample * retained_words`` and count ``c``:
+        ``(sqrt(c / t) + 1) * t / c``, capped at 1. ``sample=0`` keeps every word.
+
+        Example
+        -------
+        >>> Vocabulary({"a": 100, "b": 1}, min_count=1).keep_probabilities(0.01)
+        array([0.11..., 1.        ])  # doctest: +ELLIPSIS
+        """
+        if sample <= 0:
+            return np.ones(len(self), dtype=np.float64)
+        threshold = sample * self.retained_words
+        c = self.counts.astype(np.float64)
+        return np.minimum((np.sqrt(c / threshold) + 1.0) * threshold / c, 1.0)
+
+    def noise_distribution(self, exponent: float = 0.75) -> np.ndarray:
+        """Negative-sampling distribution: ``count ** exponent``, normalised.
+
+        Example
+        -------
+        >>> Vocabulary({"a": 16, "b": 1}, min_count=1).noise_distribution(0.5)
+        array([0.8, 0.2])
+        """
+        weights = self.counts.astype(np.float64) ** exponent
+        return weights / weights.sum()
+
+
+def _effective_min_count(
+    counts: Mapping[str, int], min_count: int, max_final_vocab: int | None
+) -> int:
+    """Raise ``min_count`` until at most ``max_final_vocab`` words reach it."""
+    if max_final_vocab is None:
+        return min_count
+    kept = sorted((c for c in counts.values() if c >= min_count), reverse=True)
+    if len(kept) <= max_final_vocab:
+        return min_count
+    return max(min_count, kept[max_final_vocab] + 1)
