@@ -1,0 +1,289 @@
+"""Turning what the user passes as a corpus into a re-iterable of token lists.
+
+:func:`as_corpus` accepts a path (text file, ``.gz``/``.bz2``/``.xz`` file, or directory)
+or a re-iterable of sentences; training makes several passes, so one-shot iterators fail.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import errno
+import gzip
+import lzma
+import operator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MAX_SENTENCE_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus"]
+
+MAX_SENTENCE_LENGTH = 10_000  # tokens; longer sentences are split into chunks, never truncated
+DEFAULT_BLOCK_SIZE = 1 << 20  # bytes read at a time by PathCorpus
+
+_OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _check_max_len(max_sentence_length: int) -> int:
+    """Return ``max_sentence_length`` as an int, raising ValueError if it is below 1."""
+    try:
+        value = operator.index(max_sentence_length)
+    except TypeError:
+        raise TypeError(
+            f"max_sentence_length must be an int, got {type(max_sentence_length).__name__}"
+        ) from None
+    if value < 1:
+        raise ValueError(f"max_sentence_length must be >= 1, got {value}")
+    return value
+
+
+def _chunks(tokens: list[str], max_len: int) -> Iterator[list[str]]:
+    """Yield ``tokens`` in consecutive pieces of at most ``max_len``; nothing if empty."""
+    if len(tokens) <= max_len:
+        if tokens:
+            yield tokens
+        return
+    for start in range(0, len(tokens), max_len):
+        yield tokens[start : start + max_len]
+
+
+class PathCorpus:
+    """Sentences read from a text file or a directory of text files, one per line.
+
+    Tokens are separated by whitespace (``str.split()``); blank lines yield nothing.
+    Lines are split on ``"\\n"`` only (``"\\r\\n"`` works since ``"\\r"`` is whitespace).
+    Files are streamed in binary blocks and decoded incrementally, so a file that is
+    a single huge line (text8) comes out as consecutive chunks of exactly
+    ``max_sentence_length`` tokens (the last one shorter); no token is lost or cut.
+    Every iteration reopens the file(s), so the corpus can be iterated many times.
+    A missing ``path`` raises FileNotFoundError; a directory without usable files, or
+    (when iterating) undecodable bytes, raise ValueError naming the file (and line).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A text file; a ``.gz``, ``.bz2`` or ``.xz`` file (by suffix); or a directory,
+        whose regular, non-hidden files are read in sorted name order (non-recursive).
+    max_sentence_length : int
+        Longer lines are split into chunks of this many tokens.
+    encoding, errors : str
+        Passed to the incremental decoder (see :func:`codecs.getincrementaldecoder`).
+    block_size : int, keyword-only
+        Bytes read at a time.
+
+    Example
+    -------
+    >>> corpus = PathCorpus("text8", max_sentence_length=1000)  # doctest: +SKIP
+    >>> next(iter(corpus))[:3]  # doctest: +SKIP
+    ['anarchism', 'originated', 'as']
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], max_sentence_length: int = MAX_SENTENCE_LENGTH,
+        encoding: str = "utf-8", errors: str = "strict", *, block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> None:
+        self.path = Path(path)
+        self.max_sentence_length = _check_max_len(max_sentence_length)
+        codecs.lookup(encoding)
+        codecs.lookup_error(errors)
+        self.encoding = encoding
+        self.errors = errors
+        if block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {block_size}")
+        self.block_size = block_size
+        self.files()  # fail early on a missing path or an empty directory
+
+    def __repr__(self) -> str:
+        args = f"max_sentence_length={self.max_sentence_length}, encoding={self.encoding!r}"
+        return f"{type(self).__name__}({str(self.path)!r}, {args})"
+
+    def files(self) -> list[Path]:
+        """Return the files one pass reads, in order (re-listed on every pass).
+
+        Example
+        -------
+        >>> PathCorpus("corpus_dir").files()  # doctest: +SKIP
+        [PosixPath('corpus_dir/a.txt'), PosixPath('corpus_dir/b.txt.gz')]
+        """
+        path = self.path
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "corpus path does not exist", str(path))
+        if not path.is_dir():
+            return [path]
+        files = [p for p in sorted(path.iterdir()) if not p.name.startswith(".") and p.is_file()]
+        if not files:
+            raise ValueError(f"corpus directory {str(path)!r} contains no (non-hidden) files")
+        return files
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for path in self.files():
+            yield from self._iter_file(path)
+
+    def _iter_file(self, path: Path) -> Iterator[list[str]]:
+        """Yield the sentences of one file, streaming it block by block."""
+        max_len = self.max_sentence_length
+        decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
+        pending: list[str] = []  # tokens of the current, unfinished line
+        partial = ""  # a token possibly continued by the next block
+        newlines = nbytes = 0  # counted in the raw bytes before the current block
+        with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+            while True:
+                block = fh.read(self.block_size)
+                final = not block
+                text = self._decode(decoder, block, final, path, newlines, nbytes)
+                newlines += block.count(b"\n")
+                nbytes += len(block)
+                *lines, last = (partial + text).split("\n")
+                for line in lines:
+                    pending.extend(line.split())
+                    yield from _chunks(pending, max_len)
+                    pending = []
+                tokens = last.split()
+                partial = tokens.pop() if tokens and not final and not last[-1].isspace() else ""
+                pending.extend(tokens)
+                if final:
+                    yield from _chunks(pending, max_len)
+                    return
+                if len(pending) >= max_len:
+                    cut = len(pending) - len(pending) % max_len
+                    for start in range(0, cut, max_len):
+                        yield pending[start : start + max_len]
+                    pending = pending[cut:]
+
+    def _decode(self, decoder: Any, block: bytes, final: bool, path: Path, nl: int, nb: int) -> str:
+        """Decode ``block`` (``nl`` newlines and ``nb`` bytes precede it) or raise ValueError."""
+        try:
+            return decoder.decode(block, final)
+        except UnicodeDecodeError as exc:
+            data = bytes(exc.object)
+            carried = max(0, len(data) - len(block))  # bytes buffered from the last block
+            line = nl - data[:carried].count(b"\n") + data[: exc.start].count(b"\n") + 1
+            offset = nb - carried + exc.start
+            raise ValueError(
+                f"cannot decode {str(path)!r} as {self.encoding}: line {line} "
+                f"(byte offset {offset}): {exc.reason}"
+            ) from exc
+
+
+class SentenceCorpus:
+    """A re-iterable wrapper that checks and normalises in-memory sentences.
+
+    Each pass iterates ``sentences`` afresh and, per sentence: rejects a ``str`` or
+    ``bytes`` (it must be a list of tokens); turns tuples and other iterables into
+    lists (lists are yielded as they are, not copied); skips empty sentences; splits
+    sentences longer than ``max_sentence_length`` into consecutive chunks.
+    Token types are checked cheaply: every token of the first non-empty sentence of
+    each pass, and the first token of every other sentence.
+
+    Parameters
+    ----------
+    sentences : Iterable
+        A re-iterable of sentences (each an iterable of ``str`` tokens).
+    max_sentence_length : int
+        Longer sentences are split into chunks of this many tokens.
+
+    Example
+    -------
+    >>> list(SentenceCorpus([("a", "b", "c"), [], ["d"]], max_sentence_length=2))
+    [['a', 'b'], ['c'], ['d']]
+    """
+
+    def __init__(
+        self, sentences: Iterable[Any], max_sentence_length: int = MAX_SENTENCE_LENGTH
+    ) -> None:
+        self.sentences = sentences
+        self.max_sentence_length = _check_max_len(max_sentence_length)
+
+    def __repr__(self) -> str:
+        inner = type(self.sentences).__name__
+        if hasattr(self.sentences, "__len__"):
+            inner += f" of {len(self.sentences)}"  # type: ignore[arg-type]
+        return f"{type(self).__name__}(<{inner}>, max_sentence_length={self.max_sentence_length})"
+
+    def __iter__(self) -> Iterator[list[str]]:
+        max_len = self.max_sentence_length
+        checked = False
+        for index, sent in enumerate(self.sentences):
+            if type(sent) is not list:
+                sent = _to_list(sent, index)
+            if not sent:
+                continue
+            if not isinstance(sent[0], str) or not checked:
+                _check_tokens(sent, index)
+                checked = True
+            if len(sent) <= max_len:
+                yield sent
+            else:
+                yield from _chunks(sent, max_len)
+
+
+def _to_list(sent: Any, index: int) -> list[Any]:
+    """Convert one sentence to a list, rejecting strings and non-iterables."""
+    if isinstance(sent, (str, bytes, bytearray)):
+        raise TypeError(
+            f"sentences must be lists of tokens, got a {type(sent).__name__} at sentence "
+            f"{index}: {sent[:50]!r}; did you mean to split it (e.g. text.split())?"
+        )
+    try:
+        return list(sent)
+    except TypeError:
+        raise TypeError(
+            f"sentences must be lists of tokens, got {type(sent).__name__} at sentence {index}"
+        ) from None
+
+
+def _check_tokens(sent: list[Any], index: int) -> None:
+    """Raise TypeError if any token of ``sent`` is not a ``str``."""
+    for pos, token in enumerate(sent):
+        if not isinstance(token, str):
+            raise TypeError(
+                f"tokens must be str, got {type(token).__name__} ({token!r:.50}) "
+                f"at sentence {index}, position {pos}"
+            )
+
+
+def as_corpus(corpus: Any, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Iterable[list[str]]:
+    """Normalise a user-supplied corpus into a re-iterable of non-empty token lists.
+
+    Returns a :class:`PathCorpus` for a path, else a :class:`SentenceCorpus`. Raises
+    ValueError if ``corpus`` is None or ``max_sentence_length < 1``; TypeError if it is
+    not iterable, is bytes, or is a one-shot iterator (generator, open file, ``map``...).
+
+    Parameters
+    ----------
+    corpus : str, os.PathLike or Iterable
+        A path (see :class:`PathCorpus`), or a re-iterable of sentences such as a
+        list of token lists or an object with an ``__iter__`` method yielding them.
+    max_sentence_length : int
+        Longer sentences are split into consecutive chunks of this many tokens.
+
+    Example
+    -------
+    >>> list(as_corpus([["hello", "world"], ("again",)]))
+    [['hello', 'world'], ['again']]
+    """
+    max_sentence_length = _check_max_len(max_sentence_length)
+    if corpus is None:
+        raise ValueError("corpus is None; pass a path or a list of token lists")
+    if isinstance(corpus, (str, os.PathLike)):
+        return PathCorpus(corpus, max_sentence_length)
+    if isinstance(corpus, (PathCorpus, SentenceCorpus)):
+        if corpus.max_sentence_length == max_sentence_length:
+            return corpus
+    if isinstance(corpus, (bytes, bytearray, memoryview)):
+        raise TypeError("corpus must be a str path or an iterable of token lists, got bytes")
+    try:
+        iterator = iter(corpus)
+    except TypeError:
+        raise TypeError(
+            f"corpus must be a path or an iterable of token lists, got {type(corpus).__name__}"
+        ) from None
+    if iterator is corpus:
+        raise TypeError(
+            f"corpus is a one-shot iterator ({type(corpus).__name__}): training makes "
+            "several passes and would see nothing after the first one. Pass a list of "
+            "token lists, a file path, or an object of a class with an __iter__ method "
+            "that starts over on each call."
+        )
+    return SentenceCorpus(corpus, max_sentence_length)
