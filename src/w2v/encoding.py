@@ -1,0 +1,79 @@
+"""The integer-id encoding of a corpus that the training threads share."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EncodedCorpus", "encode_corpus"]
+
+
+@dataclass(frozen=True)
+class EncodedCorpus:
+    """Sentences as word ids: sentence ``s`` is ``ids[offsets[s]:offsets[s + 1]]``.
+
+    Out-of-vocabulary tokens are dropped; sentences left empty are dropped too.
+    """
+
+    ids: np.ndarray  # int32
+    offsets: np.ndarray  # int64, sentences + 1
+    corpus_words: int  # tokens read, out-of-vocabulary ones included
+
+    @property
+    def words(self) -> int:
+        """In-vocabulary tokens: the words one epoch trains on."""
+        return len(self.ids)
+
+    @property
+    def sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def chunks(self, target_words: int) -> list[tuple[int, int]]:
+        """Split the sentences into consecutive ranges of about ``target_words`` words.
+
+        Every range holds at least one sentence; boundaries fall between sentences.
+
+        Example
+        -------
+        >>> enc = encode_corpus([["a", "b"], ["b"], ["a"]], {"a": 0, "b": 1})
+        >>> enc.chunks(2)
+        [(0, 1), (1, 3)]
+        """
+        marks = np.arange(target_words, self.words, target_words)
+        cuts = np.searchsorted(self.offsets, marks, side="left")
+        bounds = np.unique(np.concatenate(([0], cuts, [self.sentences])))
+        return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int]) -> EncodedCorpus:
+    """Encode token lists as int32 word ids, in one pass.
+
+    Parameters
+    ----------
+    sentences : re-iterable of token lists (already split to a bounded length).
+    key_to_index : the vocabulary's word -> id mapping.
+
+    Example
+    -------
+    >>> enc = encode_corpus([["a", "x", "b"]], {"a": 0, "b": 1})
+    >>> enc.ids.tolist(), enc.offsets.tolist(), enc.corpus_words
+    ([0, 1], [0, 2], 3)
+    """
+    lookup = key_to_index.get
+    ids = array("i")
+    offsets = array("q", [0])
+    corpus_words = 0
+    for sentence in sentences:
+        corpus_words += len(sentence)
+        before = len(ids)
+        ids.extend([i for i in map(lookup, sentence) if i is not None])
+        if len(ids) > before:
+            offsets.append(len(ids))
+    return EncodedCorpus(
+        ids=np.frombuffer(ids, dtype=np.int32).copy() if ids else np.zeros(0, np.int32),
+        offsets=np.frombuffer(offsets, dtype=np.int64).copy(),
+        corpus_words=corpus_words,
+    )
