@@ -492,6 +492,18 @@ cdef const uint8_t *_ptr_u8(const uint8_t[::1] a) except? NULL:
     return &a[0] if a.shape[0] else NULL
 
 
+cdef object _table_lookup(const double[::1] x, bint exact, bint log_scale):
+    """Apply the kernel's sigmoid (or log-sigmoid) to each ``x``."""
+    cdef Net net
+    net.exact = 1 if exact else 0
+    out = np.empty(x.shape[0], dtype=np.float64)
+    cdef double[::1] o = out
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        o[i] = _log_sigmoid(&net, <float>x[i]) if log_scale else _sigmoid(&net, <float>x[i])
+    return out
+
+
 def sigmoid_lookup(const double[::1] x, bint exact=False):
     """The kernel's sigmoid of each ``x`` (table or exact, both clipped at +-SIGMOID_CLIP).
 
@@ -500,14 +512,7 @@ def sigmoid_lookup(const double[::1] x, bint exact=False):
     >>> sigmoid_lookup(np.array([0.0, 10.0]))
     array([0.5, 1. ])
     """
-    cdef Net net
-    net.exact = 1 if exact else 0
-    out = np.empty(x.shape[0], dtype=np.float64)
-    cdef double[::1] o = out
-    cdef Py_ssize_t i
-    for i in range(x.shape[0]):
-        o[i] = _sigmoid(&net, <float>x[i])
-    return out
+    return _table_lookup(x, exact, False)
 
 
 def log_sigmoid_lookup(const double[::1] x, bint exact=False):
@@ -518,11 +523,4 @@ def log_sigmoid_lookup(const double[::1] x, bint exact=False):
     >>> log_sigmoid_lookup(np.array([-10.0]))
     array([-10.])
     """
-    cdef Net net
-    net.exact = 1 if exact else 0
-    out = np.empty(x.shape[0], dtype=np.float64)
-    cdef double[::1] o = out
-    cdef Py_ssize_t i
-    for i in range(x.shape[0]):
-        o[i] = _log_sigmoid(&net, <float>x[i])
-    return out
+    return _table_lookup(x, exact, True)
