@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample", type=float, default=1e-3)
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--gensim-mode", choices=("iterable", "corpus_file"), default="iterable",
+                   help="gensim's input mode (default: iterable, its usual and more accurate one)")
     p.add_argument("--alpha", type=float, default=None,
                    help="initial learning rate for both (default: each implementation's own)")
     p.add_argument("--workers", type=int, default=2)
@@ -148,15 +150,23 @@ def train_w2v(args: argparse.Namespace, corpus: str):
     started = time.perf_counter()
     model.train()
     train_s = time.perf_counter() - started
-    alpha = getattr(getattr(model, "params", None), "start_alpha", None)
-    if alpha is None:
-        alpha = args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05)
-    loss = list(getattr(model, "loss_history", []) or [])
-    return model.wv, vocab_s, train_s, float(alpha), {"loss_history": loss}
+    return model.wv, vocab_s, train_s, model.params.start_alpha, {
+        "loss_history": model.loss_history}
 
 
 def train_gensim(args: argparse.Namespace, corpus: str):
+    """gensim's usual iterable mode (``LineSentence``), or its ``corpus_file`` mode.
+
+    ``corpus_file`` is faster but, on wiki17m, scores about 5 analogy points lower than
+    the iterable mode (22.98% vs 27.6% skip-gram), so the iterable mode is the default peer.
+    """
     from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
+
+    source = (
+        {"corpus_file": corpus} if args.gensim_mode == "corpus_file"
+        else {"corpus_iterable": LineSentence(corpus)}
+    )
 
     extra = {} if args.alpha is None else {"alpha": args.alpha}
     model = Word2Vec(
@@ -165,15 +175,15 @@ def train_gensim(args: argparse.Namespace, corpus: str):
         epochs=args.epochs, workers=args.workers, seed=args.seed, **extra,
     )
     started = time.perf_counter()
-    model.build_vocab(corpus_file=corpus)
+    model.build_vocab(**source)
     vocab_s = time.perf_counter() - started
     started = time.perf_counter()
     model.train(
-        corpus_file=corpus, total_examples=model.corpus_count,
+        **source, total_examples=model.corpus_count,
         total_words=model.corpus_total_words, epochs=model.epochs,
     )
     train_s = time.perf_counter() - started
-    return model.wv, vocab_s, train_s, float(model.alpha), {}
+    return model.wv, vocab_s, train_s, float(model.alpha), {"gensim_mode": args.gensim_mode}
 
 
 def gensim_version() -> str | None:
