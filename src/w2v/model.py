@@ -157,12 +157,15 @@ class Word2Vec:
 
     def _make_kernel(self, exact: bool = False) -> _core.Kernel:
         p = self.params
-        noise = AliasTable.from_probabilities(self.vocab.noise_distribution(p.ns_exponent))
+        noise = (
+            AliasTable.from_probabilities(self.vocab.noise_distribution(p.ns_exponent))
+            if p.noise_words else None
+        )
         tree = build_huffman(self.vocab.counts) if p.hs else None
         return _core.Kernel(
             self.wv.vectors, self.syn1neg, self.syn1,
             self.vocab.keep_probabilities(p.sample),
-            noise.prob, noise.alias,
+            noise.prob if noise else None, noise.alias if noise else None,
             tree.codes if tree else None, tree.points if tree else None,
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
