@@ -13,11 +13,12 @@ import numpy as np
 
 from .encoding import EncodedCorpus
 
-__all__ = ["RunPlan", "chunk_seed", "run_epochs"]
+__all__ = ["RunPlan", "chunk_seed", "chunk_words", "run_epochs"]
 
 #: Words per job handed to a thread: small enough to balance two threads at the
 #: end of the run, large enough that the hand-out cost vanishes.
 CHUNK_WORDS = 20_000
+MIN_CHUNK_WORDS = 1_000
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,26 @@ def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
     return int(state[0]) or 1
 
 
+def chunk_words(corpus_words: int) -> int:
+    """Words per job: ``CHUNK_WORDS``, smaller for small corpora so every thread gets work.
+
+    It depends on the corpus alone, never on the thread count, so the random streams
+    (one per chunk) and thus the examples trained are the same for any ``workers``.
+
+    Example
+    -------
+    >>> chunk_words(10**8), chunk_words(18_000)
+    (20000, 1000)
+    """
+    return min(CHUNK_WORDS, max(MIN_CHUNK_WORDS, -(-corpus_words // 64)))
+
+
 def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray, np.ndarray]:
     """Train ``plan.epochs`` epochs over ``corpus`` with ``plan.workers`` threads.
 
     The learning rate decays linearly from ``start_alpha`` to ``min_alpha`` over the
     words of all epochs; each thread counts its own words and the kernel reads the sum.
+    Every epoch ends before the next begins, so each epoch's loss is its own.
 
     Parameters
     ----------
@@ -64,45 +80,55 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray
     -------
     >>> loss, examples = run_epochs(kernel, encoded, plan)  # doctest: +SKIP
     """
-    chunks = corpus.chunks(CHUNK_WORDS)
-    jobs = [
-        (epoch, index, lo, hi)
-        for epoch in range(plan.epochs)
-        for index, (lo, hi) in enumerate(chunks)
-    ]
+    chunks = corpus.chunks(chunk_words(corpus.words))
     progress = np.zeros(plan.workers, dtype=np.int64)
-    loss = np.zeros(plan.epochs, dtype=np.float64)
-    examples = np.zeros(plan.epochs, dtype=np.int64)
+    # one row per thread: each thread adds only to its own row, so nothing is lost
+    loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
+    examples = np.zeros((plan.workers, plan.epochs), dtype=np.int64)
     total_words = corpus.words * plan.epochs
+    for epoch in range(plan.epochs):
+        seeds = [chunk_seed(plan.seed, plan.first_epoch + epoch, i) for i in range(len(chunks))]
+
+        def train_job(slot: int, index: int, epoch: int = epoch, seeds: list = seeds) -> None:
+            lo, hi = chunks[index]
+            chunk_loss, chunk_examples = kernel.train_chunk(
+                corpus.ids, corpus.offsets, lo, hi, seeds[index], progress, slot,
+                total_words, plan.start_alpha, plan.min_alpha,
+            )
+            loss[slot, epoch] += chunk_loss
+            examples[slot, epoch] += chunk_examples
+
+        _run_jobs(train_job, len(chunks), plan.workers)
+    return loss.sum(axis=0), examples.sum(axis=0)
+
+
+def _run_jobs(train_job, n_jobs: int, workers: int) -> None:
+    """Run ``train_job(slot, index)`` for every index on ``workers`` threads.
+
+    Only the hand-out of job indices takes a lock; the kernel call releases the GIL.
+    The first error stops the hand-out and is re-raised here.
+    """
     lock = threading.Lock()
-    pending = iter(jobs)
+    pending = iter(range(n_jobs))
     failures: list[BaseException] = []
 
     def work(slot: int) -> None:
         try:
             while not failures:
                 with lock:
-                    job = next(pending, None)
-                if job is None:
+                    index = next(pending, None)
+                if index is None:
                     return
-                epoch, index, lo, hi = job
-                chunk_loss, chunk_examples = kernel.train_chunk(
-                    corpus.ids, corpus.offsets, lo, hi,
-                    chunk_seed(plan.seed, plan.first_epoch + epoch, index),
-                    progress, slot, total_words, plan.start_alpha, plan.min_alpha,
-                )
-                with lock:
-                    loss[epoch] += chunk_loss
-                    examples[epoch] += chunk_examples
+                train_job(slot, index)
         except BaseException as error:  # re-raised in the caller's thread
             failures.append(error)
 
-    if plan.workers == 1:
+    if workers == 1:
         work(0)
     else:
         threads = [
             threading.Thread(target=work, args=(slot,), name=f"w2v-worker-{slot}", daemon=True)
-            for slot in range(plan.workers)
+            for slot in range(workers)
         ]
         for thread in threads:
             thread.start()
@@ -110,4 +136,3 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray
             thread.join()
     if failures:
         raise failures[0]
-    return loss, examples
