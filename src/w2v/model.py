@@ -155,7 +155,7 @@ class Word2Vec:
         self.epochs_trained = 0
         self._kernel = None
 
-    def _make_kernel(self, exact: bool = False) -> _core.Kernel:
+    def _make_kernel(self) -> _core.Kernel:
         p = self.params
         noise = (
             AliasTable.from_probabilities(self.vocab.noise_distribution(p.ns_exponent))
@@ -169,7 +169,7 @@ class Word2Vec:
             tree.codes if tree else None, tree.points if tree else None,
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
-            hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), exact=exact,
+            hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0),
         )
 
     def train(
