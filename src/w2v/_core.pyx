@@ -330,9 +330,11 @@ cdef class Kernel:
         self.net.out_words = _rows(out_words, negative > 0 or softmax, vocab, dim, "out_words")
         self.net.out_nodes = _rows(out_nodes, hs, vocab - 1, dim, "out_nodes")
 
-        keep = _float64(keep_prob, vocab, "keep_prob")
-        a_prob = _float64(alias_prob if negative else np.ones(vocab), vocab, "alias_prob")
-        a_index = _int32(alias_index if negative else np.arange(vocab), vocab, "alias_index")
+        keep = _vector(keep_prob, vocab, "keep_prob", np.float64)
+        a_prob = _vector(alias_prob if negative else np.ones(vocab), vocab, "alias_prob",
+                         np.float64)
+        a_index = _vector(alias_index if negative else np.arange(vocab), vocab, "alias_index",
+                          np.int32)
         if negative and ((a_index < 0) | (a_index >= vocab)).any():
             raise ValueError("alias_index holds word ids outside the vocabulary")
         if negative and not ((a_prob >= 0) & (a_prob <= 1)).all():
@@ -462,15 +464,9 @@ def _check_huffman(codes, points, offsets, int vocab):
         raise ValueError("Huffman points must index the vocabulary - 1 inner nodes")
 
 
-def _float64(array, int n, str name):
-    out = np.ascontiguousarray(array, dtype=np.float64)
-    if out.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), got {out.shape}")
-    return out
-
-
-def _int32(array, int n, str name):
-    out = np.ascontiguousarray(array, dtype=np.int32)
+def _vector(array, int n, str name, dtype):
+    """``array`` as a C-contiguous vector of ``dtype`` and length ``n``, or ValueError."""
+    out = np.ascontiguousarray(array, dtype=dtype)
     if out.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got {out.shape}")
     return out
