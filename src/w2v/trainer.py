@@ -6,6 +6,7 @@ bookkeeping (job hand-out, loss sums) happens here between chunks.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -86,19 +87,19 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray
     loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
     examples = np.zeros((plan.workers, plan.epochs), dtype=np.int64)
     total_words = corpus.words * plan.epochs
+
+    def train_job(epoch: int, slot: int, index: int) -> None:
+        lo, hi = chunks[index]
+        chunk_loss, chunk_examples = kernel.train_chunk(
+            corpus.ids, corpus.offsets, lo, hi,
+            chunk_seed(plan.seed, plan.first_epoch + epoch, index), progress, slot,
+            total_words, plan.start_alpha, plan.min_alpha,
+        )
+        loss[slot, epoch] += chunk_loss
+        examples[slot, epoch] += chunk_examples
+
     for epoch in range(plan.epochs):
-        seeds = [chunk_seed(plan.seed, plan.first_epoch + epoch, i) for i in range(len(chunks))]
-
-        def train_job(slot: int, index: int, epoch: int = epoch, seeds: list = seeds) -> None:
-            lo, hi = chunks[index]
-            chunk_loss, chunk_examples = kernel.train_chunk(
-                corpus.ids, corpus.offsets, lo, hi, seeds[index], progress, slot,
-                total_words, plan.start_alpha, plan.min_alpha,
-            )
-            loss[slot, epoch] += chunk_loss
-            examples[slot, epoch] += chunk_examples
-
-        _run_jobs(train_job, len(chunks), plan.workers)
+        _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers)
     return loss.sum(axis=0), examples.sum(axis=0)
 
 
