@@ -1,21 +1,33 @@
-"""Word vectors that can be queried on their own, without the model that trained them."""
+"""Word vectors that can be queried on their own, without the model that trained them.
+
+All queries run over one cached matrix of unit-length rows (rebuilt after ``invalidate()``
+or when ``vectors`` is replaced), with ``argpartition`` for the top-n.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = ["KeyedVectors"]
 
+#: One term of a query: a word, a vector, or a (word or vector, weight) pair.
+Term = str | np.ndarray | tuple[str | np.ndarray, float]
+
+_TINY = np.finfo(np.float32).tiny
+
 
 class KeyedVectors:
-    """A float32 matrix with one row per word, in vocabulary order.
+    """A float32 matrix with one row per word, most frequent word first.
 
     Parameters
     ----------
     vectors : array (words, dim); kept as is (no copy) when already float32 C-order.
     index_to_key : the word of each row.
+    counts : optional corpus count of each word (kept by the native and C formats).
 
     Example
     -------
@@ -24,22 +36,49 @@ class KeyedVectors:
     [0.0, 1.0, 0.0]
     """
 
-    def __init__(self, vectors: np.ndarray, index_to_key: Sequence[str]) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    def __init__(
+        self, vectors: np.ndarray, index_to_key: Sequence[str], counts: np.ndarray | None = None
+    ) -> None:
+        if not isinstance(vectors, np.memmap):
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
             raise ValueError(
                 f"vectors must be (words, dim) with {len(index_to_key)} rows, got {vectors.shape}"
             )
-        self.vectors = vectors
+        if vectors.dtype != np.float32:
+            raise ValueError(f"vectors must be float32, got {vectors.dtype}")
         self.index_to_key = list(index_to_key)
         self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
         if len(self.key_to_index) != len(self.index_to_key):
             raise ValueError("index_to_key holds the same word twice")
+        if counts is not None:
+            counts = np.asarray(counts, dtype=np.int64)
+            if counts.shape != (len(self.index_to_key),):
+                raise ValueError(f"counts must have one entry per word, got {counts.shape}")
+        self.counts = counts
+        self._vectors = vectors
         self._unit: np.ndarray | None = None
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def vectors(self) -> np.ndarray:
+        """The (words, dim) float32 matrix; assigning a new one drops the cached unit rows."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: np.ndarray) -> None:
+        value = np.asarray(value)
+        if value.shape != self._vectors.shape or value.dtype != np.float32:
+            raise ValueError(
+                f"vectors must stay float32 {self._vectors.shape}, got {value.dtype} {value.shape}"
+            )
+        self._vectors = value
+        self.invalidate()
 
     @property
     def vector_size(self) -> int:
-        return self.vectors.shape[1]
+        """Dimensions of each vector."""
+        return self._vectors.shape[1]
 
     def __len__(self) -> int:
         return len(self.index_to_key)
@@ -60,7 +99,7 @@ class KeyedVectors:
         """
         try:
             return self.key_to_index[word]
-        except KeyError:
+        except (KeyError, TypeError):
             raise KeyError(f"word {word!r} not in vocabulary") from None
 
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
@@ -72,26 +111,102 @@ class KeyedVectors:
         array([0.6, 0.8], dtype=float32)
         """
         index = self.get_index(word)
-        return self.unit_vectors()[index] if norm else self.vectors[index]
+        return self.unit_vectors()[index] if norm else self._vectors[index]
 
     def __getitem__(self, words: str | Iterable[str]) -> np.ndarray:
+        """One word's vector, or a (len(words), dim) matrix for a list of words."""
         if isinstance(words, str):
             return self.get_vector(words)
-        return np.stack([self.get_vector(w) for w in words])
+        rows = [self.get_index(w) for w in words]
+        return self._vectors[np.array(rows, dtype=np.int64)]
 
     def unit_vectors(self) -> np.ndarray:
-        """Rows scaled to unit length (zero rows stay zero), cached until ``invalidate()``."""
+        """Rows scaled to unit length (zero rows stay zero), cached until ``invalidate()``.
+
+        Example
+        -------
+        >>> KeyedVectors(np.array([[0, 2]], np.float32), ["a"]).unit_vectors().tolist()
+        [[0.0, 1.0]]
+        """
         if self._unit is None:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            self._unit = self.vectors / np.maximum(norms, np.finfo(np.float32).tiny)
+            norms = np.linalg.norm(self._vectors, axis=1, keepdims=True)
+            self._unit = self._vectors / np.maximum(norms, _TINY)
         return self._unit
 
     def invalidate(self) -> None:
         """Drop cached derived data; call after changing ``vectors`` in place."""
         self._unit = None
 
-    def most_similar(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
-        """The ``topn`` words closest to ``word`` by cosine similarity, best first.
+    # ---------------------------------------------------------------- queries
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two words.
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [1, 1]], np.float32), ["a", "b"])
+        >>> round(kv.similarity("a", "b"), 4)
+        0.7071
+        """
+        unit = self.unit_vectors()
+        return float(np.dot(unit[self.get_index(a)], unit[self.get_index(b)]))
+
+    def distance(self, a: str, b: str) -> float:
+        """Cosine distance, ``1 - similarity(a, b)``.
+
+        Example
+        -------
+        >>> KeyedVectors(np.array([[1, 0], [0, 1]], np.float32), ["a", "b"]).distance("a", "b")
+        1.0
+        """
+        return 1.0 - self.similarity(a, b)
+
+    def n_similarity(self, words1: Sequence[str], words2: Sequence[str]) -> float:
+        """Cosine similarity between the means of two sets of words.
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [0, 1], [1, 1]], np.float32), ["a", "b", "c"])
+        >>> round(kv.n_similarity(["a", "b"], ["c"]), 4)
+        1.0
+        """
+        if not len(words1) or not len(words2):
+            raise ValueError("n_similarity needs at least one word on each side")
+        means = [self[list(ws)].mean(axis=0) for ws in (words1, words2)]
+        return float(np.dot(*(m / max(np.linalg.norm(m), _TINY) for m in means)))
+
+    def cosine_similarities(self, vector: np.ndarray, words: Sequence[str] | None = None
+                            ) -> np.ndarray:
+        """Cosine of ``vector`` with every word (or with ``words``), in row order.
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [0, 1]], np.float32), ["a", "b"])
+        >>> kv.cosine_similarities(np.array([1, 0], np.float32)).tolist()
+        [1.0, 0.0]
+        """
+        query = self._unit_query(vector)
+        unit = self.unit_vectors()
+        if words is None:
+            return unit @ query
+        return unit[[self.get_index(w) for w in words]] @ query
+
+    def most_similar(
+        self, positive: Term | Sequence[Term] | None = None,
+        negative: Term | Sequence[Term] | None = None, topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Words closest to ``sum(positive) - sum(negative)`` of unit vectors (3CosAdd).
+
+        Parameters
+        ----------
+        positive, negative : a word, a vector, or a list of words, vectors and
+            ``(word or vector, weight)`` pairs. Words are unit-normalised; vectors are used as
+            given. Query words never appear in the answer.
+        topn : how many answers; ``None`` returns the similarity to every word (row order).
+        restrict_vocab : only the first (most frequent) this many words are candidates.
+
+        Returns ``[(word, cosine), ...]`` best first. ``KeyError`` names an unknown word;
+        ``ValueError`` for an empty query.
 
         Example
         -------
@@ -99,13 +214,280 @@ class KeyedVectors:
         >>> [w for w, _ in kv.most_similar("a", topn=2)]
         ['b', 'c']
         """
-        index = self.get_index(word)
+        query, exclude = self._combine(positive, negative)
+        return self._top(self._unit_query(query), topn, restrict_vocab, exclude)
+
+    def most_similar_cosmul(
+        self, positive: str | Sequence[str] | None = None,
+        negative: str | Sequence[str] | None = None, topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """3CosMul (Levy and Goldberg 2014): the word maximising
+        ``prod((1 + cos(w, p)) / 2 for p in positive) / (prod(... negative) + 1e-6)``.
+
+        Parameters are as for :meth:`most_similar` (words or vectors, no weights).
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [1, .1], [0, 1]], np.float32), ["a", "b", "c"])
+        >>> kv.most_similar_cosmul(positive=["a"], topn=1)[0][0]
+        'b'
+        """
+        pos, neg = _as_list(positive), _as_list(negative)
+        if not pos and not neg:
+            raise ValueError("most_similar_cosmul needs at least one positive or negative word")
         unit = self.unit_vectors()
-        scores = unit @ unit[index]
-        scores[index] = -np.inf
-        topn = min(topn, len(self) - 1)
-        if topn <= 0:
+        n = self._restricted(restrict_vocab)
+        exclude = []
+        score = np.ones(n, dtype=np.float32)
+        for terms, into_denominator in ((pos, False), (neg, True)):
+            factor = np.ones(n, dtype=np.float32)
+            for term in terms:
+                if isinstance(term, str):
+                    exclude.append(self.get_index(term))
+                    query = unit[exclude[-1]]
+                else:
+                    query = self._unit_query(term)
+                factor *= (1.0 + unit[:n] @ query) / 2.0
+            score = score / (factor + 1e-6) if into_denominator else score * factor
+        return self._ranked(score, topn, exclude)
+
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Words closest to ``vector`` by cosine (no word is excluded).
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [0, 1]], np.float32), ["a", "b"])
+        >>> kv.similar_by_vector(np.array([0.1, 1.0], np.float32), topn=1)[0][0]
+        'b'
+        """
+        return self._top(self._unit_query(vector), topn, restrict_vocab, [])
+
+    def similar_by_word(
+        self, word: str, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Same as ``most_similar(word, topn=topn, restrict_vocab=restrict_vocab)``.
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [1, .1], [0, 1]], np.float32), ["a", "b", "c"])
+        >>> kv.similar_by_word("c", topn=1)[0][0]
+        'b'
+        """
+        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab)
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """The word least similar to the mean of ``words`` (unit vectors).
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [1, .1], [0, 1]], np.float32), ["a", "b", "c"])
+        >>> kv.doesnt_match(["a", "b", "c"])
+        'c'
+        """
+        words = _as_list(words)
+        if not words:
+            raise ValueError("doesnt_match needs at least one word")
+        rows = np.array([self.get_index(w) for w in words], dtype=np.int64)
+        unit = self.unit_vectors()[rows]
+        scores = unit @ self._unit_query(unit.mean(axis=0))
+        return words[int(np.argmin(scores))]
+
+    def closer_than(self, a: str, b: str) -> list[str]:
+        """Words (other than ``a``) more similar to ``a`` than ``b`` is, best first.
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [1, .1], [0, 1]], np.float32), ["a", "b", "c"])
+        >>> kv.closer_than("a", "c")
+        ['b']
+        """
+        ia, ib = self.get_index(a), self.get_index(b)
+        scores = self.unit_vectors() @ self.unit_vectors()[ia]
+        closer = np.flatnonzero(scores > scores[ib])
+        closer = closer[closer != ia]
+        closer = closer[np.argsort(-scores[closer], kind="stable")]
+        return [self.index_to_key[i] for i in closer]
+
+    def rank(self, a: str, b: str) -> int:
+        """Rank of ``b`` among the neighbours of ``a`` (1 = nearest).
+
+        Example
+        -------
+        >>> kv = KeyedVectors(np.array([[1, 0], [1, .1], [0, 1]], np.float32), ["a", "b", "c"])
+        >>> kv.rank("a", "c")
+        2
+        """
+        ia, ib = self.get_index(a), self.get_index(b)
+        scores = self.unit_vectors() @ self.unit_vectors()[ia]
+        scores[ia] = -np.inf
+        return int(np.count_nonzero(scores > scores[ib])) + 1
+
+    # ------------------------------------------------------------- evaluation
+    def evaluate_word_analogies(
+        self, path: str | os.PathLike, restrict_vocab: int = 300_000, case_insensitive: bool = True
+    ) -> tuple[float, list[dict]]:
+        """Analogy accuracy on a questions-words file; see
+        :func:`w2v.evaluate.evaluate_word_analogies` (same numbers as gensim's evaluator).
+
+        Example
+        -------
+        >>> path = "questions-words.txt"
+        >>> score, sections = model.wv.evaluate_word_analogies(path)  # doctest: +SKIP
+        """
+        from .evaluate import evaluate_word_analogies
+
+        return evaluate_word_analogies(self, path, restrict_vocab, case_insensitive)
+
+    def evaluate_word_pairs(
+        self, path: str | os.PathLike, restrict_vocab: int = 300_000, case_insensitive: bool = True
+    ) -> dict[str, float]:
+        """Pearson, Spearman and out-of-vocabulary ratio on a word-pair file; see
+        :func:`w2v.evaluate.evaluate_word_pairs`.
+
+        Example
+        -------
+        >>> model.wv.evaluate_word_pairs("wordsim353.tsv")["spearman"]  # doctest: +SKIP
+        """
+        from .evaluate import evaluate_word_pairs
+
+        return evaluate_word_pairs(self, path, case_insensitive, restrict_vocab)
+
+    # ------------------------------------------------------------------ files
+    def save_word2vec_format(
+        self, path: str | os.PathLike, binary: bool = False,
+        fvocab: str | os.PathLike | None = None,
+    ) -> None:
+        """Write the word2vec C tool's text or binary format (atomically); ``.gz``, ``.bz2`` and
+        ``.xz`` suffixes compress. ``fvocab`` also writes a ``word count`` file (needs counts).
+
+        Example
+        -------
+        >>> model.wv.save_word2vec_format("vectors.bin", binary=True)  # doctest: +SKIP
+        """
+        from .word2vec_format import save_word2vec_format
+
+        save_word2vec_format(path, self._vectors, self.index_to_key, binary=binary,
+                             fvocab=fvocab, counts=self.counts)
+
+    @classmethod
+    def load_word2vec_format(
+        cls, path: str | os.PathLike, binary: bool = False, limit: int | None = None,
+        unicode_errors: str = "strict", fvocab: str | os.PathLike | None = None,
+    ) -> KeyedVectors:
+        """Read the word2vec C tool's text or binary format (also gensim's output).
+
+        Parameters
+        ----------
+        path : the file; ``.gz``, ``.bz2``, ``.xz`` are decompressed.
+        binary : the binary format (``-binary 1``) instead of text.
+        limit : read only the first ``limit`` vectors.
+        unicode_errors : how undecodable words are handled: ``"strict"`` (error naming the
+            position), ``"replace"`` or ``"ignore"``.
+        fvocab : a ``word count`` file (the C tool's ``-save-vocab``) giving the counts.
+
+        Example
+        -------
+        >>> kv = KeyedVectors.load_word2vec_format("vectors.bin", binary=True)  # doctest: +SKIP
+        """
+        from .word2vec_format import load_word2vec_format
+
+        vectors, words, counts = load_word2vec_format(
+            path, binary=binary, limit=limit, unicode_errors=unicode_errors, fvocab=fvocab)
+        return cls(vectors, words, counts)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save in w2v's native format (a folder, or a ``.zip``, of ``.npy`` plus JSON).
+
+        Example
+        -------
+        >>> model.wv.save("vectors.zip")  # doctest: +SKIP
+        """
+        from .model_files import save_keyedvectors
+
+        save_keyedvectors(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+        """Load vectors saved by :meth:`save`; ``mmap="r"`` maps the matrix instead of reading it.
+
+        Example
+        -------
+        >>> kv = KeyedVectors.load("vectors.zip", mmap="r")  # doctest: +SKIP
+        """
+        from .model_files import load_keyedvectors
+
+        return load_keyedvectors(path, mmap=mmap)
+
+    # ---------------------------------------------------------------- helpers
+    def _restricted(self, restrict_vocab: int | None) -> int:
+        if restrict_vocab is None:
+            return len(self)
+        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
+            raise ValueError(f"restrict_vocab must be an integer or None, got {restrict_vocab!r}")
+        if restrict_vocab < 1:
+            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+        return min(int(restrict_vocab), len(self))
+
+    def _unit_query(self, vector: Any) -> np.ndarray:
+        """Validate a query vector and scale it to unit length (a zero vector stays zero)."""
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.vector_size,):
+            raise ValueError(f"a query vector must have shape ({self.vector_size},), "
+                             f"got {query.shape}")
+        return query / max(float(np.linalg.norm(query)), _TINY)
+
+    def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, list[int]]:
+        """Weighted mean of the query terms, and the rows of the query words."""
+        terms = [(t, 1.0) for t in _as_list(positive)] + [(t, -1.0) for t in _as_list(negative)]
+        if not terms:
+            raise ValueError("cannot compute similarity with no input: give positive or negative")
+        unit = self.unit_vectors()
+        total = np.zeros(self.vector_size, dtype=np.float32)
+        exclude = []
+        for term, sign in terms:
+            weight = sign
+            if isinstance(term, tuple):
+                term, weight = term[0], sign * float(term[1])
+            if isinstance(term, str):
+                exclude.append(self.get_index(term))
+                total += weight * unit[exclude[-1]]
+            else:
+                total += weight * self._unit_query(term)
+        return total / len(terms), exclude
+
+    def _top(self, query: np.ndarray, topn: int | None, restrict_vocab: int | None,
+             exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
+        n = self._restricted(restrict_vocab)
+        return self._ranked(self.unit_vectors()[:n] @ query, topn, exclude)
+
+    def _ranked(self, scores: np.ndarray, topn: int | None,
+                exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
+        """The ``topn`` best ``scores`` (rows in ``exclude`` left out), or all scores."""
+        if topn is None:
+            return scores
+        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
+            raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
+        ranked = scores.copy()
+        banned = [i for i in exclude if i < len(ranked)]
+        ranked[banned] = -np.inf
+        k = min(int(topn), len(ranked) - len(set(banned)))
+        if k <= 0:
             return []
-        best = np.argpartition(-scores, topn - 1)[:topn]
-        best = best[np.argsort(-scores[best], kind="stable")]
+        best = np.argpartition(-ranked, k - 1)[:k] if k < len(ranked) else np.arange(len(ranked))
+        best = best[np.lexsort((best, -ranked[best]))][:k]
         return [(self.index_to_key[i], float(scores[i])) for i in best]
+
+
+def _as_list(terms: Any) -> list:
+    """A query argument as a list: None -> [], one word or vector -> [it]."""
+    if terms is None:
+        return []
+    if isinstance(terms, (str, np.ndarray)):
+        return [terms]
+    if (isinstance(terms, tuple) and len(terms) == 2 and not isinstance(terms[1], bool)
+            and isinstance(terms[1], (int, float, np.number))):
+        return [terms]  # a single (word, weight) pair
+    return list(terms)
