@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from . import _core
 from .corpus import as_corpus
 from .encoding import encode_corpus
-from .huffman import build_huffman
+from .huffman import HuffmanTree, build_huffman
 from .keyedvectors import KeyedVectors
 from .noise import AliasTable
 from .params import TrainingParams
+from .prediction import hs_log_probabilities, softmax_probabilities, top_words
 from .trainer import RunPlan, run_epochs
-from .vocab import Vocabulary
+from .vocab import Vocabulary, count_words
 
 __all__ = ["Word2Vec"]
 
@@ -91,8 +93,10 @@ class Word2Vec:
         self.examples_history: list[int] = []
         self.epochs_trained = 0
         self.training_seconds = 0.0
+        self.vocab_updates = 0
         self._corpus = None
         self._kernel = None
+        self._tree: HuffmanTree | None = None
         if corpus is not None:
             self.build_vocab(corpus)
 
@@ -108,23 +112,39 @@ class Word2Vec:
         arch = "skip-gram" if self.params.sg else "CBOW"
         return f"Word2Vec({arch}, {words} words, vector_size={self.params.vector_size})"
 
-    def build_vocab(self, corpus: Iterable[list[str]] | str) -> Word2Vec:
+    def build_vocab(self, corpus: Iterable[list[str]] | str, update: bool = False) -> Word2Vec:
         """Scan ``corpus`` once, build the vocabulary and initialise the weights.
 
         Parameters
         ----------
         corpus : re-iterable of token lists, or a path.
+        update : add this corpus's words to the existing vocabulary instead of starting
+            afresh. Counts of known words grow; new words reaching ``min_count`` get rows
+            initialised like fresh ones; every trained row is kept. Words are re-sorted by
+            count (most frequent first, as ``restrict_vocab`` assumes), so indices may move;
+            the noise table and the Huffman tree are rebuilt (the inner-node rows are kept
+            in order and new ones start at zero, as in gensim). ``train()`` then defaults
+            to this corpus.
 
         Example
         -------
         >>> model = Word2Vec(min_count=1).build_vocab([["a", "b"], ["b"]])
         >>> model.wv.index_to_key
         ['b', 'a']
+        >>> model.build_vocab([["c", "c", "c"]], update=True).wv.index_to_key
+        ['c', 'b', 'a']
         """
         sentences = as_corpus(corpus)
         p = self.params
         started = time.perf_counter()
-        vocab = Vocabulary.build(sentences, p.min_count, p.max_vocab_size, p.max_final_vocab)
+        if update:
+            if self.vocab is None:
+                raise ValueError("build_vocab(update=True) needs a vocabulary: call "
+                                 "build_vocab(corpus) first (or load a saved model)")
+            counts, n_words, _ = count_words(sentences, p.max_vocab_size)
+            vocab = self.vocab.merged(counts, n_words)
+        else:
+            vocab = Vocabulary.build(sentences, p.min_count, p.max_vocab_size, p.max_final_vocab)
         if len(vocab) == 0:
             raise ValueError(
                 f"the vocabulary is empty: no word of the corpus ({vocab.corpus_words} tokens)"
@@ -132,12 +152,17 @@ class Word2Vec:
             )
         if p.hs and len(vocab) < 2:
             raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
-        self.vocab = vocab
+        if update:
+            added = len(vocab) - len(self.vocab)
+            self._grow_weights(vocab)
+        else:
+            self.vocab = vocab
+            self._init_weights()
         self._corpus = sentences
-        self._init_weights()
         logger.info(
-            "vocabulary: %d words (min_count %d) from %d tokens in %.1fs",
+            "vocabulary: %d words (min_count %d) from %d tokens in %.1fs%s",
             len(vocab), vocab.min_count, vocab.corpus_words, time.perf_counter() - started,
+            f" ({added} new words)" if update else "",
         )
         return self
 
@@ -145,15 +170,46 @@ class Word2Vec:
         p = self.params
         n = len(self.vocab)
         rng = np.random.default_rng(p.seed)
-        vectors = (rng.random((n, p.vector_size), dtype=np.float32) - 0.5) / p.vector_size
-        self.wv = KeyedVectors(vectors, self.vocab.index_to_key)
-        needs_out_words = p.noise_words > 0 or p.softmax
-        self.syn1neg = np.zeros((n, p.vector_size), np.float32) if needs_out_words else None
+        vectors = _fresh_rows(rng, n, p.vector_size)
+        self.wv = KeyedVectors(vectors, self.vocab.index_to_key, self.vocab.counts)
+        self.syn1neg = np.zeros((n, p.vector_size), np.float32) if p.needs_out_words else None
         self.syn1 = np.zeros((n - 1, p.vector_size), np.float32) if p.hs else None
         self.loss_history = []
         self.examples_history = []
         self.epochs_trained = 0
+        self.vocab_updates = 0
         self._kernel = None
+        self._tree = None
+
+    def _grow_weights(self, vocab: Vocabulary) -> None:
+        """Adopt an updated vocabulary: trained rows move to their words' new indices,
+        new words get fresh rows (a random stream of their own per update)."""
+        p = self.params
+        old = np.array([self.vocab.key_to_index.get(w, -1) for w in vocab.index_to_key],
+                       dtype=np.int64)
+        known = old >= 0
+        self.vocab_updates += 1
+        rng = np.random.default_rng([p.seed, self.vocab_updates])
+        vectors = np.empty((len(vocab), p.vector_size), np.float32)
+        vectors[known] = self.wv.vectors[old[known]]
+        vectors[~known] = _fresh_rows(rng, int(np.count_nonzero(~known)), p.vector_size)
+        if self.syn1neg is not None:
+            syn1neg = np.zeros_like(vectors)
+            syn1neg[known] = self.syn1neg[old[known]]
+            self.syn1neg = syn1neg
+        if self.syn1 is not None:
+            syn1 = np.zeros((len(vocab) - 1, p.vector_size), np.float32)
+            syn1[: len(self.syn1)] = self.syn1
+            self.syn1 = syn1
+        self.vocab = vocab
+        self.wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
+        self._kernel = None
+        self._tree = None
+
+    def _huffman(self) -> HuffmanTree:
+        if self._tree is None:
+            self._tree = build_huffman(self.vocab.counts)
+        return self._tree
 
     def _make_kernel(self) -> _core.Kernel:
         p = self.params
@@ -161,7 +217,7 @@ class Word2Vec:
             AliasTable.from_probabilities(self.vocab.noise_distribution(p.ns_exponent))
             if p.noise_words else None
         )
-        tree = build_huffman(self.vocab.counts) if p.hs else None
+        tree = self._huffman() if p.hs else None
         return _core.Kernel(
             self.wv.vectors, self.syn1neg, self.syn1,
             self.vocab.keep_probabilities(p.sample),
@@ -211,6 +267,7 @@ class Word2Vec:
                 " is in the vocabulary"
             )
         if self._kernel is None:
+            self._check_writable()
             self._kernel = self._make_kernel()
         p = self.params
         plan = RunPlan(
@@ -230,3 +287,111 @@ class Word2Vec:
             encoded.corpus_words * epochs / elapsed, self.loss_history[-epochs:],
         )
         return self
+
+    def _check_writable(self) -> None:
+        for name, array in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
+                            ("syn1", self.syn1)):
+            if array is not None and not array.flags.writeable:
+                raise ValueError(
+                    f"cannot train: the model's {name} are read-only (loaded with mmap='r'?); "
+                    "load it with mmap=None or mmap='c' to train further"
+                )
+
+    # ------------------------------------------------------------- prediction
+    def predict_output_word(
+        self, context_words: str | Sequence[str], topn: int = 10
+    ) -> list[tuple[str, float]]:
+        """The words the output layer finds most probable given ``context_words``.
+
+        The hidden layer is the mean of the context words' input vectors (their sum for
+        CBOW trained with ``cbow_mean=0``). Hierarchical-softmax models use the Huffman
+        tree's probabilities; negative-sampling and full-softmax models ``softmax(syn1neg @
+        h)``. A model with both uses the tree (a normalised distribution by construction).
+
+        Parameters
+        ----------
+        context_words : a word or a list of words, all in the vocabulary (``KeyError``
+            names an unknown one).
+        topn : how many words to return.
+
+        Returns ``[(word, probability), ...]``, most probable first.
+
+        Example
+        -------
+        >>> corpus = [["troll", "2", "is", "great"], ["gymkata", "is", "great"]] * 50
+        >>> model = Word2Vec(corpus, min_count=1, window=1, sample=0, epochs=20).train()
+        >>> model.predict_output_word(["is"], topn=1)[0][0]
+        'great'
+        """
+        if self.vocab is None:
+            raise ValueError("the model has no vocabulary yet: build_vocab() and train() first")
+        words = [context_words] if isinstance(context_words, str) else list(context_words)
+        if not words:
+            raise ValueError("predict_output_word needs at least one context word")
+        if isinstance(topn, bool) or not isinstance(topn, int) or topn < 1:
+            raise ValueError(f"topn must be an integer >= 1, got {topn!r}")
+        rows = np.array([self.wv.get_index(w) for w in words], dtype=np.int64)
+        inputs = np.asarray(self.wv.vectors[rows], dtype=np.float32)
+        summed = not self.params.sg and not self.params.cbow_mean
+        hidden = inputs.sum(axis=0) if summed else inputs.mean(axis=0)
+        if self.syn1 is not None:
+            probabilities = np.exp(hs_log_probabilities(hidden, self.syn1, self._huffman()))
+        else:
+            probabilities = softmax_probabilities(hidden, self.syn1neg)
+        return top_words(probabilities, self.wv.index_to_key, topn)
+
+    def predict_next(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
+        """The words the network predicts around ``word``: ``predict_output_word([word])``.
+
+        word2vec's windows are symmetric, so the output layer scores the words seen on
+        either side of ``word``. A word that follows ``word`` every time ("is" -> "great" in
+        "Troll 2 is great", "Gymkata is great") wins over words that precede it in varied
+        ways, which is the seed's demonstration.
+
+        Example
+        -------
+        >>> corpus = [["troll", "2", "is", "great"], ["gymkata", "is", "great"]] * 50
+        >>> model = Word2Vec(corpus, min_count=1, window=1, sample=0, epochs=20).train()
+        >>> model.predict_next("is", topn=1)[0][0]
+        'great'
+        """
+        return self.predict_output_word([word], topn=topn)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> None:
+        """Save everything needed to query the model and continue training, atomically.
+
+        The native format: a folder, or a ``.zip`` if ``path`` ends so, of ``.npy`` arrays
+        plus ``meta.json``. It holds no pickle, so loading a stranger's file runs no code.
+
+        Example
+        -------
+        >>> model.save("model.zip")  # doctest: +SKIP
+        """
+        from .model_files import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: str | None = None) -> Word2Vec:
+        """Load a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : the folder or ``.zip``.
+        mmap : None reads the arrays into memory; ``"r"`` maps them read-only (fast, shared
+            between processes, enough for queries but not for training); ``"c"`` maps them
+            copy-on-write (trainable, the file is never changed).
+
+        Example
+        -------
+        >>> model = Word2Vec.load("model.zip", mmap="r")  # doctest: +SKIP
+        """
+        from .model_files import load_model
+
+        return load_model(path, mmap=mmap)
+
+
+def _fresh_rows(rng: np.random.Generator, rows: int, dim: int) -> np.ndarray:
+    """Initial input vectors: uniform in [-0.5, 0.5) / dim, as the C tool does."""
+    return (rng.random((rows, dim), dtype=np.float32) - 0.5) / dim

@@ -124,6 +124,11 @@ class TrainingParams:
         return 0 if self.softmax else self.negative
 
     @property
+    def needs_out_words(self) -> bool:
+        """Whether the model has output word vectors (``syn1neg``)."""
+        return self.noise_words > 0 or self.softmax
+
+    @property
     def threads(self) -> int:
         """The number of training threads."""
         return self.workers if self.workers is not None else _default_workers()

@@ -102,6 +102,28 @@ class Vocabulary:
         counts, n_words, _ = count_words(sentences, max_vocab_size)
         return cls(counts, min_count, max_final_vocab, corpus_words=n_words)
 
+    def merged(self, counts: Mapping[str, int], corpus_words: int) -> Vocabulary:
+        """This vocabulary plus the counts of another corpus (for incremental training).
+
+        Known words add the new counts; unknown words join when they reach ``min_count``
+        in the new corpus alone. ``max_final_vocab`` is not applied again: no word is lost.
+
+        Example
+        -------
+        >>> vocab = Vocabulary({"a": 3, "b": 2}, min_count=2)
+        >>> vocab.merged({"b": 2, "c": 2, "d": 1}, corpus_words=5).index_to_key
+        ['b', 'a', 'c']
+        """
+        total = dict(zip(self.index_to_key, self.counts.tolist(), strict=True))
+        for word, count in counts.items():
+            if word in total:
+                total[word] += count
+            elif count >= self.min_count:
+                total[word] = count
+        merged = Vocabulary(total, min_count=0, corpus_words=self.corpus_words + corpus_words)
+        merged.min_count = self.min_count
+        return merged
+
     def __len__(self) -> int:
         return len(self.index_to_key)
 
