@@ -1,0 +1,487 @@
+"""w2v's own file format: ``.npy`` arrays plus JSON metadata, in a folder or a zip.
+
+Both hold ``meta.json`` and one ``<name>.npy`` per array, at the top level. ``meta.json`` is
+``{"format": "w2v", "format_version": 1, "kind": ..., "arrays": {name: {"dtype": "<f4",
+"shape": [...]}}, "meta": {...}}``. A path ending in ``.zip`` is a zip whose members are
+STORED with 64-byte aligned data, so arrays can be memory-mapped straight out of it; any
+other path is a folder. Reading a stranger's file never runs code: no pickle (object dtypes
+are refused before any data is read), no eval (numpy's literal-only ``.npy`` header parser,
+``json``), every field checked, and no allocation beyond what the file's size justifies.
+
+* Meta may hold NaN/Infinity (e.g. a loss history), as the ``NaN``/``Infinity`` tokens that
+  Python's ``json`` reads back. Keys are ``str``; values dict/list/str/int/float/bool/None
+  (subclasses such as ``np.float64`` are stored as the plain value; tuples and ``np.float32``
+  are refused: convert with ``list()``/``.item()``).
+* Arrays: bool, (u)int8..64, float16/32/64, either byte order, any shape (0-d and empty
+  too); written C-ordered. Fortran-ordered ``.npy`` files from elsewhere are read fine.
+* A ``.npy`` not in the manifest is an error (a mixed-up archive). Other files in a folder
+  are ignored; any other zip member is an error (no path traversal, nothing is extracted).
+* DEFLATED zip members (a re-zipped archive) are read into memory, even with mmap ("r" then
+  gives a read-only array). mmap "r+" is refused for zips: it would break their CRCs.
+  Members are CRC-checked when read into memory, not when memory-mapped.
+* A folder is replaced by renaming the old one aside, the new one in, then deleting the old
+  one; a crash between the two renames leaves it as ``.<name>.<random>.old`` beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import shutil
+import struct
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from .atomic import _UMASK, _fsync_folder, atomic_write
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "write_archive"]
+
+FORMAT_NAME = "w2v"
+FORMAT_VERSION = 1
+META_FILE = "meta.json"
+MAX_META_BYTES = 64 * 2**20
+_NAME = re.compile(r"[A-Za-z0-9_]{1,200}")
+_DTYPE = re.compile(r"[<>|][biuf][1248]")
+_SIZES = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
+_MMAP_MODES = (None, "r", "r+", "c")
+_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_MAX_DEPTH = 100
+_CHUNK = 16 * 2**20
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so equal content gives equal bytes
+_PAD_ID = 0xD935  # extra-field id used to pad a zip member's data to an aligned offset
+_ALIGN = 64  # the .npy data within is then 64-byte aligned too
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError)
+
+PathLike = str | os.PathLike
+
+
+def write_archive(
+    path: PathLike, kind: str, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
+) -> None:
+    """Save ``arrays`` and ``meta`` atomically as a w2v archive (zip if ``path`` ends in
+    ``.zip``, else a folder). A failed write leaves whatever was at ``path`` untouched.
+
+    Parameters
+    ----------
+    path : target; an existing folder is replaced only if it is a w2v archive (or empty),
+        otherwise FileExistsError.
+    kind : what the archive holds, e.g. ``"word2vec"``; letters, digits and ``_``.
+    arrays : name (letters, digits, ``_``) -> numeric or bool ndarray.
+    meta : JSON plain data; TypeError naming the key path otherwise.
+
+    Example
+    -------
+    >>> write_archive("/tmp/w2v-doc.zip", "demo", {"x": np.arange(3)}, {"a": [1]})  # doctest: +SKIP
+    """
+    if not isinstance(kind, str) or not _NAME.fullmatch(kind):
+        raise ValueError(f"kind must be a name of letters, digits and '_', got {kind!r}")
+    if not isinstance(meta, Mapping):
+        raise TypeError(f"meta must be a mapping, got {type(meta).__name__}")
+    plain = _plain(dict(meta), "meta", 0)
+    prepared: dict[str, np.ndarray] = {}
+    for name, array in arrays.items():
+        _check_name(name)
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"array {name!r} must be a numpy array, got {type(array).__name__}")
+        _check_dtype(array.dtype, f"array {name!r}")
+        prepared[name] = array if array.flags.c_contiguous else np.array(array, order="C")
+    if len({name.lower() for name in prepared}) < len(prepared):  # case-insensitive disks
+        raise ValueError(f"array names must differ in more than case: {sorted(prepared)}")
+    manifest = {n: {"dtype": a.dtype.str, "shape": list(a.shape)} for n, a in prepared.items()}
+    header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "kind": kind,
+              "arrays": manifest, "meta": plain}
+    text = json.dumps(header, allow_nan=True).encode("ascii") + b"\n"
+    if len(text) > MAX_META_BYTES:
+        raise ValueError(f"meta.json would be {len(text)} bytes, over {MAX_META_BYTES}")
+    files = [(f"{name}.npy", array) for name, array in prepared.items()] + [(META_FILE, text)]
+    (_write_zip if _is_zip(path) else _write_folder)(os.fspath(path), files)  # meta.json last
+
+
+def read_archive(
+    path: PathLike, kind: str | None = None, mmap: str | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load a w2v archive, validating everything; ValueError for anything malformed.
+
+    Parameters
+    ----------
+    path : a ``.zip`` file or a folder written by :func:`write_archive`.
+    kind : if given, the archive must be of this kind.
+    mmap : None to read arrays into memory, or a ``np.memmap`` mode: ``"r"`` (read-only),
+        ``"c"`` (copy-on-write), ``"r+"`` (writes go to the file; folders only).
+
+    Returns
+    -------
+    (arrays, meta) : name -> array, and the caller's metadata.
+
+    Example
+    -------
+    >>> arrays, meta = read_archive("/tmp/w2v-doc.zip", kind="demo")  # doctest: +SKIP
+    """
+    if mmap not in _MMAP_MODES:
+        raise ValueError(f"mmap must be one of {_MMAP_MODES}, got {mmap!r}")
+    where = os.fspath(path)
+    with _open_source(where, mmap) as (text, npy_files, load):
+        header = _checked_header(text, where, kind)
+        listed = {f"{name}.npy" for name in header["arrays"]}
+        if npy_files - listed:
+            raise ValueError(f"{where}: {min(npy_files - listed)!r} is not in the manifest")
+        if listed - npy_files:
+            file = min(listed - npy_files)
+            raise ValueError(f"{where}: array {file[:-4]!r} is in the manifest, {file} is missing")
+        arrays = {name: load(name, *spec) for name, spec in header["arrays"].items()}
+    return arrays, header["meta"]
+
+
+def archive_kind(path: PathLike) -> str:
+    """The kind of a w2v archive (e.g. ``"word2vec"``), reading only its ``meta.json``.
+
+    Parameters
+    ----------
+    path : a ``.zip`` file or a folder written by :func:`write_archive`.
+
+    Example
+    -------
+    >>> archive_kind("/tmp/w2v-doc.zip")  # doctest: +SKIP
+    'demo'
+    """
+    where = os.fspath(path)
+    with _open_source(where, None) as (text, _, _):
+        return _checked_header(text, where, None)["kind"]
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _is_zip(path: PathLike) -> bool:
+    return os.fspath(path).lower().endswith(".zip")
+
+
+def _check_name(name: object) -> None:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"array name {name!r} must be 1-200 letters, digits or '_'")
+
+
+def _check_dtype(dtype: np.dtype, what: str) -> None:
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.hasobject:
+        raise ValueError(f"{what}: dtype {dtype} is not allowed (structured or object)")
+    if dtype.itemsize not in _SIZES.get(dtype.kind, ()):
+        raise ValueError(f"{what}: dtype {dtype} is not allowed; use bool, (u)int8-64 or "
+                         "float16/32/64")
+
+
+def _plain(value: Any, path: str, depth: int) -> Any:
+    """A copy of ``value`` made of dict/list/str/int/float/bool/None, or TypeError."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"{path}: nested deeper than {_MAX_DEPTH} levels (a reference cycle?)")
+    if value is None or isinstance(value, (str, int, float)):  # bool is an int
+        return value
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"{path}: key {key!r} is {type(key).__name__}, not str")
+        return {k: _plain(v, f"{path}[{k!r}]", depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    hint = " (convert it with .item())" if isinstance(value, np.generic) else ""
+    raise TypeError(f"{path}: {type(value).__name__} is not JSON plain data "
+                    f"(dict/list/str/int/float/bool/None){hint}")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+    return result
+
+
+def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
+    """Parse and validate meta.json; ``arrays`` becomes name -> (dtype, shape)."""
+    if len(raw) > MAX_META_BYTES:
+        raise ValueError(f"{where}: meta.json is larger than {MAX_META_BYTES} bytes")
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_pairs,
+                            parse_constant=_CONSTANTS.__getitem__)
+    except (ValueError, RecursionError) as error:  # includes Unicode and JSON decode errors
+        raise ValueError(f"{where}: meta.json is not valid UTF-8 JSON: {error}") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{where}: meta.json must hold a JSON object")
+    if header.get("format") != FORMAT_NAME:
+        raise ValueError(f"{where}: not a w2v archive (format {header.get('format')!r})")
+    version = header.get("format_version")
+    if type(version) is not int or version < 1:
+        raise ValueError(f"{where}: format_version must be a positive integer, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise ValueError(f"{where} was written by a newer w2v (format version {version}); this "
+                         f"w2v reads format version {FORMAT_VERSION} or older: upgrade w2v")
+    found = header.get("kind")
+    if not isinstance(found, str):
+        raise ValueError(f"{where}: kind must be a string, got {found!r}")
+    if kind is not None and found != kind:
+        raise ValueError(f"{where}: this is a {found!r} file, not a {kind!r}")
+    if not isinstance(header.get("meta"), dict):
+        raise ValueError(f"{where}: 'meta' in meta.json must be a JSON object")
+    manifest = header.get("arrays")
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{where}: 'arrays' in meta.json must be a JSON object")
+    checked = {}
+    for name, entry in manifest.items():
+        _check_name(name)
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape"}:
+            raise ValueError(f"{where}: manifest entry {name!r} must be {{'dtype', 'shape'}}")
+        spec, shape = entry["dtype"], entry["shape"]
+        try:
+            dtype = np.dtype(spec) if isinstance(spec, str) and _DTYPE.fullmatch(spec) else None
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.str != spec:
+            raise ValueError(f"{where}: array {name!r} has unsupported dtype {spec!r}")
+        _check_dtype(dtype, f"{where}: array {name!r}")
+        if (not isinstance(shape, list) or len(shape) > 64
+                or any(type(n) is not int or n < 0 for n in shape)):
+            raise ValueError(f"{where}: array {name!r} has invalid shape {shape!r}")
+        checked[name] = (dtype, tuple(shape))
+    header["arrays"] = checked
+    return header
+
+
+# ---------------------------------------------------------------- reading arrays
+
+
+def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: tuple,
+              mmap: str | None, mapper: Any, trusted: bool) -> np.ndarray:
+    """Read one ``.npy`` of ``size`` bytes from ``handle`` (at its start). ``mapper(offset,
+    shape, order)`` memory-maps the data (None: cannot); ``trusted``: ``size`` is backed
+    by bytes on disk, so a buffer that large may be allocated up front."""
+    try:
+        version = np.lib.format.read_magic(handle)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unsupported .npy version {version}")
+        read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_0")
+        found_shape, fortran, found_dtype = read_header(handle)
+    except Exception as error:  # numpy's parser raises assorted types on garbage
+        raise ValueError(f"{where}: bad .npy header: {error!r}") from None
+    _check_dtype(found_dtype, where)
+    if found_dtype != dtype or found_shape != shape:
+        raise ValueError(f"{where}: holds {found_dtype.str} {list(found_shape)} but the manifest "
+                         f"says {dtype.str} {list(shape)}")
+    start = handle.tell()
+    nbytes = math.prod(shape) * dtype.itemsize
+    if size - start != nbytes:
+        problem = "is truncated" if size - start < nbytes else "has trailing bytes"
+        raise ValueError(f"{where}: {problem}: the header promises {nbytes} bytes of data, "
+                         f"there are {size - start}")
+    order = "F" if fortran else "C"
+    if mmap is not None and mapper is not None:
+        return mapper(start, shape, order)
+    buffer = bytearray(nbytes if trusted else 0)
+    view, done = memoryview(buffer) if trusted else None, 0
+    while done < nbytes:  # untrusted sizes grow the buffer only as data really arrives
+        if view is not None:
+            got = handle.readinto(view[done:done + _CHUNK])
+        else:
+            chunk = handle.read(min(_CHUNK, nbytes - done))
+            buffer += chunk
+            got = len(chunk)
+        if not got:
+            raise ValueError(f"{where}: is truncated ({done} of {nbytes} data bytes)")
+        done += got
+    if view is not None:
+        view.release()
+    array = np.frombuffer(buffer, dtype=dtype).reshape(shape, order=order)
+    if mmap == "r":
+        array.flags.writeable = False
+    return array
+
+
+@contextlib.contextmanager
+def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str], Callable]]:
+    """Yield (meta.json's bytes, names of the ``.npy`` files, load(name, dtype, shape))."""
+    if not _is_zip(where):
+        if not os.path.isdir(where):
+            if os.path.exists(where):
+                raise ValueError(f"{where} is not a folder (archives are folders unless *.zip)")
+            raise FileNotFoundError(f"no such archive: {where}")
+
+        def load(name, dtype, shape):
+            file = os.path.join(where, f"{name}.npy")
+            with open(file, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+
+                def mapper(start, shape, order):
+                    return np.memmap(file, dtype, mmap, offset=start, shape=shape, order=order)
+
+                return _load_npy(handle, size, file, dtype, shape, mmap, mapper, True)
+
+        npy_files = {name for name in os.listdir(where)  # regular files only: no FIFOs
+                     if name.endswith(".npy") and os.path.isfile(os.path.join(where, name))}
+        yield _folder_meta(where), npy_files, load
+        return
+    if mmap == "r+":
+        raise ValueError("mmap='r+' is not supported for zip archives (writing through would "
+                         "break their CRC checksums); use 'c', or save as a folder")
+    with open(where, "rb") as raw:
+        try:
+            archive = zipfile.ZipFile(raw)
+        except (*_ZIP_ERRORS, ValueError) as error:
+            raise ValueError(f"{where}: not a valid zip file: {error}") from None
+        with archive:
+            members = _zip_members(archive, where, os.fstat(raw.fileno()).st_size)
+            if META_FILE not in members:
+                raise ValueError(f"{where}: missing meta.json (not a w2v archive)")
+            try:
+                with archive.open(members.pop(META_FILE)) as handle:
+                    text = handle.read(MAX_META_BYTES + 1)
+            except _ZIP_ERRORS as error:
+                raise ValueError(f"{where}: corrupt meta.json: {error}") from None
+
+            def load(name, dtype, shape):
+                info = members[f"{name}.npy"]
+                label = f"{where}:{info.filename}"
+                return _zip_array(raw, archive, info, label, dtype, shape, mmap)
+
+            yield text, set(members), load
+
+
+def _zip_members(archive: zipfile.ZipFile, where: str, size: int) -> dict[str, zipfile.ZipInfo]:
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        name = info.filename
+        if not 0 <= info.header_offset <= size - 30:
+            raise ValueError(f"{where}: member {name!r} has an impossible offset")
+        if name != META_FILE and not (name.endswith(".npy") and _NAME.fullmatch(name[:-4])):
+            raise ValueError(f"{where}: unexpected member {name!r} (only meta.json and "
+                             "<name>.npy at the top level are allowed)")
+        if name in members:
+            raise ValueError(f"{where}: duplicate member {name!r}")
+        if info.flag_bits & 0x1:
+            raise ValueError(f"{where}: member {name!r} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(f"{where}: member {name!r} uses an unsupported compression method")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise ValueError(f"{where}: stored member {name!r} has inconsistent sizes")
+        members[name] = info
+    return members
+
+
+def _zip_array(raw: IO[bytes], archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str,
+               dtype: np.dtype, shape: tuple, mmap: str | None) -> np.ndarray:
+    mapper, zip_size = None, os.fstat(raw.fileno()).st_size
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if mmap is not None and stored:
+        # The absolute data offset comes from the member's own local header (its extra
+        # field may differ from the central directory's).
+        raw.seek(info.header_offset)
+        local = raw.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04" or local[8:10] != b"\0\0":
+            raise ValueError(f"{where}: bad local zip header")
+        data = info.header_offset + 30 + sum(struct.unpack("<HH", local[26:30]))
+        if data + info.file_size > zip_size:
+            raise ValueError(f"{where}: member data runs past the end of the zip")
+
+        def mapper(start, shape, order):
+            return np.memmap(raw.name, dtype, mmap, offset=data + start, shape=shape, order=order)
+
+    # a stored member's size is backed by real bytes only if it fits in the zip
+    trusted = stored and info.header_offset + info.file_size <= zip_size
+    try:
+        with archive.open(info) as handle:
+            return _load_npy(handle, info.file_size, where, dtype, shape, mmap, mapper, trusted)
+    except _ZIP_ERRORS as error:
+        raise ValueError(f"{where}: corrupt zip member: {error}") from None
+
+
+def _folder_meta(folder: str) -> bytes:
+    file = os.path.join(folder, META_FILE)
+    if not os.path.isfile(file):  # missing, or a FIFO, device, ...
+        raise ValueError(f"{folder}: missing meta.json (not a w2v archive)")
+    with open(file, "rb") as handle:
+        return handle.read(MAX_META_BYTES + 1)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write_npy(handle: IO[bytes], array: np.ndarray) -> None:
+    """One ``.npy`` (a module function so that tests can make it fail)."""
+    np.lib.format.write_array(handle, array, allow_pickle=False)
+
+
+def _write_member(handle: IO[bytes], payload: bytes | np.ndarray) -> None:
+    if isinstance(payload, bytes):
+        handle.write(payload)
+    else:
+        _write_npy(handle, payload)
+
+
+def _write_zip(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    if os.path.isdir(path):
+        raise FileExistsError(f"{path} is a folder; refusing to replace it with a zip file")
+    with atomic_write(path, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
+        for name, payload in files:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_STORED, 0o644 << 16
+            size = len(payload) if isinstance(payload, bytes) else payload.nbytes
+            zip64 = size + 2**20 > zipfile.ZIP64_LIMIT  # 1 MiB: room for the .npy header
+            # pad the local header so that the data starts at a multiple of _ALIGN
+            pad = -(handle.tell() + 30 + len(name) + 4 + (20 if zip64 else 0)) % _ALIGN
+            info.extra = struct.pack("<HH", _PAD_ID, pad) + bytes(pad)
+            with archive.open(info, "w", force_zip64=zip64) as member:
+                _write_member(member, payload)
+
+
+def _holds_archive(path: str) -> bool:
+    """True if ``path`` is one of our archive folders, False if it is free (missing or an
+    empty folder); FileExistsError if anything else is there."""
+    if not os.path.lexists(path):
+        return False
+    if os.path.isdir(path) and not os.path.islink(path):
+        if not os.listdir(path):
+            return False
+        with contextlib.suppress(OSError, ValueError, RecursionError):
+            header = json.loads(_folder_meta(path))
+            if isinstance(header, dict) and header.get("format") == FORMAT_NAME:
+                return True
+    raise FileExistsError(f"{path} exists and is not a w2v archive folder; refusing to replace it")
+
+
+def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    path = os.path.abspath(path)
+    parent, base = os.path.split(path)
+    _holds_archive(path)  # fail before writing anything
+    tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
+    try:
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.chmod(tmp, 0o777 & ~_UMASK)
+        for name, payload in files:
+            with open(os.path.join(tmp, name), "xb") as handle:
+                _write_member(handle, payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+        _fsync_folder(tmp)
+        if not _holds_archive(path):
+            if os.path.isdir(path):
+                os.rmdir(path)  # empty
+            os.rename(tmp, path)
+        else:
+            aside = tmp[: -len(".tmp")] + ".old"
+            os.rename(path, aside)
+            try:
+                os.rename(tmp, path)
+            except BaseException:
+                os.rename(aside, path)
+                raise
+            _fsync_folder(parent)
+            shutil.rmtree(aside, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_folder(parent)

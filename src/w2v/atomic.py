@@ -1,0 +1,65 @@
+"""Atomic file writes: a crash mid-save leaves the previous file intact."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import IO
+
+__all__ = ["atomic_write"]
+
+# mkstemp creates files readable by the owner only; saved files get the usual permissions.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on success, flush, fsync and rename it over
+    ``path``. If the block raises, the temporary file is removed and ``path`` is untouched.
+
+    Parameters
+    ----------
+    path : the file to write.
+    mode : ``"wb"`` or ``"w"`` (text, UTF-8, ``"\\n"`` line endings).
+
+    Example
+    -------
+    >>> with atomic_write("/tmp/w2v-doctest.txt", "w") as handle:  # doctest: +SKIP
+    ...     _ = handle.write("hello\\n")
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        kwargs = {} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"}
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (a no-op where folders cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
