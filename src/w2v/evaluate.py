@@ -141,13 +141,10 @@ def evaluate_word_analogies(
 
     if len(quads_arr):
         vectors = np.asarray(wv.vectors)
+        # norms as gensim computes them (np.linalg.norm), so near ties resolve identically
         norms = np.linalg.norm(vectors[:n], axis=1)
-        if callable(getattr(wv, "unit_vectors", None)):
-            unit = wv.unit_vectors()[:n]  # our KeyedVectors' cache: the same rows, computed once
-        else:
-            dtype = vectors.dtype if vectors.dtype.kind == "f" else np.dtype(np.float32)
-            unit = (vectors[:n] / np.where(norms > 0, norms, 1)[:, None]).astype(dtype,
-                                                                                copy=False)
+        dtype = vectors.dtype if vectors.dtype.kind == "f" else np.dtype(np.float32)
+        unit = (vectors[:n] / np.where(norms > 0, norms, 1)[:, None]).astype(dtype, copy=False)
         step = max(1, min(batch_size, _MAX_CELLS // max(n, 1)))
         for start in range(0, len(quads_arr), step):
             abcd = quads_arr[start : start + step]

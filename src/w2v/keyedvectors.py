@@ -1,7 +1,8 @@
 """Word vectors that can be queried on their own, without the model that trained them.
 
-All queries run over one cached matrix of unit-length rows (rebuilt after ``invalidate()``
-or when ``vectors`` is replaced), with ``argpartition`` for the top-n.
+Queries score ``vectors @ query / norms`` with the rows' lengths cached (computed on the first
+query, dropped by ``invalidate()`` or when ``vectors`` is replaced), so they need no second
+copy of the matrix, and take the top-n with ``argpartition``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class KeyedVectors:
                 raise ValueError(f"counts must have one entry per word, got {counts.shape}")
         self.counts = counts
         self._vectors = vectors
-        self._unit: np.ndarray | None = None
+        self._norms: np.ndarray | None = None
 
     # ----------------------------------------------------------------- basics
     @property
@@ -111,7 +112,9 @@ class KeyedVectors:
         array([0.6, 0.8], dtype=float32)
         """
         index = self.get_index(word)
-        return self.unit_vectors()[index] if norm else self._vectors[index]
+        if not norm:
+            return self._vectors[index]
+        return self._vectors[index] / max(self.vector_norms()[index], _TINY)
 
     def __getitem__(self, words: str | Iterable[str]) -> np.ndarray:
         """One word's vector, or a (len(words), dim) matrix for a list of words."""
@@ -120,22 +123,31 @@ class KeyedVectors:
         rows = [self.get_index(w) for w in words]
         return self._vectors[np.array(rows, dtype=np.int64)]
 
+    def vector_norms(self) -> np.ndarray:
+        """Euclidean length of every row (float32), cached until ``invalidate()``.
+
+        Example
+        -------
+        >>> KeyedVectors(np.array([[3, 4], [0, 2]], np.float32), ["a", "b"]).vector_norms()
+        array([5., 2.], dtype=float32)
+        """
+        if self._norms is None:  # one pass, no temporary matrix
+            self._norms = np.sqrt(np.einsum("ij,ij->i", self._vectors, self._vectors))
+        return self._norms
+
     def unit_vectors(self) -> np.ndarray:
-        """Rows scaled to unit length (zero rows stay zero), cached until ``invalidate()``.
+        """A new matrix of the rows scaled to unit length (zero rows stay zero).
 
         Example
         -------
         >>> KeyedVectors(np.array([[0, 2]], np.float32), ["a"]).unit_vectors().tolist()
         [[0.0, 1.0]]
         """
-        if self._unit is None:
-            norms = np.linalg.norm(self._vectors, axis=1, keepdims=True)
-            self._unit = self._vectors / np.maximum(norms, _TINY)
-        return self._unit
+        return self._vectors / np.maximum(self.vector_norms(), _TINY)[:, None]
 
     def invalidate(self) -> None:
         """Drop cached derived data; call after changing ``vectors`` in place."""
-        self._unit = None
+        self._norms = None
 
     # ---------------------------------------------------------------- queries
     def similarity(self, a: str, b: str) -> float:
@@ -147,8 +159,7 @@ class KeyedVectors:
         >>> round(kv.similarity("a", "b"), 4)
         0.7071
         """
-        unit = self.unit_vectors()
-        return float(np.dot(unit[self.get_index(a)], unit[self.get_index(b)]))
+        return float(np.dot(self.get_vector(a, norm=True), self.get_vector(b, norm=True)))
 
     def distance(self, a: str, b: str) -> float:
         """Cosine distance, ``1 - similarity(a, b)``.
@@ -185,10 +196,10 @@ class KeyedVectors:
         [1.0, 0.0]
         """
         query = self._unit_query(vector)
-        unit = self.unit_vectors()
         if words is None:
-            return unit @ query
-        return unit[[self.get_index(w) for w in words]] @ query
+            return self._scores(query, len(self))
+        rows = np.array([self.get_index(w) for w in words], dtype=np.int64)
+        return self._vectors[rows] @ query / np.maximum(self.vector_norms()[rows], _TINY)
 
     def most_similar(
         self, positive: Term | Sequence[Term] | None = None,
@@ -236,7 +247,6 @@ class KeyedVectors:
         pos, neg = _as_list(positive), _as_list(negative)
         if not pos and not neg:
             raise ValueError("most_similar_cosmul needs at least one positive or negative word")
-        unit = self.unit_vectors()
         n = self._restricted(restrict_vocab)
         exclude = []
         score = np.ones(n, dtype=np.float32)
@@ -245,10 +255,10 @@ class KeyedVectors:
             for term in terms:
                 if isinstance(term, str):
                     exclude.append(self.get_index(term))
-                    query = unit[exclude[-1]]
+                    query = self.get_vector(term, norm=True)
                 else:
                     query = self._unit_query(term)
-                factor *= (1.0 + unit[:n] @ query) / 2.0
+                factor *= (1.0 + self._scores(query, n)) / 2.0
             score = score / (factor + 1e-6) if into_denominator else score * factor
         return self._ranked(score, topn, exclude)
 
@@ -291,7 +301,7 @@ class KeyedVectors:
         if not words:
             raise ValueError("doesnt_match needs at least one word")
         rows = np.array([self.get_index(w) for w in words], dtype=np.int64)
-        unit = self.unit_vectors()[rows]
+        unit = self._vectors[rows] / np.maximum(self.vector_norms()[rows], _TINY)[:, None]
         scores = unit @ self._unit_query(unit.mean(axis=0))
         return words[int(np.argmin(scores))]
 
@@ -305,7 +315,7 @@ class KeyedVectors:
         ['b']
         """
         ia, ib = self.get_index(a), self.get_index(b)
-        scores = self.unit_vectors() @ self.unit_vectors()[ia]
+        scores = self._scores(self.get_vector(a, norm=True), len(self))
         closer = np.flatnonzero(scores > scores[ib])
         closer = closer[closer != ia]
         closer = closer[np.argsort(-scores[closer], kind="stable")]
@@ -321,7 +331,7 @@ class KeyedVectors:
         2
         """
         ia, ib = self.get_index(a), self.get_index(b)
-        scores = self.unit_vectors() @ self.unit_vectors()[ia]
+        scores = self._scores(self.get_vector(a, norm=True), len(self))
         scores[ia] = -np.inf
         return int(np.count_nonzero(scores > scores[ib])) + 1
 
@@ -444,7 +454,6 @@ class KeyedVectors:
         terms = [(t, 1.0) for t in _as_list(positive)] + [(t, -1.0) for t in _as_list(negative)]
         if not terms:
             raise ValueError("cannot compute similarity with no input: give positive or negative")
-        unit = self.unit_vectors()
         total = np.zeros(self.vector_size, dtype=np.float32)
         exclude = []
         for term, sign in terms:
@@ -453,7 +462,7 @@ class KeyedVectors:
                 term, weight = term[0], sign * float(term[1])
             if isinstance(term, str):
                 exclude.append(self.get_index(term))
-                total += weight * unit[exclude[-1]]
+                total += weight * self.get_vector(term, norm=True)
             else:
                 total += weight * self._unit_query(term)
         return total / len(terms), exclude
@@ -461,7 +470,11 @@ class KeyedVectors:
     def _top(self, query: np.ndarray, topn: int | None, restrict_vocab: int | None,
              exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
         n = self._restricted(restrict_vocab)
-        return self._ranked(self.unit_vectors()[:n] @ query, topn, exclude)
+        return self._ranked(self._scores(query, n), topn, exclude)
+
+    def _scores(self, unit_query: np.ndarray, n: int) -> np.ndarray:
+        """Cosine of a unit-length query with each of the first ``n`` rows."""
+        return self._vectors[:n] @ unit_query / np.maximum(self.vector_norms()[:n], _TINY)
 
     def _ranked(self, scores: np.ndarray, topn: int | None,
                 exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
