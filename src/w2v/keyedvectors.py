@@ -59,6 +59,7 @@ class KeyedVectors:
         self.counts = counts
         self._vectors = vectors
         self._norms: np.ndarray | None = None
+        self._inverse_norms: np.ndarray | None = None
 
     # ----------------------------------------------------------------- basics
     @property
@@ -148,6 +149,7 @@ class KeyedVectors:
     def invalidate(self) -> None:
         """Drop cached derived data; call after changing ``vectors`` in place."""
         self._norms = None
+        self._inverse_norms = None
 
     # ---------------------------------------------------------------- queries
     def similarity(self, a: str, b: str) -> float:
@@ -474,23 +476,30 @@ class KeyedVectors:
 
     def _scores(self, unit_query: np.ndarray, n: int) -> np.ndarray:
         """Cosine of a unit-length query with each of the first ``n`` rows."""
-        return self._vectors[:n] @ unit_query / np.maximum(self.vector_norms()[:n], _TINY)
+        if self._inverse_norms is None:
+            self._inverse_norms = 1.0 / np.maximum(self.vector_norms(), _TINY)
+        scores = self._vectors[:n] @ unit_query
+        scores *= self._inverse_norms[:n]
+        return scores
 
     def _ranked(self, scores: np.ndarray, topn: int | None,
                 exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
-        """The ``topn`` best ``scores`` (rows in ``exclude`` left out), or all scores."""
+        """The ``topn`` best ``scores`` (rows in ``exclude`` left out), or all scores.
+
+        ``scores`` is a fresh array owned by the caller; the excluded rows are overwritten.
+        """
         if topn is None:
             return scores
         if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
             raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
-        ranked = scores.copy()
-        banned = [i for i in exclude if i < len(ranked)]
-        ranked[banned] = -np.inf
-        k = min(int(topn), len(ranked) - len(set(banned)))
+        banned = sorted({i for i in exclude if i < len(scores)})
+        scores[banned] = -np.inf
+        size = len(scores)
+        k = min(int(topn), size - len(banned))
         if k <= 0:
             return []
-        best = np.argpartition(-ranked, k - 1)[:k] if k < len(ranked) else np.arange(len(ranked))
-        best = best[np.lexsort((best, -ranked[best]))][:k]
+        best = np.argpartition(scores, size - k)[size - k:] if k < size else np.arange(size)
+        best = best[np.lexsort((best, -scores[best]))][:k]
         return [(self.index_to_key[i], float(scores[i])) for i in best]
 
 
