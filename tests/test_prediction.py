@@ -7,7 +7,8 @@ import pytest
 
 from w2v import Word2Vec
 from w2v.huffman import build_huffman
-from w2v.prediction import hs_log_probabilities, softmax_probabilities, top_words
+from w2v.prediction import hs_log_probabilities, softmax_probabilities
+from w2v.ranking import top_words
 
 TOY = [
     ["troll", "2", "is", "great"], ["gymkata", "is", "great"],
@@ -61,6 +62,9 @@ def test_top_words_orders_and_breaks_ties_by_row():
     assert top_words(np.array([0.1, 0.4, 0.4, 0.1]), ["a", "b", "c", "d"], 3) == [
         ("b", 0.4), ("c", 0.4), ("a", 0.1)]
     assert top_words(np.array([1.0]), ["a"], 5) == [("a", 1.0)]
+    assert top_words(np.array([0.1, 0.4, 0.4, 0.1]), ["a", "b", "c", "d"], 9, exclude=[1, 1]) == [
+        ("c", 0.4), ("a", 0.1), ("d", 0.1)]
+    assert top_words(np.array([0.5]), ["a"], 3, exclude=[0]) == []
 
 
 @pytest.mark.parametrize("sg,cbow_mean", [(1, 1), (0, 1), (0, 0)])

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .ranking import top_words
+
 __all__ = ["KeyedVectors"]
 
 #: One term of a query: a word, a vector, or a (word or vector, weight) pair.
@@ -484,23 +486,12 @@ class KeyedVectors:
 
     def _ranked(self, scores: np.ndarray, topn: int | None,
                 exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
-        """The ``topn`` best ``scores`` (rows in ``exclude`` left out), or all scores.
-
-        ``scores`` is a fresh array owned by the caller; the excluded rows are overwritten.
-        """
+        """The ``topn`` best of ``scores`` (a fresh array) outside ``exclude``, or all."""
         if topn is None:
             return scores
         if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
             raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
-        banned = sorted({i for i in exclude if i < len(scores)})
-        scores[banned] = -np.inf
-        size = len(scores)
-        k = min(int(topn), size - len(banned))
-        if k <= 0:
-            return []
-        best = np.argpartition(scores, size - k)[size - k:] if k < size else np.arange(size)
-        best = best[np.lexsort((best, -scores[best]))][:k]
-        return [(self.index_to_key[i], float(scores[i])) for i in best]
+        return top_words(scores, self.index_to_key, int(topn), exclude)
 
 
 def _as_list(terms: Any) -> list:

@@ -16,7 +16,8 @@ from .huffman import HuffmanTree, build_huffman
 from .keyedvectors import KeyedVectors
 from .noise import AliasTable
 from .params import TrainingParams
-from .prediction import hs_log_probabilities, softmax_probabilities, top_words
+from .prediction import hs_log_probabilities, softmax_probabilities
+from .ranking import top_words
 from .trainer import RunPlan, run_epochs
 from .vocab import Vocabulary, count_words
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .huffman import HuffmanTree
 
-__all__ = ["hs_log_probabilities", "softmax_probabilities", "top_words"]
+__all__ = ["hs_log_probabilities", "softmax_probabilities"]
 
 
 def hs_log_probabilities(hidden: np.ndarray, syn1: np.ndarray, tree: HuffmanTree) -> np.ndarray:
@@ -56,21 +56,3 @@ def softmax_probabilities(hidden: np.ndarray, syn1neg: np.ndarray) -> np.ndarray
     scores -= scores.max(initial=0.0) if len(scores) else 0.0
     weights = np.exp(scores)
     return weights / weights.sum()
-
-
-def top_words(probabilities: np.ndarray, index_to_key: list[str], topn: int
-              ) -> list[tuple[str, float]]:
-    """The ``topn`` most probable words, best first (ties in row order).
-
-    Example
-    -------
-    >>> top_words(np.array([0.2, 0.5, 0.3]), ["a", "b", "c"], 2)
-    [('b', 0.5), ('c', 0.3)]
-    """
-    k = min(topn, len(probabilities))
-    if k <= 0:
-        return []
-    best = np.argpartition(-probabilities, k - 1)[:k] if k < len(probabilities) else \
-        np.arange(len(probabilities))
-    best = best[np.lexsort((best, -probabilities[best]))]
-    return [(index_to_key[i], float(probabilities[i])) for i in best]
