@@ -9,7 +9,7 @@ from w2v.huffman import build_huffman
 from w2v.noise import AliasTable
 
 VOCAB = 12
-DIM = 10  # not a multiple of 8: exercises the dot product's tail loop
+DIM = 45  # 32 + 8 + 5: exercises every loop of the vector kernels, tails included
 
 OBJECTIVES = {
     "ns": dict(negative=3, hs=0, softmax=0),
@@ -19,6 +19,7 @@ OBJECTIVES = {
 }
 ARCHS = {
     "sg": dict(sg=1, cbow_mean=1),
+    "sg-batch": dict(sg=1, cbow_mean=1, batch=True),
     "cbow-mean": dict(sg=0, cbow_mean=1),
     "cbow-sum": dict(sg=0, cbow_mean=0),
 }
@@ -44,9 +45,19 @@ def make_setup(objective, arch, subsample=True, seed=0):
     return arrays, options, ids, offsets
 
 
+@pytest.fixture(params=["avx2", "portable"])
+def simd(request):
+    """Run a test with each vector path (the AVX2 one only where the CPU has it)."""
+    before = _core.simd_path()
+    if _core.set_simd(request.param == "avx2") != request.param:
+        pytest.skip("this CPU has no AVX2+FMA")
+    yield request.param
+    _core.set_simd(before == "avx2")
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_kernel_matches_reference(objective, arch):
+def test_kernel_matches_reference(objective, arch, simd):
     arrays, options, ids, offsets = make_setup(objective, arch)
     reference = ReferenceNet(**arrays, **options)
     kernel = _core.Kernel(**arrays, **options, exact=True)

@@ -63,7 +63,7 @@ class ReferenceNet:
 
     def __init__(self, vectors, out_words, out_nodes, keep_prob, alias_prob, alias_index,
                  codes, points, code_offsets, *, sg, cbow_mean, window, negative, hs,
-                 softmax, subsample):
+                 softmax, subsample, batch=False):
         self.input = np.array(vectors, dtype=np.float64)
         self.out_words = None if out_words is None else np.array(out_words, dtype=np.float64)
         self.out_nodes = None if out_nodes is None else np.array(out_nodes, dtype=np.float64)
@@ -73,6 +73,7 @@ class ReferenceNet:
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.cbow_mean, self.window = sg, cbow_mean, window
         self.negative, self.hs, self.softmax, self.subsample = negative, hs, softmax, subsample
+        self.batch = bool(batch and sg and not softmax)  # the full softmax never batches
         self.loss = 0.0
         self.examples = 0
 
@@ -121,13 +122,51 @@ class ReferenceNet:
         self.examples += 1
         return grad
 
+    # -- skip-gram windows as one batched update (HogBatch) ----------------------------
+    def batch_logistic(self, x, out, rows, labels, alpha):
+        """All contexts against all output rows in matrix form; returns the inputs' error."""
+        y = out[rows]  # copies: every score and gradient uses the weights from before
+        scores = x @ y.T
+        labels = np.asarray(labels, dtype=np.float64)[None, :]
+        sig = np.vectorize(sigmoid)(scores)
+        self.loss -= float(np.sum(np.where(labels > 0, np.vectorize(log_sigmoid)(scores),
+                                           np.vectorize(log_sigmoid)(-scores))))
+        g = (labels - sig) * alpha
+        np.add.at(out, rows, g.T @ x)
+        return g @ y
+
+    def batch_window(self, contexts, target, alpha, rng):
+        x = self.input[contexts].copy()
+        error = np.zeros_like(x)
+        if self.hs:
+            path = range(self.code_offsets[target], self.code_offsets[target + 1])
+            error += self.batch_logistic(x, self.out_nodes, [int(self.points[k]) for k in path],
+                                         [1 - int(self.codes[k]) for k in path], alpha)
+        if self.negative:
+            rows, labels = [target], [1]
+            vocab = len(self.input)
+            for _ in range(self.negative):
+                r = rng.next()
+                column = below(r, vocab)
+                noise = (column if uniform_low(r) < self.alias_prob[column]
+                         else self.alias_index[column])
+                if noise != target:
+                    rows.append(int(noise))
+                    labels.append(0)
+            error += self.batch_logistic(x, self.out_words, rows, labels, alpha)
+        np.add.at(self.input, contexts, error)
+        self.examples += len(contexts)
+
     # -- sentences -----------------------------------------------------------------
     def sentence(self, words, alpha, rng):
         n = len(words)
         for i in range(n):
             w = self.window - below(rng.next(), self.window)
             context = [j for j in range(max(0, i - w), min(n, i + w + 1)) if j != i]
-            if self.sg:
+            if self.sg and self.batch:
+                if context:
+                    self.batch_window([words[j] for j in context], words[i], alpha, rng)
+            elif self.sg:
                 for j in context:
                     self.input[words[j]] += self.example(self.input[words[j]], words[i], alpha, rng)
             elif context:

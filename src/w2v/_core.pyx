@@ -13,7 +13,12 @@ Conventions (the reference implementation in the tests follows them exactly):
   ``window - below(r, window)``, and negative sampling draws one number per noise word
   (alias method: high 32 bits pick the column, low 32 bits the coin);
 * skip-gram trains each (context, centre) pair with the context word's input
-  vector predicting the centre word (the C tool's order); CBOW predicts the
+  vector predicting the centre word (the C tool's order). With ``batch`` (pWord2Vec's
+  "HogBatch"), a centre word's whole window is one update: the noise words are drawn
+  once per centre (after its window draw) and shared by all its contexts; every score
+  uses the weights from before the window's update, input errors are summed over the
+  objectives and added at the end. Without it, each pair is its own update with its own
+  noise words, as in the C tool. CBOW predicts the
   centre from the mean (``cbow_mean=1``) or sum of its context, and adds the
   hidden-layer error to every context vector undivided, as the C tool does;
 * per example the objectives run in the order hierarchical softmax, negative
@@ -40,6 +45,8 @@ cdef extern from "_vecops.h" nogil:
     double w2v_uniform_low(uint64_t r)
     int64_t w2v_sum_progress(const int64_t *slots, int n)
     void w2v_add_progress(int64_t *slots, int slot, int64_t words)
+    int w2v_set_simd(int wanted)
+    int w2v_use_avx2
 
 
 cdef enum:
@@ -66,6 +73,37 @@ cdef void _fill_tables() noexcept:
 _fill_tables()
 
 
+def set_simd(bint enabled):
+    """Use the AVX2+FMA kernels when the CPU supports them (``True``, the default at
+    import unless the environment variable ``W2V_SIMD=0``) or the portable ones.
+    Returns the name of the path now in use: ``"avx2"`` or ``"portable"``.
+
+    Example
+    -------
+    >>> set_simd(False)
+    'portable'
+    """
+    return "avx2" if w2v_set_simd(1 if enabled else 0) else "portable"
+
+
+
+
+def simd_path():
+    """The vector path in use: ``"avx2"`` (AVX2+FMA, chosen at import when the CPU has it,
+    unless the environment variable ``W2V_SIMD=0``) or ``"portable"``.
+
+    Example
+    -------
+    >>> simd_path() in ("avx2", "portable")
+    True
+    """
+    return "avx2" if w2v_use_avx2 else "portable"
+
+
+import os as _os
+set_simd(_os.environ.get("W2V_SIMD", "1") != "0")
+
+
 ctypedef struct Net:
     float *input          # vocabulary x dim: the word vectors
     float *out_words      # vocabulary x dim: output vectors (negative sampling, softmax)
@@ -86,6 +124,8 @@ ctypedef struct Net:
     int cbow_mean
     int subsample
     int exact
+    int batch             # skip-gram: one update per window with shared noise words
+    int max_outputs       # most output rows of one batched update (noise + 1, or a code)
 
 
 ctypedef struct Work:
@@ -93,6 +133,11 @@ ctypedef struct Work:
     float *grad           # error to add to the input vector(s)
     float *scores         # full softmax: one per vocabulary word
     int32_t *sentence     # the current sentence after subsampling
+    int32_t *contexts     # batched skip-gram: the window's context words
+    float *context_grad   # batched skip-gram: error of each context's input vector
+    float *coeffs         # batched skip-gram: contexts x outputs gradient coefficients
+    int32_t *out_rows     # batched skip-gram: output rows of one objective
+    float *labels         # batched skip-gram: their targets (1 or 0)
     uint64_t rng
     double loss
     int64_t examples
@@ -220,6 +265,77 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
             w2v_axpy(1.0, work.grad, h, net.dim)
 
 
+cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, float *out, int n_out,
+                          float alpha) noexcept nogil:
+    """Logistic steps of every context of the window against every output row at once.
+
+    Scores and both gradients use the weights from before this call: the contexts' errors
+    go to ``work.context_grad`` (added to the inputs by the caller), the output rows are
+    updated here.
+    """
+    cdef int a, b
+    cdef float f, g
+    cdef const float *x
+    cdef float *y
+    for a in range(n_ctx):
+        x = net.input + <int64_t>work.contexts[a] * net.dim
+        for b in range(n_out):
+            y = out + <int64_t>work.out_rows[b] * net.dim
+            f = w2v_dot(x, y, net.dim)
+            g = (work.labels[b] - _sigmoid(net, f)) * alpha
+            if work.labels[b] > 0:
+                work.loss -= _log_sigmoid(net, f)
+            else:
+                work.loss -= _log_sigmoid(net, -f)
+            work.coeffs[a * n_out + b] = g
+            w2v_axpy(g, y, work.context_grad + <int64_t>a * net.dim, net.dim)
+    for b in range(n_out):
+        y = out + <int64_t>work.out_rows[b] * net.dim
+        for a in range(n_ctx):
+            w2v_axpy(work.coeffs[a * n_out + b], net.input + <int64_t>work.contexts[a] * net.dim,
+                     y, net.dim)
+
+
+cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
+    cdef int i, j, lo, hi, w, a, n_ctx, n_out, d, noise, target
+    cdef int64_t k
+    for i in range(n):
+        w = _reduced_window(net, work)
+        lo = i - w if i >= w else 0
+        hi = i + w + 1 if i + w + 1 <= n else n
+        n_ctx = 0
+        for j in range(lo, hi):
+            if j != i:
+                work.contexts[n_ctx] = work.sentence[j]
+                n_ctx += 1
+        if n_ctx == 0:
+            continue
+        target = work.sentence[i]
+        w2v_zero(work.context_grad, n_ctx * net.dim)
+        if net.hs:
+            n_out = 0
+            for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
+                work.out_rows[n_out] = net.points[k]
+                work.labels[n_out] = 1.0 - net.codes[k]
+                n_out += 1
+            _batch_logistic(net, work, n_ctx, net.out_nodes, n_out, alpha)
+        if net.negative > 0:
+            work.out_rows[0] = target
+            work.labels[0] = 1.0
+            n_out = 1
+            for d in range(net.negative):
+                noise = _draw_noise(net, &work.rng)
+                if noise != target:
+                    work.out_rows[n_out] = noise
+                    work.labels[n_out] = 0.0
+                    n_out += 1
+            _batch_logistic(net, work, n_ctx, net.out_words, n_out, alpha)
+        for a in range(n_ctx):
+            w2v_axpy(1.0, work.context_grad + <int64_t>a * net.dim,
+                     net.input + <int64_t>work.contexts[a] * net.dim, net.dim)
+        work.examples += n_ctx
+
+
 cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     cdef int i, j, lo, hi, w, count
     for i in range(n):
@@ -265,7 +381,9 @@ cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
             work.sentence[n] = word
             n += 1
         w2v_add_progress(progress, slot, offsets[s + 1] - offsets[s])
-        if net.sg:
+        if net.sg and net.batch:
+            _sg_batch_sentence(net, work, n, <float>alpha)
+        elif net.sg:
             _sg_sentence(net, work, n, <float>alpha)
         else:
             _cbow_sentence(net, work, n, <float>alpha)
@@ -298,6 +416,8 @@ cdef class Kernel:
     codes, points, code_offsets : the flattened Huffman tree; word ``w``'s path is
         ``points[code_offsets[w]:code_offsets[w + 1]]``.
     sg, cbow_mean, window, negative, hs, softmax, subsample : the training setup.
+    batch : skip-gram trains each window as one update with shared noise words (ignored
+        for CBOW and with the full softmax, which always train example by example).
     exact : compute sigmoids exactly instead of by table (for tests).
 
     Example
@@ -312,7 +432,8 @@ cdef class Kernel:
 
     def __init__(self, vectors, out_words, out_nodes, keep_prob, alias_prob, alias_index,
                  codes, points, code_offsets, *, int sg, int cbow_mean, int window,
-                 int negative, int hs, int softmax, int subsample, bint exact=False):
+                 int negative, int hs, int softmax, int subsample, bint batch=False,
+                 bint exact=False):
         cdef float[:, ::1] vec_view = vectors
         cdef int vocab = <int>vec_view.shape[0]
         cdef int dim = <int>vec_view.shape[1]
@@ -362,6 +483,14 @@ cdef class Kernel:
         self.net.cbow_mean = 1 if cbow_mean else 0
         self.net.subsample = 1 if subsample else 0
         self.net.exact = 1 if exact else 0
+        self.net.batch = 1 if (batch and sg and not softmax) else 0
+        longest_code = int(np.diff(offsets).max()) if hs else 0
+        self.net.max_outputs = max(negative + 1, longest_code)
+
+    @property
+    def batch(self):
+        """Whether skip-gram windows are trained as one update with shared noise words."""
+        return bool(self.net.batch)
 
     def train_chunk(self, const int32_t[::1] ids, const int64_t[::1] offsets,
                     int64_t lo, int64_t hi, uint64_t rng_state, int64_t[::1] progress,
@@ -409,10 +538,17 @@ cdef class Kernel:
         work.grad = <float *>malloc(self.net.dim * sizeof(float))
         work.sentence = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
         work.scores = NULL
+        work.contexts = <int32_t *>malloc(2 * self.net.window * sizeof(int32_t))
+        work.context_grad = <float *>malloc(2 * self.net.window * self.net.dim * sizeof(float))
+        work.coeffs = <float *>malloc(2 * self.net.window * self.net.max_outputs * sizeof(float))
+        work.out_rows = <int32_t *>malloc(self.net.max_outputs * sizeof(int32_t))
+        work.labels = <float *>malloc(self.net.max_outputs * sizeof(float))
         if self.net.softmax:
             work.scores = <float *>malloc(self.net.vocab_size * sizeof(float))
         try:
             if (work.hidden == NULL or work.grad == NULL or work.sentence == NULL
+                    or work.contexts == NULL or work.context_grad == NULL
+                    or work.coeffs == NULL or work.out_rows == NULL or work.labels == NULL
                     or (self.net.softmax and work.scores == NULL)):
                 raise MemoryError("cannot allocate the training buffers")
             with nogil:
@@ -424,6 +560,11 @@ cdef class Kernel:
             free(work.grad)
             free(work.sentence)
             free(work.scores)
+            free(work.contexts)
+            free(work.context_grad)
+            free(work.coeffs)
+            free(work.out_rows)
+            free(work.labels)
         return work.loss, work.examples
 
 

@@ -34,7 +34,7 @@ class Word2Vec:
     corpus : a re-iterable of token lists, or a path (file, directory, .gz/.bz2/.xz).
         When given, the vocabulary is built at once and ``train()`` uses it.
     vector_size, window, min_count, sg, hs, negative, ns_exponent, cbow_mean, sample,
-    alpha, min_alpha, epochs, workers, seed, max_vocab_size, max_final_vocab, loss :
+    alpha, min_alpha, epochs, workers, seed, max_vocab_size, max_final_vocab, loss, batch :
         see :class:`w2v.params.TrainingParams` (gensim's names and meanings;
         ``alpha=None`` picks the C tool's 0.025 for skip-gram and 0.05 for CBOW).
 
@@ -79,12 +79,14 @@ class Word2Vec:
         max_vocab_size: int | None = None,
         max_final_vocab: int | None = None,
         loss: str | None = None,
+        batch: bool = True,
     ) -> None:
         self.params = TrainingParams(
             vector_size=vector_size, window=window, min_count=min_count, sg=sg, hs=hs,
             negative=negative, ns_exponent=ns_exponent, cbow_mean=cbow_mean, sample=sample,
             alpha=alpha, min_alpha=min_alpha, epochs=epochs, workers=workers, seed=seed,
             max_vocab_size=max_vocab_size, max_final_vocab=max_final_vocab, loss=loss,
+            batch=batch,
         )
         self.vocab: Vocabulary | None = None
         self.wv: KeyedVectors | None = None
@@ -226,7 +228,7 @@ class Word2Vec:
             tree.codes if tree else None, tree.points if tree else None,
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
-            hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0),
+            hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), batch=bool(p.batch),
         )
 
     def train(

@@ -44,6 +44,9 @@ class TrainingParams:
     max_final_vocab : bound on the final vocabulary (``min_count`` is raised to meet it).
     loss : None (objectives from ``hs`` / ``negative``) or ``"softmax"`` for the full
         softmax with cross-entropy alone (``hs`` must be 0; ``negative`` is not used).
+    batch : skip-gram only: train each centre word's window as one update whose noise
+        words are drawn once and shared by all its contexts (pWord2Vec's HogBatch: fewer
+        random draws and memory fetches). False gives the C tool's per-pair update.
 
     Example
     -------
@@ -68,6 +71,7 @@ class TrainingParams:
     max_vocab_size: int | None = None
     max_final_vocab: int | None = None
     loss: str | None = None
+    batch: bool = True
 
     def __post_init__(self) -> None:
         _check_int("vector_size", self.vector_size, 1)
@@ -94,6 +98,7 @@ class TrainingParams:
             _check_int("max_vocab_size", self.max_vocab_size, 1)
         if self.max_final_vocab is not None:
             _check_int("max_final_vocab", self.max_final_vocab, 1)
+        _check_flag("batch", self.batch)
         self._check_objectives()
 
     def _check_objectives(self) -> None:
