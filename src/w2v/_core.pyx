@@ -46,6 +46,7 @@ cdef extern from "_vecops.h" nogil:
     int64_t w2v_sum_progress(const int64_t *slots, int n)
     void w2v_add_progress(int64_t *slots, int slot, int64_t words)
     int w2v_set_simd(int wanted)
+    void w2v_prefetch_row(const float *row, int n)
     int w2v_use_avx2
 
 
@@ -300,6 +301,7 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
     cdef int i, j, lo, hi, w, a, n_ctx, n_out, d, noise, target
     cdef int64_t k
     for i in range(n):
+        _prefetch_ahead(net, work, i, n)
         w = _reduced_window(net, work)
         lo = i - w if i >= w else 0
         hi = i + w + 1 if i + w + 1 <= n else n
@@ -336,9 +338,20 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         work.examples += n_ctx
 
 
+cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexcept nogil:
+    """Start loading rows the next positions need: the word entering the windows
+    and the next centre's output row (pure hints: results do not change)."""
+    if i + net.window + 1 < n:
+        w2v_prefetch_row(net.input + <int64_t>work.sentence[i + net.window + 1] * net.dim,
+                         net.dim)
+    if i + 1 < n and net.out_words != NULL:
+        w2v_prefetch_row(net.out_words + <int64_t>work.sentence[i + 1] * net.dim, net.dim)
+
+
 cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     cdef int i, j, lo, hi, w, count
     for i in range(n):
+        _prefetch_ahead(net, work, i, n)
         w = _reduced_window(net, work)
         lo = i - w if i >= w else 0
         hi = i + w + 1 if i + w + 1 <= n else n

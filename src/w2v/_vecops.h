@@ -22,6 +22,25 @@
 #define W2V_RESTRICT __restrict__
 #endif
 
+/* Hint that a row will be read soon (a no-op where the compiler offers no hint). */
+#if defined(__GNUC__) || defined(__clang__)
+#define W2V_PREFETCH(p) __builtin_prefetch((const void *)(p))
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <xmmintrin.h>
+#define W2V_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define W2V_PREFETCH(p) ((void)(p))
+#endif
+
+/* Prefetch the cache lines of a row of n floats. */
+W2V_INLINE void w2v_prefetch_row(const float *row, int n)
+{
+    int i;
+    for (i = 0; i < n; i += 16) {
+        W2V_PREFETCH(row + i);
+    }
+}
+
 /* sum_i a[i] * b[i] */
 W2V_INLINE float w2v_dot_portable(const float *W2V_RESTRICT a, const float *W2V_RESTRICT b, int n)
 {
