@@ -79,6 +79,26 @@ def test_kernel_matches_reference(objective, arch, simd):
     assert not np.allclose(arrays["vectors"], make_setup(objective, arch)[0]["vectors"])
 
 
+@pytest.mark.parametrize("arch", ["sg", "sg-batch", "cbow-mean"])
+@pytest.mark.parametrize("objective", ["ns", "hs", "hs+ns"])
+def test_private_hot_rows_change_nothing_for_one_thread(objective, arch):
+    """Copies of the busiest output rows, merged back at the end, train like the shared rows."""
+    arrays, options, ids, offsets = make_setup(objective, arch)
+    reference = ReferenceNet(**arrays, **options)
+    kernel = _core.Kernel(**arrays, **options, hot_rows=5, exact=True)
+    half = 3  # two calls: the copies are loaded and merged around each
+    for lo, hi, seed, done in ((0, half, 11, 0), (half, len(offsets) - 1, 12, None)):
+        done = offsets[half] if done is None else done
+        kernel.train_chunk(ids, offsets, lo, hi, seed, np.array([done], np.int64), 0, 200,
+                           0.2, 0.01)
+        reference.train_chunk(ids, offsets, lo, hi, seed, done, 200, 0.2, 0.01)
+    np.testing.assert_allclose(arrays["vectors"], reference.input, atol=2e-5)
+    if options["negative"]:
+        np.testing.assert_allclose(arrays["out_words"], reference.out_words, atol=2e-5)
+    if options["hs"]:
+        np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=2e-5)
+
+
 def test_table_kernel_is_close_to_exact():
     exact_arrays, options, ids, offsets = make_setup("hs+ns", "sg")
     table_arrays, _, _, _ = make_setup("hs+ns", "sg")

@@ -24,7 +24,12 @@ Conventions (the reference implementation in the tests follows them exactly):
 * per example the objectives run in the order hierarchical softmax, negative
   sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1;
 * the learning rate is recomputed at the start of every sentence from the
-  words all threads have processed so far.
+  words all threads have processed so far;
+* with ``hot_rows`` (used when several threads train at once), each thread trains
+  private copies of the output rows every example touches (the Huffman nodes nearest
+  the root, the most frequent words as noise) and adds its changes to the shared rows
+  every SYNC_POSITIONS positions and at the end of a chunk, so threads do not fight over
+  those cache lines; a single thread's results are the same either way up to rounding.
 """
 
 import numpy as np
@@ -53,6 +58,7 @@ cdef extern from "_vecops.h" nogil:
 cdef enum:
     EXP_TABLE_SIZE = 1000
     MAX_EXP = 6
+    SYNC_POSITIONS = 1024   # positions between merges of a thread's hot-row copies
 
 #: Inputs beyond +-MAX_EXP are clipped by the sigmoid tables.
 SIGMOID_CLIP = MAX_EXP
@@ -127,6 +133,8 @@ ctypedef struct Net:
     int exact
     int batch             # skip-gram: one update per window with shared noise words
     int max_outputs       # most output rows of one batched update (noise + 1, or a code)
+    int hot_nodes         # Huffman nodes (the last ones: nearest the root) copied per thread
+    int hot_words         # output word rows (the first ones: most frequent) copied per thread
 
 
 ctypedef struct Work:
@@ -137,8 +145,14 @@ ctypedef struct Work:
     int32_t *contexts     # batched skip-gram: the window's context words
     float *context_grad   # batched skip-gram: error of each context's input vector
     float *coeffs         # batched skip-gram: contexts x outputs gradient coefficients
-    int32_t *out_rows     # batched skip-gram: output rows of one objective
+    float **out_rows      # batched skip-gram: output rows of one objective
     float *labels         # batched skip-gram: their targets (1 or 0)
+    float *node_copy      # this thread's copy of the hot Huffman nodes (or NULL)
+    float *node_base      # ... and their shared values when last merged
+    float *word_copy      # this thread's copy of the hot output word rows (or NULL)
+    float *word_base      # ... and their shared values when last merged
+    int node_start        # first hot node (nodes >= this are copied)
+    int since_sync        # positions since the last merge
     uint64_t rng
     double loss
     int64_t examples
@@ -179,6 +193,60 @@ cdef inline int _draw_noise(const Net *net, uint64_t *rng) noexcept nogil:
     return net.alias_index[column]
 
 
+cdef inline float *_node_row(const Net *net, Work *work, int node) noexcept nogil:
+    if node >= work.node_start:
+        return work.node_copy + <int64_t>(node - work.node_start) * net.dim
+    return net.out_nodes + <int64_t>node * net.dim
+
+
+cdef inline float *_word_row(const Net *net, Work *work, int word) noexcept nogil:
+    if word < net.hot_words:
+        return work.word_copy + <int64_t>word * net.dim
+    return net.out_words + <int64_t>word * net.dim
+
+
+cdef void _merge_rows(float *shared, float *copy, float *base, int64_t n) noexcept nogil:
+    """Add this thread's changes (copy - base) to the shared rows, then refresh the copy."""
+    cdef int64_t i
+    for i in range(n):
+        shared[i] += copy[i] - base[i]
+        copy[i] = shared[i]
+        base[i] = shared[i]
+
+
+cdef void _sync_hot(const Net *net, Work *work) noexcept nogil:
+    work.since_sync = 0
+    if work.node_copy != NULL:
+        _merge_rows(net.out_nodes + <int64_t>work.node_start * net.dim, work.node_copy,
+                    work.node_base, <int64_t>net.hot_nodes * net.dim)
+    if work.word_copy != NULL:
+        _merge_rows(net.out_words, work.word_copy, work.word_base,
+                    <int64_t>net.hot_words * net.dim)
+
+
+cdef void _load_hot(const Net *net, Work *work) noexcept nogil:
+    """Start the chunk with copies (and bases) equal to the shared hot rows."""
+    cdef int64_t i, n
+    cdef const float *shared
+    if work.node_copy != NULL:
+        n = <int64_t>net.hot_nodes * net.dim
+        shared = net.out_nodes + <int64_t>work.node_start * net.dim
+        for i in range(n):
+            work.node_copy[i] = shared[i]
+            work.node_base[i] = shared[i]
+    if work.word_copy != NULL:
+        n = <int64_t>net.hot_words * net.dim
+        for i in range(n):
+            work.word_copy[i] = net.out_words[i]
+            work.word_base[i] = net.out_words[i]
+
+
+cdef inline void _tick(const Net *net, Work *work) noexcept nogil:
+    work.since_sync += 1
+    if work.since_sync >= SYNC_POSITIONS and (work.node_copy != NULL or work.word_copy != NULL):
+        _sync_hot(net, work)
+
+
 cdef inline void _logistic_step(const Net *net, Work *work, const float *h, float *row,
                                 float label, float alpha) noexcept nogil:
     """One binary logistic regression step of ``h`` against output ``row``."""
@@ -196,19 +264,19 @@ cdef inline void _hs_update(const Net *net, Work *work, const float *h, int targ
                             float alpha) noexcept nogil:
     cdef int64_t k
     for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
-        _logistic_step(net, work, h, net.out_nodes + <int64_t>net.points[k] * net.dim,
+        _logistic_step(net, work, h, _node_row(net, work, net.points[k]),
                        1.0 - net.codes[k], alpha)
 
 
 cdef inline void _ns_update(const Net *net, Work *work, const float *h, int target,
                             float alpha) noexcept nogil:
     cdef int d, noise
-    _logistic_step(net, work, h, net.out_words + <int64_t>target * net.dim, 1.0, alpha)
+    _logistic_step(net, work, h, _word_row(net, work, target), 1.0, alpha)
     for d in range(net.negative):
         noise = _draw_noise(net, &work.rng)
         if noise == target:
             continue
-        _logistic_step(net, work, h, net.out_words + <int64_t>noise * net.dim, 0.0, alpha)
+        _logistic_step(net, work, h, _word_row(net, work, noise), 0.0, alpha)
 
 
 cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int target,
@@ -255,6 +323,7 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
     cdef int i, j, lo, hi, w
     cdef float *h
     for i in range(n):
+        _tick(net, work)
         w = _reduced_window(net, work)
         lo = i - w if i >= w else 0
         hi = i + w + 1 if i + w + 1 <= n else n
@@ -266,7 +335,7 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
             w2v_axpy(1.0, work.grad, h, net.dim)
 
 
-cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, float *out, int n_out,
+cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
                           float alpha) noexcept nogil:
     """Logistic steps of every context of the window against every output row at once.
 
@@ -281,7 +350,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, float *out, int
     for a in range(n_ctx):
         x = net.input + <int64_t>work.contexts[a] * net.dim
         for b in range(n_out):
-            y = out + <int64_t>work.out_rows[b] * net.dim
+            y = work.out_rows[b]
             f = w2v_dot(x, y, net.dim)
             g = (work.labels[b] - _sigmoid(net, f)) * alpha
             if work.labels[b] > 0:
@@ -291,7 +360,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, float *out, int
             work.coeffs[a * n_out + b] = g
             w2v_axpy(g, y, work.context_grad + <int64_t>a * net.dim, net.dim)
     for b in range(n_out):
-        y = out + <int64_t>work.out_rows[b] * net.dim
+        y = work.out_rows[b]
         for a in range(n_ctx):
             w2v_axpy(work.coeffs[a * n_out + b], net.input + <int64_t>work.contexts[a] * net.dim,
                      y, net.dim)
@@ -301,6 +370,7 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
     cdef int i, j, lo, hi, w, a, n_ctx, n_out, d, noise, target
     cdef int64_t k
     for i in range(n):
+        _tick(net, work)
         _prefetch_ahead(net, work, i, n)
         w = _reduced_window(net, work)
         lo = i - w if i >= w else 0
@@ -317,21 +387,21 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         if net.hs:
             n_out = 0
             for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
-                work.out_rows[n_out] = net.points[k]
+                work.out_rows[n_out] = _node_row(net, work, net.points[k])
                 work.labels[n_out] = 1.0 - net.codes[k]
                 n_out += 1
-            _batch_logistic(net, work, n_ctx, net.out_nodes, n_out, alpha)
+            _batch_logistic(net, work, n_ctx, n_out, alpha)
         if net.negative > 0:
-            work.out_rows[0] = target
+            work.out_rows[0] = _word_row(net, work, target)
             work.labels[0] = 1.0
             n_out = 1
             for d in range(net.negative):
                 noise = _draw_noise(net, &work.rng)
                 if noise != target:
-                    work.out_rows[n_out] = noise
+                    work.out_rows[n_out] = _word_row(net, work, noise)
                     work.labels[n_out] = 0.0
                     n_out += 1
-            _batch_logistic(net, work, n_ctx, net.out_words, n_out, alpha)
+            _batch_logistic(net, work, n_ctx, n_out, alpha)
         for a in range(n_ctx):
             w2v_axpy(1.0, work.context_grad + <int64_t>a * net.dim,
                      net.input + <int64_t>work.contexts[a] * net.dim, net.dim)
@@ -351,6 +421,7 @@ cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexc
 cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     cdef int i, j, lo, hi, w, count
     for i in range(n):
+        _tick(net, work)
         _prefetch_ahead(net, work, i, n)
         w = _reduced_window(net, work)
         lo = i - w if i >= w else 0
@@ -431,6 +502,10 @@ cdef class Kernel:
     sg, cbow_mean, window, negative, hs, softmax, subsample : the training setup.
     batch : skip-gram trains each window as one update with shared noise words (ignored
         for CBOW and with the full softmax, which always train example by example).
+    hot_rows : how many of the busiest output rows (Huffman nodes nearest the root, most
+        frequent noise words) each call trains in a private copy, merged into the shared
+        rows every SYNC_POSITIONS positions; for several threads (0 turns it off; the full
+        softmax never copies).
     exact : compute sigmoids exactly instead of by table (for tests).
 
     Example
@@ -446,7 +521,7 @@ cdef class Kernel:
     def __init__(self, vectors, out_words, out_nodes, keep_prob, alias_prob, alias_index,
                  codes, points, code_offsets, *, int sg, int cbow_mean, int window,
                  int negative, int hs, int softmax, int subsample, bint batch=False,
-                 bint exact=False):
+                 int hot_rows=0, bint exact=False):
         cdef float[:, ::1] vec_view = vectors
         cdef int vocab = <int>vec_view.shape[0]
         cdef int dim = <int>vec_view.shape[1]
@@ -499,6 +574,11 @@ cdef class Kernel:
         self.net.batch = 1 if (batch and sg and not softmax) else 0
         longest_code = int(np.diff(offsets).max()) if hs else 0
         self.net.max_outputs = max(negative + 1, longest_code)
+        if hot_rows < 0:
+            raise ValueError(f"hot_rows must be >= 0, got {hot_rows}")
+        copies = 0 if softmax else hot_rows
+        self.net.hot_nodes = min(copies, vocab - 1) if hs else 0
+        self.net.hot_words = min(copies, vocab) if negative > 0 else 0
 
     @property
     def batch(self):
@@ -554,20 +634,36 @@ cdef class Kernel:
         work.contexts = <int32_t *>malloc(2 * self.net.window * sizeof(int32_t))
         work.context_grad = <float *>malloc(2 * self.net.window * self.net.dim * sizeof(float))
         work.coeffs = <float *>malloc(2 * self.net.window * self.net.max_outputs * sizeof(float))
-        work.out_rows = <int32_t *>malloc(self.net.max_outputs * sizeof(int32_t))
+        work.out_rows = <float **>malloc(self.net.max_outputs * sizeof(float *))
         work.labels = <float *>malloc(self.net.max_outputs * sizeof(float))
+        work.node_copy = work.node_base = work.word_copy = work.word_base = NULL
+        work.node_start = self.net.vocab_size  # past the last node: nothing copied
+        work.since_sync = 0
+        if self.net.hot_nodes:
+            work.node_start = self.net.vocab_size - 1 - self.net.hot_nodes
+            work.node_copy = <float *>malloc(self.net.hot_nodes * self.net.dim * sizeof(float))
+            work.node_base = <float *>malloc(self.net.hot_nodes * self.net.dim * sizeof(float))
+        if self.net.hot_words:
+            work.word_copy = <float *>malloc(self.net.hot_words * self.net.dim * sizeof(float))
+            work.word_base = <float *>malloc(self.net.hot_words * self.net.dim * sizeof(float))
         if self.net.softmax:
             work.scores = <float *>malloc(self.net.vocab_size * sizeof(float))
         try:
             if (work.hidden == NULL or work.grad == NULL or work.sentence == NULL
                     or work.contexts == NULL or work.context_grad == NULL
                     or work.coeffs == NULL or work.out_rows == NULL or work.labels == NULL
+                    or (self.net.hot_nodes and (work.node_copy == NULL
+                                                or work.node_base == NULL))
+                    or (self.net.hot_words and (work.word_copy == NULL
+                                                or work.word_base == NULL))
                     or (self.net.softmax and work.scores == NULL)):
                 raise MemoryError("cannot allocate the training buffers")
             with nogil:
+                _load_hot(&self.net, &work)
                 _train_sentences(&self.net, &work, &ids[0], &offsets[0], lo, hi,
                                  &progress[0], <int>n_slots, slot, <double>total_words,
                                  start_alpha, min_alpha)
+                _sync_hot(&self.net, &work)
         finally:
             free(work.hidden)
             free(work.grad)
@@ -578,6 +674,10 @@ cdef class Kernel:
             free(work.coeffs)
             free(work.out_rows)
             free(work.labels)
+            free(work.node_copy)
+            free(work.node_base)
+            free(work.word_copy)
+            free(work.word_base)
         return work.loss, work.examples
 
 

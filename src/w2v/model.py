@@ -23,6 +23,11 @@ from .vocab import Vocabulary, count_words
 
 __all__ = ["Word2Vec"]
 
+#: Busiest output rows each thread trains in a private copy when several threads run
+#: (Huffman nodes nearest the root, most frequent noise words): they would otherwise be
+#: written by every thread at once and bounce between the cores' caches.
+HOT_ROWS = 64
+
 logger = logging.getLogger("w2v")
 
 
@@ -229,6 +234,7 @@ class Word2Vec:
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
             hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), batch=bool(p.batch),
+            hot_rows=HOT_ROWS if p.threads > 1 else 0,
         )
 
     def train(
