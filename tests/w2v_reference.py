@@ -73,7 +73,8 @@ class ReferenceNet:
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.cbow_mean, self.window = sg, cbow_mean, window
         self.negative, self.hs, self.softmax, self.subsample = negative, hs, softmax, subsample
-        self.batch = bool(batch and sg and not softmax)  # the full softmax never batches
+        # only skip-gram with negative sampling alone batches its windows
+        self.batch = bool(batch and sg and negative and not hs and not softmax)
         self.loss = 0.0
         self.examples = 0
 
@@ -137,24 +138,16 @@ class ReferenceNet:
 
     def batch_window(self, contexts, target, alpha, rng):
         x = self.input[contexts].copy()
-        error = np.zeros_like(x)
-        if self.hs:
-            path = range(self.code_offsets[target], self.code_offsets[target + 1])
-            error += self.batch_logistic(x, self.out_nodes, [int(self.points[k]) for k in path],
-                                         [1 - int(self.codes[k]) for k in path], alpha)
-        if self.negative:
-            rows, labels = [target], [1]
-            vocab = len(self.input)
-            for _ in range(self.negative):
-                r = rng.next()
-                column = below(r, vocab)
-                noise = (column if uniform_low(r) < self.alias_prob[column]
-                         else self.alias_index[column])
-                if noise != target:
-                    rows.append(int(noise))
-                    labels.append(0)
-            error += self.batch_logistic(x, self.out_words, rows, labels, alpha)
-        np.add.at(self.input, contexts, error)
+        rows, labels = [target], [1]
+        vocab = len(self.input)
+        for _ in range(self.negative):
+            r = rng.next()
+            column = below(r, vocab)
+            noise = column if uniform_low(r) < self.alias_prob[column] else self.alias_index[column]
+            if noise != target:
+                rows.append(int(noise))
+                labels.append(0)
+        np.add.at(self.input, contexts, self.batch_logistic(x, self.out_words, rows, labels, alpha))
         self.examples += len(contexts)
 
     # -- sentences -----------------------------------------------------------------

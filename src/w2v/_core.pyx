@@ -14,11 +14,11 @@ Conventions (the reference implementation in the tests follows them exactly):
   (alias method: high 32 bits pick the column, low 32 bits the coin);
 * skip-gram trains each (context, centre) pair with the context word's input
   vector predicting the centre word (the C tool's order). With ``batch`` (pWord2Vec's
-  "HogBatch"), a centre word's whole window is one update: the noise words are drawn
-  once per centre (after its window draw) and shared by all its contexts; every score
-  uses the weights from before the window's update, input errors are summed over the
-  objectives and added at the end. Without it, each pair is its own update with its own
-  noise words, as in the C tool. CBOW predicts the
+  "HogBatch"; negative sampling without hierarchical softmax), a centre word's whole
+  window is one update: the noise words are drawn once per centre (after its window
+  draw) and shared by all its contexts, and every score uses the weights from before
+  the window's update. Without it, each pair is its own update with its own noise
+  words, as in the C tool. CBOW predicts the
   centre from the mean (``cbow_mean=1``) or sum of its context, and adds the
   hidden-layer error to every context vector undivided, as the C tool does;
 * per example the objectives run in the order hierarchical softmax, negative
@@ -132,7 +132,7 @@ ctypedef struct Net:
     int subsample
     int exact
     int batch             # skip-gram: one update per window with shared noise words
-    int max_outputs       # most output rows of one batched update (noise + 1, or a code)
+    int max_outputs       # most output rows of one batched update (noise words + 1)
     int hot_nodes         # Huffman nodes (the last ones: nearest the root) copied per thread
     int hot_words         # output word rows (the first ones: most frequent) copied per thread
 
@@ -367,8 +367,8 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
 
 
 cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
+    """Skip-gram with negative sampling, one update per window (noise words shared)."""
     cdef int i, j, lo, hi, w, a, n_ctx, n_out, d, noise, target
-    cdef int64_t k
     for i in range(n):
         _tick(net, work)
         _prefetch_ahead(net, work, i, n)
@@ -384,24 +384,16 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
             continue
         target = work.sentence[i]
         w2v_zero(work.context_grad, n_ctx * net.dim)
-        if net.hs:
-            n_out = 0
-            for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
-                work.out_rows[n_out] = _node_row(net, work, net.points[k])
-                work.labels[n_out] = 1.0 - net.codes[k]
+        work.out_rows[0] = _word_row(net, work, target)
+        work.labels[0] = 1.0
+        n_out = 1
+        for d in range(net.negative):
+            noise = _draw_noise(net, &work.rng)
+            if noise != target:
+                work.out_rows[n_out] = _word_row(net, work, noise)
+                work.labels[n_out] = 0.0
                 n_out += 1
-            _batch_logistic(net, work, n_ctx, n_out, alpha)
-        if net.negative > 0:
-            work.out_rows[0] = _word_row(net, work, target)
-            work.labels[0] = 1.0
-            n_out = 1
-            for d in range(net.negative):
-                noise = _draw_noise(net, &work.rng)
-                if noise != target:
-                    work.out_rows[n_out] = _word_row(net, work, noise)
-                    work.labels[n_out] = 0.0
-                    n_out += 1
-            _batch_logistic(net, work, n_ctx, n_out, alpha)
+        _batch_logistic(net, work, n_ctx, n_out, alpha)
         for a in range(n_ctx):
             w2v_axpy(1.0, work.context_grad + <int64_t>a * net.dim,
                      net.input + <int64_t>work.contexts[a] * net.dim, net.dim)
@@ -500,8 +492,9 @@ cdef class Kernel:
     codes, points, code_offsets : the flattened Huffman tree; word ``w``'s path is
         ``points[code_offsets[w]:code_offsets[w + 1]]``.
     sg, cbow_mean, window, negative, hs, softmax, subsample : the training setup.
-    batch : skip-gram trains each window as one update with shared noise words (ignored
-        for CBOW and with the full softmax, which always train example by example).
+    batch : skip-gram with negative sampling alone trains each window as one update with
+        shared noise words (ignored otherwise: CBOW, hierarchical softmax and the full
+        softmax train example by example).
     hot_rows : how many of the busiest output rows (Huffman nodes nearest the root, most
         frequent noise words) each call trains in a private copy, merged into the shared
         rows every SYNC_POSITIONS positions; for several threads (0 turns it off; the full
@@ -571,9 +564,8 @@ cdef class Kernel:
         self.net.cbow_mean = 1 if cbow_mean else 0
         self.net.subsample = 1 if subsample else 0
         self.net.exact = 1 if exact else 0
-        self.net.batch = 1 if (batch and sg and not softmax) else 0
-        longest_code = int(np.diff(offsets).max()) if hs else 0
-        self.net.max_outputs = max(negative + 1, longest_code)
+        self.net.batch = 1 if (batch and sg and negative > 0 and not hs and not softmax) else 0
+        self.net.max_outputs = negative + 1
         if hot_rows < 0:
             raise ValueError(f"hot_rows must be >= 0, got {hot_rows}")
         copies = 0 if softmax else hot_rows
