@@ -1,7 +1,8 @@
-"""Build script for the compiled training core, ``w2v._core``.
+"""Build script for the compiled extensions: the training core ``w2v._core`` and the
+corpus tokenizer ``w2v._scan``.
 
 Everything declarative lives in pyproject.toml; this file only describes the
-Cython extension, because its compiler flags depend on the compiler.
+Cython extensions, because their compiler flags depend on the compiler.
 """
 
 import sys
@@ -24,9 +25,18 @@ core = Extension(
     extra_compile_args=COMPILE_ARGS,
 )
 
+# The tokenizer that counts and encodes path corpora (see w2v/_scan.pyx).
+scan = Extension(
+    "w2v._scan",
+    sources=["src/w2v/_scan.pyx"],
+    include_dirs=[np.get_include(), "src/w2v"],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    extra_compile_args=COMPILE_ARGS,
+)
+
 setup(
     ext_modules=cythonize(
-        [core],
+        [core, scan],
         language_level=3,
         compiler_directives={
             "boundscheck": False,

@@ -132,3 +132,9 @@ def test_huffman_rejects_bad_input():
         build_huffman([5])
     with pytest.raises(ValueError, match="descending"):
         build_huffman([1, 5])
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5])
+def test_count_words_rejects_a_bad_bound_instead_of_looping(bad):
+    with pytest.raises(ValueError, match="max_vocab_size"):
+        count_words([["a", "b"]], max_vocab_size=bad)

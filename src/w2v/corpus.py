@@ -151,6 +151,74 @@ class PathCorpus:
                         yield pending[start : start + max_len]
                     pending = pending[cut:]
 
+    def _fast_scan_supported(self) -> bool:
+        """Whether :meth:`_feed_scanner` can stand in for iteration.
+
+        It can for a plain PathCorpus (not a subclass) read as strict UTF-8, once the
+        compiled ``w2v._scan`` is built.
+
+        Example
+        -------
+        >>> PathCorpus("text8", encoding="latin-1")._fast_scan_supported()  # doctest: +SKIP
+        False
+        """
+        if type(self) is not PathCorpus or self.errors != "strict":
+            return False
+        if codecs.lookup(self.encoding).name != "utf-8":
+            return False
+        try:
+            from . import _scan  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def _feed_scanner(self, scanner: Any) -> bool:
+        """Feed one pass over the raw bytes to a compiled scanner (see :mod:`w2v._scan`).
+
+        Each file is read in blocks of ``block_size`` bytes straight into the scanner's
+        buffer. Bytes that are not valid UTF-8 raise the ValueError iteration raises.
+        Returns False if the scanner cannot reproduce iteration (see
+        :meth:`_fast_scan_supported`, and ``w2v._scan.UNSUPPORTED``): the caller then
+        iterates instead, with a fresh start.
+
+        Example
+        -------
+        >>> from w2v._scan import CountScanner  # doctest: +SKIP
+        >>> scanner = CountScanner(10_000)  # doctest: +SKIP
+        >>> PathCorpus("text8")._feed_scanner(scanner), scanner.words  # doctest: +SKIP
+        (True, 17005207)
+        """
+        if not self._fast_scan_supported():
+            return False
+        from ._scan import INVALID_UTF8, UNSUPPORTED
+
+        for path in self.files():
+            with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+                while True:
+                    read = fh.readinto(scanner.window(self.block_size))
+                    status = scanner.process(read) if read else scanner.finish()
+                    if status == INVALID_UTF8:
+                        self._raise_decode_error(path)
+                    if status == UNSUPPORTED:
+                        return False
+                    if not read:
+                        break
+        return True
+
+    def _raise_decode_error(self, path: Path) -> None:
+        """Decode ``path`` as iteration does, raising its ValueError at the first bad byte."""
+        decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
+        newlines = nbytes = 0
+        with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+            while True:
+                block = fh.read(self.block_size)
+                self._decode(decoder, block, not block, path, newlines, nbytes)
+                if not block:
+                    break
+                newlines += block.count(b"\n")
+                nbytes += len(block)
+        raise RuntimeError(f"the compiled scanner rejected {str(path)!r} but it decodes")
+
     def _decode(self, decoder: Any, block: bytes, final: bool, path: Path, nl: int, nb: int) -> str:
         """Decode ``block`` (``nl`` newlines and ``nb`` bytes precede it) or raise ValueError."""
         try:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .corpus import PathCorpus
+
 __all__ = ["EncodedCorpus", "encode_corpus"]
 
 
@@ -51,6 +53,10 @@ class EncodedCorpus:
 def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int]) -> EncodedCorpus:
     """Encode token lists as int32 word ids, in one pass.
 
+    A :class:`~w2v.corpus.PathCorpus` read as strict UTF-8, with a ``dict`` of ``str``
+    to int32 ids, is scanned by the compiled tokenizer (:mod:`w2v._scan`) instead of
+    being iterated, with the same results.
+
     Parameters
     ----------
     sentences : re-iterable of token lists (already split to a bounded length).
@@ -62,6 +68,9 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
     >>> enc.ids.tolist(), enc.offsets.tolist(), enc.corpus_words
     ([0, 1], [0, 2], 3)
     """
+    fast = _encode_path_corpus(sentences, key_to_index)
+    if fast is not None:
+        return fast
     lookup = key_to_index.get
     ids = array("i")
     offsets = array("q", [0])
@@ -77,3 +86,34 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
         offsets=np.frombuffer(offsets, dtype=np.int64).copy(),
         corpus_words=corpus_words,
     )
+
+
+def _encode_path_corpus(
+    sentences: Iterable[list[str]], key_to_index: Mapping[str, int]
+) -> EncodedCorpus | None:
+    """:func:`encode_corpus` for a :class:`PathCorpus`, by the compiled scanner.
+
+    Returns None (the caller then iterates) for anything else, for a corpus the
+    scanner does not support (see :meth:`PathCorpus._feed_scanner`), or a ``key_to_index``
+    that is not a plain ``dict`` (``get`` not overridden) of ``str`` to int32 ids.
+
+    Example
+    -------
+    >>> _encode_path_corpus([["a"]], {"a": 0}) is None
+    True
+    """
+    if not isinstance(sentences, PathCorpus) or not sentences._fast_scan_supported():
+        return None
+    if not isinstance(key_to_index, dict) or type(key_to_index).get is not dict.get:
+        return None
+    from ._scan import EncodeScanner, Unsupported
+
+    try:
+        # no line has 2**62 tokens: a longer max_sentence_length acts the same
+        scanner = EncodeScanner(min(sentences.max_sentence_length, 1 << 62), key_to_index)
+    except Unsupported:
+        return None
+    if not sentences._feed_scanner(scanner):
+        return None
+    ids, offsets = scanner.result()
+    return EncodedCorpus(ids=ids, offsets=offsets, corpus_words=scanner.words)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from .corpus import PathCorpus
+
 __all__ = ["Vocabulary", "count_words"]
 
 
@@ -19,6 +21,9 @@ def count_words(
     it: whenever more distinct words than that have been seen (checked after
     each sentence), words with a count of at most ``min_reduce`` are dropped and
     ``min_reduce`` (starting at 1) goes up by one.
+
+    A :class:`~w2v.corpus.PathCorpus` read as strict UTF-8 is scanned by the compiled
+    tokenizer (:mod:`w2v._scan`) instead of being iterated, with the same results.
 
     Parameters
     ----------
@@ -36,6 +41,11 @@ def count_words(
     >>> counts["a"], n_words, n_sentences
     (2, 3, 1)
     """
+    if max_vocab_size is not None and max_vocab_size < 0:  # would prune forever
+        raise ValueError(f"max_vocab_size must be >= 0 or None, got {max_vocab_size!r}")
+    fast = _count_path_corpus(sentences, max_vocab_size)
+    if fast is not None:
+        return fast
     counts: Counter[str] = Counter()
     n_words = 0
     n_sentences = 0
@@ -48,6 +58,39 @@ def count_words(
             counts = Counter({w: c for w, c in counts.items() if c > min_reduce})
             min_reduce += 1
     return counts, n_words, n_sentences
+
+
+def _count_path_corpus(
+    sentences: Iterable[list[str]], max_vocab_size: int | None
+) -> tuple[Counter[str], int, int] | None:
+    """:func:`count_words` for a :class:`PathCorpus`, by the compiled scanner.
+
+    Returns None (the caller then iterates) for anything else, for a corpus the
+    scanner does not support (see :meth:`PathCorpus._feed_scanner`), or a ``max_vocab_size``
+    that is not an int >= 0.
+
+    Example
+    -------
+    >>> _count_path_corpus([["a"]], None) is None
+    True
+    """
+    if not isinstance(sentences, PathCorpus) or not sentences._fast_scan_supported():
+        return None
+    if max_vocab_size is None:
+        bound = -1
+    elif type(max_vocab_size) is int and 0 <= max_vocab_size < 1 << 62:
+        bound = max_vocab_size
+    else:
+        return None
+    from ._scan import CountScanner
+
+    # no line has 2**62 tokens: a longer max_sentence_length acts the same
+    scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), bound)
+    if not sentences._feed_scanner(scanner):
+        return None
+    counts: Counter[str] = Counter()
+    scanner.counts(counts)
+    return counts, scanner.words, scanner.sentences
 
 
 class Vocabulary:

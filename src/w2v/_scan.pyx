@@ -1,0 +1,876 @@
+# cython: language_level=3
+"""Compiled tokenizer for path corpora: counting words and encoding them as ids.
+
+The pure-Python pipeline (:class:`w2v.corpus.PathCorpus` feeding
+:func:`w2v.vocab.count_words` or :func:`w2v.encoding.encode_corpus`) is the
+reference; the scanners here reproduce its results exactly, working on raw UTF-8
+bytes without creating a Python object per token:
+
+* a line ends at byte ``0x0A`` only;
+* tokens are separated by the characters ``str.split()`` treats as whitespace: the
+  ASCII bytes ``\\t \\n \\x0b \\x0c \\r \\x1c-\\x1f`` and space, and the UTF-8 forms of
+  U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000
+  (bytes ``C2 85``, ``C2 A0``, ``E1 9A 80``, ``E2 80 80-8A``, ``E2 80 A8``,
+  ``E2 80 A9``, ``E2 80 AF``, ``E2 81 9F``, ``E3 80 80``); in valid UTF-8 the bytes
+  ``C2 E1 E2 E3`` only ever start a character, so matching them byte by byte is exact;
+* a line's tokens form sentences of ``max_len`` tokens (the last one shorter); lines
+  without tokens give nothing;
+* bytes that are not valid UTF-8 always end up inside a token; such a token never
+  equals a word of a table (those are valid UTF-8), and every token not found in
+  the table is validated, so the scanner reports ``INVALID_UTF8`` and the caller
+  produces the decoding error the Python reader would have raised.
+
+Python reads each file in blocks straight into the scanner's buffer
+(:meth:`Scanner.window`), calls :meth:`Scanner.process` with the number of bytes
+read, and :meth:`Scanner.finish` at the end of the file. A token cut by a block
+boundary (or a multi-byte whitespace character cut by one) is carried over to the
+next block. The byte loop runs without the GIL, in batches: the tokens of a batch
+are found and hashed first (prefetching their hash-table slots), then looked up.
+"""
+
+import numpy as np
+
+from cpython.dict cimport PyDict_SetItem
+from cython cimport view as cython_view
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t, uintptr_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, memmove, memset
+
+__all__ = ["INVALID_UTF8", "UNSUPPORTED", "CountScanner", "EncodeScanner", "Unsupported"]
+
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define W2V_PREFETCH(p) __builtin_prefetch((const void *)(p))
+    #elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+    #include <xmmintrin.h>
+    #define W2V_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+    #else
+    #define W2V_PREFETCH(p) ((void)0)
+    #endif
+
+    /* Index, in memory order, of the first nonzero byte of the 8 bytes in m (m != 0). */
+    static inline int w2v_first_byte(uint64_t m) {
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) \
+        && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return __builtin_ctzll(m) >> 3;
+    #elif (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) \
+        && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        return __builtin_clzll(m) >> 3;
+    #elif defined(_MSC_VER) && defined(_WIN64)
+        unsigned long k;
+        _BitScanForward64(&k, m);
+        return (int)(k >> 3);
+    #else
+        unsigned char bytes[8];
+        int k;
+        memcpy(bytes, &m, 8);
+        for (k = 0; k < 8 && !bytes[k]; k++) {
+        }
+        return k;
+    #endif
+    }
+    """
+    void W2V_PREFETCH(const void* p) nogil
+    int w2v_first_byte(uint64_t m) nogil
+
+
+cdef enum:  # statuses of the tokenizer
+    OK = 0
+    BAD_UTF8 = 1
+    NO_MEMORY = 2
+    TOO_BIG = 3
+
+INVALID_UTF8 = BAD_UTF8  # status: a token is not valid UTF-8
+UNSUPPORTED = TOO_BIG    # status: a token of 4 GiB or more, or 2**31 distinct words
+
+cdef enum:
+    SLACK = 8        # readable bytes kept after every buffer's end (8-byte loads)
+    BATCH = 256      # tokens found before they are looked up
+    TOKEN_BYTE = 0   # byte classes: part of a token
+    SPACE_BYTE = 1   # ASCII whitespace other than the newline
+    NEWLINE_BYTE = 2 # 0x0A: ends the line
+    LEAD_BYTE = 3    # first byte of a possible multi-byte whitespace character
+
+cdef uint8_t BYTE_CLASS[256]
+cdef uint64_t HEAD_MASK[9]  # HEAD_MASK[n]: keeps the first n bytes of an 8-byte load
+
+
+cdef void _init_tables() noexcept:
+    cdef int b, n
+    cdef uint8_t pattern[8]
+    for b in range(256):
+        BYTE_CLASS[b] = TOKEN_BYTE
+    for b in (0x09, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20):
+        BYTE_CLASS[b] = SPACE_BYTE
+    BYTE_CLASS[0x0A] = NEWLINE_BYTE
+    for b in (0xC2, 0xE1, 0xE2, 0xE3):
+        BYTE_CLASS[b] = LEAD_BYTE
+    for n in range(9):
+        for b in range(8):
+            pattern[b] = 0xFF if b < n else 0
+        memcpy(&HEAD_MASK[n], pattern, 8)
+
+
+_init_tables()
+
+
+class Unsupported(Exception):
+    """The fast path cannot reproduce the Python path for these arguments; use that."""
+
+
+cdef inline uint64_t _load(const uint8_t* p) noexcept nogil:
+    cdef uint64_t x
+    memcpy(&x, p, 8)
+    return x
+
+
+cdef inline int _space_length(const uint8_t* b, Py_ssize_t i, Py_ssize_t end) noexcept nogil:
+    """Length of the multi-byte whitespace character at ``b[i]`` (a LEAD_BYTE).
+
+    0 if there is none; -1 if the bytes up to ``end`` begin one but stop short.
+    """
+    cdef uint8_t lead = b[i], b1, b2
+    if i + 1 >= end:
+        return -1
+    b1 = b[i + 1]
+    if lead == 0xC2:  # U+0085, U+00A0
+        return 2 if b1 == 0x85 or b1 == 0xA0 else 0
+    if lead == 0xE1:  # U+1680
+        if b1 != 0x9A:
+            return 0
+    elif lead == 0xE2:  # U+2000-U+200A, U+2028, U+2029, U+202F; U+205F
+        if b1 != 0x80 and b1 != 0x81:
+            return 0
+    elif b1 != 0x80:  # 0xE3: U+3000
+        return 0
+    if i + 2 >= end:
+        return -1
+    b2 = b[i + 2]
+    if lead == 0xE2:
+        if b1 == 0x80:
+            return 3 if 0x80 <= b2 <= 0x8A or b2 == 0xA8 or b2 == 0xA9 or b2 == 0xAF else 0
+        return 3 if b2 == 0x9F else 0
+    return 3 if b2 == 0x80 else 0
+
+
+cdef bint _valid_utf8(const uint8_t* p, int64_t n) noexcept nogil:
+    """Whether ``p[:n]`` is well-formed UTF-8 (what Python's strict decoder accepts)."""
+    cdef int64_t i = 0
+    cdef uint8_t c, b1, lo, hi
+    while i < n:
+        c = p[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if c < 0xC2 or c > 0xF4:
+            return False
+        if c < 0xE0:
+            if i + 1 >= n or (p[i + 1] & 0xC0) != 0x80:
+                return False
+            i += 2
+            continue
+        lo = 0x80
+        hi = 0xBF
+        if c == 0xE0:
+            lo = 0xA0  # no overlong forms
+        elif c == 0xED:
+            hi = 0x9F  # no surrogates
+        elif c == 0xF0:
+            lo = 0x90
+        elif c == 0xF4:
+            hi = 0x8F  # nothing above U+10FFFF
+        if i + 1 >= n:
+            return False
+        b1 = p[i + 1]
+        if b1 < lo or b1 > hi:
+            return False
+        if c < 0xF0:
+            if i + 2 >= n or (p[i + 2] & 0xC0) != 0x80:
+                return False
+            i += 3
+        else:
+            if i + 3 >= n or (p[i + 2] & 0xC0) != 0x80 or (p[i + 3] & 0xC0) != 0x80:
+                return False
+            i += 4
+    return True
+
+
+cdef inline uint64_t _head(const uint8_t* p, int64_t n) noexcept nogil:
+    """The first (up to) 8 bytes of ``p[:n]`` as an integer, later bytes zeroed.
+
+    Reads 8 bytes: ``p`` must have SLACK readable bytes after ``p[n - 1]``.
+    """
+    return _load(p) & HEAD_MASK[n if n < 8 else 8]
+
+
+cdef inline uint64_t _hash(const uint8_t* p, int64_t n, uint64_t head) noexcept nogil:
+    """64-bit hash of ``p[:n]`` (``head`` from :func:`_head`); reads up to SLACK past it."""
+    cdef uint64_t h = (head ^ (<uint64_t>n * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL
+    cdef int64_t i = 8
+    while i < n:
+        h ^= h >> 29
+        if n - i >= 8:
+            h = (h ^ _load(p + i)) * 0xBF58476D1CE4E5B9ULL
+        else:
+            h = (h ^ (_load(p + i) & HEAD_MASK[n - i])) * 0xBF58476D1CE4E5B9ULL
+        i += 8
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    h ^= h >> 33
+    h *= 0xC4CEB9FE1A85EC53ULL
+    h ^= h >> 33
+    return h
+
+
+cdef inline bint _same_tail(const uint8_t* a, const uint8_t* b, int64_t n) noexcept nogil:
+    """Whether ``a[8:n] == b[8:n]``; both need SLACK readable bytes past ``n``."""
+    cdef int64_t i = 8
+    while n - i > 8:
+        if _load(a + i) != _load(b + i):
+            return False
+        i += 8
+    return ((_load(a + i) ^ _load(b + i)) & HEAD_MASK[n - i]) == 0
+
+
+# --- a hash table of byte strings ------------------------------------------------------
+
+cdef struct Slot:
+    uint64_t head    # the word's first 8 bytes (see _head)
+    uint64_t meta    # (hash >> 32) << 32 | length; 0 for a free slot
+    int64_t value    # count, or word id
+    int64_t offset   # of the word's bytes in the arena
+
+
+cdef struct Table:
+    void* raw          # the allocation slots live in (aligned to 64 bytes)
+    Slot* slots        # open addressing, linear probing from (hash >> 32) & mask
+    uint64_t mask      # slot count - 1 (a power of two), at least twice the word count
+    int64_t* order     # slot of each word, in insertion order
+    int64_t size
+    int64_t capacity   # of order
+    uint8_t* arena     # the words' bytes, in insertion order (+ SLACK)
+    int64_t arena_size
+    int64_t arena_capacity
+
+
+cdef Slot* _new_slots(Table* t, uint64_t n_slots) noexcept nogil:
+    """A zeroed, 64-byte aligned slot array; the old one stays in ``t`` until freed."""
+    cdef void* raw = malloc(n_slots * sizeof(Slot) + 64)
+    cdef Slot* slots
+    if raw == NULL:
+        return NULL
+    slots = <Slot*>((<uintptr_t>raw + 63) & ~(<uintptr_t>63))
+    memset(slots, 0, n_slots * sizeof(Slot))
+    free(t.raw)
+    t.raw = raw
+    return slots
+
+
+cdef int _table_init(Table* t, int64_t expected) noexcept nogil:
+    cdef uint64_t n_slots = 1024
+    memset(t, 0, sizeof(Table))
+    while n_slots < <uint64_t>(2 * expected + 2):
+        n_slots *= 2
+    t.slots = _new_slots(t, n_slots)
+    t.mask = n_slots - 1
+    t.capacity = 1024 if expected < 1024 else expected
+    t.order = <int64_t*>malloc(<size_t>t.capacity * sizeof(int64_t))
+    t.arena_capacity = 1 << 16
+    t.arena = <uint8_t*>malloc(<size_t>t.arena_capacity + SLACK)
+    if t.slots == NULL or t.order == NULL or t.arena == NULL:
+        return -1
+    return 0
+
+
+cdef void _table_free(Table* t) noexcept nogil:
+    free(t.raw)
+    free(t.order)
+    free(t.arena)
+    memset(t, 0, sizeof(Table))
+
+
+cdef inline int64_t _table_find(Table* t, const uint8_t* p, int64_t n, uint64_t head,
+                                uint64_t h) noexcept nogil:
+    """Slot holding ``p[:n]`` (hash ``h``), or ``-1 - slot`` of the free slot for it."""
+    cdef uint64_t meta = (h & 0xFFFFFFFF00000000ULL) | <uint64_t>n
+    cdef uint64_t i = (h >> 32) & t.mask
+    cdef Slot* s
+    while True:
+        s = &t.slots[i]
+        if s.meta == meta and s.head == head:
+            if n <= 8 or _same_tail(t.arena + s.offset, p, n):
+                return <int64_t>i
+        elif s.meta == 0:
+            return -1 - <int64_t>i
+        i = (i + 1) & t.mask
+
+
+cdef inline int64_t _table_place(Slot* slots, uint64_t mask, Slot* s) noexcept nogil:
+    """Copy ``s`` into the first free slot of its probe sequence; return that slot."""
+    cdef uint64_t i = (s.meta >> 32) & mask
+    while slots[i].meta != 0:
+        i = (i + 1) & mask
+    slots[i] = s[0]
+    return <int64_t>i
+
+
+cdef int _table_resize(Table* t, uint64_t n_slots) noexcept nogil:
+    """Move every word to a fresh slot array of ``n_slots`` slots, keeping their order."""
+    cdef void* old_raw = t.raw
+    cdef Slot* old = t.slots
+    cdef int64_t k
+    t.raw = NULL
+    t.slots = _new_slots(t, n_slots)
+    if t.slots == NULL:
+        t.raw = old_raw
+        t.slots = old
+        return -1
+    t.mask = n_slots - 1
+    for k in range(t.size):
+        t.order[k] = _table_place(t.slots, t.mask, &old[t.order[k]])
+    free(old_raw)
+    return 0
+
+
+cdef int _table_add(Table* t, const uint8_t* p, int64_t n, uint64_t head, uint64_t h,
+                    int64_t found, int64_t value) noexcept nogil:
+    """Add ``p[:n]`` at ``found`` (a free slot from :func:`_table_find`); return a status."""
+    cdef int64_t* order
+    cdef uint8_t* arena
+    cdef int64_t cap
+    cdef Slot* s
+    if n >= <int64_t>0xFFFFFFFF or t.size >= (<int64_t>1 << 31):
+        return TOO_BIG
+    if t.size == t.capacity:
+        cap = 2 * t.capacity
+        order = <int64_t*>realloc(t.order, <size_t>cap * sizeof(int64_t))
+        if order == NULL:
+            return NO_MEMORY
+        t.order = order
+        t.capacity = cap
+    if t.arena_size + n > t.arena_capacity:
+        cap = 2 * t.arena_capacity
+        while cap < t.arena_size + n:
+            cap *= 2
+        arena = <uint8_t*>realloc(t.arena, <size_t>cap + SLACK)
+        if arena == NULL:
+            return NO_MEMORY
+        t.arena = arena
+        t.arena_capacity = cap
+    s = &t.slots[-1 - found]
+    s.head = head
+    s.meta = (h & 0xFFFFFFFF00000000ULL) | <uint64_t>n
+    s.value = value
+    s.offset = t.arena_size
+    memcpy(t.arena + t.arena_size, p, <size_t>n)
+    t.arena_size += n
+    t.order[t.size] = -1 - found
+    t.size += 1
+    if <uint64_t>(2 * t.size) > t.mask + 1:
+        if _table_resize(t, 2 * (t.mask + 1)) < 0:
+            return NO_MEMORY
+    return OK
+
+
+cdef int _table_prune(Table* t, int64_t min_reduce) noexcept nogil:
+    """Drop the words whose value is at most ``min_reduce``, keeping the others' order."""
+    cdef int64_t k, kept = 0, used = 0
+    cdef Slot* s
+    for k in range(t.size):
+        s = &t.slots[t.order[k]]
+        if s.value > min_reduce:
+            if s.offset != used:
+                memmove(t.arena + used, t.arena + s.offset, <size_t>(s.meta & 0xFFFFFFFFULL))
+                s.offset = used
+            used += <int64_t>(s.meta & 0xFFFFFFFFULL)
+            t.order[kept] = t.order[k]
+            kept += 1
+    t.size = kept
+    t.arena_size = used
+    return 0 if _table_resize(t, t.mask + 1) == 0 else NO_MEMORY
+
+
+# --- the tokenizer ---------------------------------------------------------------------
+
+cdef struct Event:
+    int64_t start    # of the token in the buffer
+    int64_t length   # 0: the current sentence ends here
+    uint64_t head
+    uint64_t hash
+    uint8_t high     # OR of the token's bytes (>= 0x80: not plain ASCII)
+
+
+cdef class Scanner:
+    """Tokenizer state shared by :class:`CountScanner` and :class:`EncodeScanner`.
+
+    Not meant to be used directly: see the module docstring for the protocol.
+    """
+
+    cdef Table table
+    cdef object _buffer           # numpy uint8 array: carried bytes, then the new block
+    cdef uint8_t* buf
+    cdef Py_ssize_t buf_capacity  # usable bytes (SLACK more are allocated)
+    cdef Py_ssize_t carry         # bytes carried over at the front of the buffer
+    cdef Py_ssize_t resume        # where token scanning resumes in the carry, or -1
+    cdef uint8_t resume_high      # OR of the carried token's bytes scanned so far
+    cdef int64_t max_len
+    cdef int64_t in_sentence      # tokens of the current, unfinished sentence
+    cdef Event* events
+    cdef int n_events
+    cdef bint counting
+    cdef readonly int64_t words
+    cdef readonly int64_t sentences
+    # counting
+    cdef int64_t max_vocab_size   # -1: unbounded
+    cdef int64_t min_reduce
+    # encoding
+    cdef int32_t* ids
+    cdef int64_t n_ids
+    cdef int64_t ids_capacity
+    cdef int64_t* offsets
+    cdef int64_t n_offsets
+    cdef int64_t offsets_capacity
+
+    def __cinit__(self, *args, **kwargs):
+        if type(self) is Scanner:
+            raise TypeError("use CountScanner or EncodeScanner")
+        self.resume = -1
+        self.events = <Event*>malloc(BATCH * sizeof(Event))
+        if self.events == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        _table_free(&self.table)
+        free(self.events)
+        free(self.ids)
+        free(self.offsets)
+
+    cdef int _setup(self, int64_t max_len, int64_t expected_words) except -1:
+        if max_len < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_len}")
+        self.max_len = max_len
+        self._grow(1 << 16)
+        if _table_init(&self.table, expected_words) < 0:
+            raise MemoryError("out of memory for the word table")
+        return 0
+
+    cdef int _grow(self, Py_ssize_t capacity) except -1:
+        """Make the buffer hold at least ``capacity`` bytes, keeping the carried ones."""
+        cdef uint8_t[::1] view
+        if capacity <= self.buf_capacity:
+            return 0
+        capacity = max(capacity, 2 * self.buf_capacity)
+        new = np.zeros(capacity + SLACK, dtype=np.uint8)
+        view = new
+        if self.carry:
+            memcpy(&view[0], self.buf, <size_t>self.carry)
+        self._buffer = new
+        self.buf = &view[0]
+        self.buf_capacity = capacity
+        return 0
+
+    def window(self, Py_ssize_t block_size) -> memoryview:
+        """The writable part of the buffer the next ``block_size`` bytes go into.
+
+        Example
+        -------
+        >>> scanner = CountScanner(10_000)
+        >>> len(scanner.window(4096))
+        4096
+        """
+        if block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {block_size}")
+        self._grow(self.carry + block_size)
+        return memoryview(self._buffer)[self.carry : self.carry + block_size]
+
+    def process(self, Py_ssize_t n) -> int:
+        """Tokenize the ``n`` bytes just read into :meth:`window`; return a status.
+
+        The status is 0, ``INVALID_UTF8`` when a token is not valid UTF-8, or
+        ``UNSUPPORTED`` (see its comment); after a nonzero status the scanner is unusable.
+
+        Example
+        -------
+        >>> scanner = CountScanner(10_000)
+        >>> scanner.window(8)[:4] = b"a b "
+        >>> scanner.process(4), scanner.words
+        (0, 2)
+        """
+        if n < 0 or self.carry + n > self.buf_capacity:
+            raise ValueError(f"cannot process {n} bytes: the window is smaller")
+        return self._run(self.carry + n, False)
+
+    def finish(self) -> int:
+        """End the current file: its last token and sentence are complete; return a status.
+
+        Example
+        -------
+        >>> scanner = CountScanner(10_000)
+        >>> scanner.window(8)[:3] = b"a b"
+        >>> scanner.process(3), scanner.words, scanner.finish(), scanner.words
+        (0, 1, 0, 2)
+        """
+        cdef int status = self._run(self.carry, True)
+        self.carry = 0
+        self.resume = -1
+        return status
+
+    cdef int _run(self, Py_ssize_t end, bint final) except -1:
+        cdef int status
+        self._reserve(end // 2 + 2)
+        with nogil:
+            status = self._tokenize(end, final)
+            if status == OK and final and self.in_sentence:
+                self.in_sentence = 0
+                status = self._end_sentence()
+        if status == NO_MEMORY:
+            raise MemoryError("out of memory while scanning the corpus")
+        return status
+
+    cdef int _reserve(self, int64_t tokens) except -1:
+        """Make room for the ids and offsets of ``tokens`` more tokens (when encoding)."""
+        cdef int64_t cap
+        cdef void* grown
+        if self.counting:
+            return 0
+        if self.n_ids + tokens > self.ids_capacity:
+            cap = max(2 * self.ids_capacity, self.n_ids + tokens)
+            grown = realloc(self.ids, <size_t>cap * sizeof(int32_t))
+            if grown == NULL:
+                raise MemoryError("out of memory for the encoded corpus")
+            self.ids = <int32_t*>grown
+            self.ids_capacity = cap
+        if self.n_offsets + tokens > self.offsets_capacity:
+            cap = max(2 * self.offsets_capacity, self.n_offsets + tokens)
+            grown = realloc(self.offsets, <size_t>cap * sizeof(int64_t))
+            if grown == NULL:
+                raise MemoryError("out of memory for the encoded corpus")
+            self.offsets = <int64_t*>grown
+            self.offsets_capacity = cap
+        return 0
+
+    cdef inline int _end_sentence(self) noexcept nogil:
+        """Count a finished sentence; prune (counting) or record its end (encoding)."""
+        self.sentences += 1
+        if self.counting:
+            if self.max_vocab_size >= 0:
+                while self.table.size > self.max_vocab_size:
+                    if _table_prune(&self.table, self.min_reduce) != OK:
+                        return NO_MEMORY
+                    self.min_reduce += 1
+        elif self.n_ids > self.offsets[self.n_offsets - 1]:
+            self.offsets[self.n_offsets] = self.n_ids
+            self.n_offsets += 1
+        return OK
+
+    cdef int _flush(self) noexcept nogil:
+        """Apply the batch of events, in order."""
+        cdef const uint8_t* b = self.buf
+        cdef Table* t = &self.table
+        cdef Event* e
+        cdef int k, status
+        cdef int64_t found
+        for k in range(self.n_events):
+            e = &self.events[k]
+            if e.length == 0:
+                status = self._end_sentence()
+                if status != OK:
+                    return status
+                continue
+            if e.length >= <int64_t>0xFFFFFFFF:  # longer than a slot can record
+                return TOO_BIG
+            found = _table_find(t, b + e.start, e.length, e.head, e.hash)
+            if found >= 0:
+                if self.counting:
+                    t.slots[found].value += 1
+                else:
+                    self.ids[self.n_ids] = <int32_t>t.slots[found].value
+                    self.n_ids += 1
+                continue
+            if e.high & 0x80 and not _valid_utf8(b + e.start, e.length):
+                return BAD_UTF8
+            if self.counting:
+                status = _table_add(t, b + e.start, e.length, e.head, e.hash, found, 1)
+                if status != OK:
+                    return status
+        self.n_events = 0
+        return OK
+
+    cdef inline int _add_token(self, Py_ssize_t start, Py_ssize_t end, uint8_t high) noexcept nogil:
+        """Queue the token ``buf[start:end]`` (and a sentence end if it completes one)."""
+        cdef Event* e = &self.events[self.n_events]
+        cdef int64_t n = end - start
+        e.start = start
+        e.length = n
+        e.head = _head(self.buf + start, n)
+        e.hash = _hash(self.buf + start, n, e.head)
+        e.high = high
+        W2V_PREFETCH(&self.table.slots[(e.hash >> 32) & self.table.mask])
+        self.n_events += 1
+        self.words += 1
+        self.in_sentence += 1
+        if self.in_sentence == self.max_len:
+            self.in_sentence = 0
+            self.events[self.n_events].length = 0
+            self.n_events += 1
+        if self.n_events >= BATCH - 1:
+            return self._flush()
+        return OK
+
+    cdef inline int _stop(self, Py_ssize_t start, Py_ssize_t end, Py_ssize_t resume,
+                          uint8_t high) noexcept nogil:
+        """Apply the batch, then carry ``buf[start:end]`` over to the next block."""
+        cdef int status = self._flush()
+        if start:
+            memmove(self.buf, self.buf + start, <size_t>(end - start))
+        self.carry = end - start
+        self.resume = resume
+        self.resume_high = high
+        return status
+
+    cdef int _tokenize(self, Py_ssize_t end, bint final) noexcept nogil:
+        """Tokenize ``buf[:end]``; unless ``final``, carry an unfinished token over."""
+        cdef const uint8_t* b = self.buf
+        cdef Py_ssize_t i = 0, start = 0
+        cdef uint8_t c, high = 0, kind
+        cdef uint64_t word
+        cdef int length, status
+        cdef bint in_token = False
+        if self.resume >= 0:
+            in_token = True
+            i = self.resume
+            high = self.resume_high
+        while True:
+            if not in_token:
+                while i < end:  # skip whitespace, ending lines
+                    kind = BYTE_CLASS[b[i]]
+                    if kind == TOKEN_BYTE:
+                        break
+                    if kind == SPACE_BYTE:
+                        i += 1
+                    elif kind == NEWLINE_BYTE:
+                        i += 1
+                        if self.in_sentence:
+                            self.in_sentence = 0
+                            self.events[self.n_events].length = 0
+                            self.n_events += 1
+                            if self.n_events >= BATCH - 1:
+                                status = self._flush()
+                                if status != OK:
+                                    return status
+                    else:
+                        length = _space_length(b, i, end)
+                        if length > 0:
+                            i += length
+                        elif length == 0 or final:
+                            break
+                        else:
+                            return self._stop(i, end, -1, 0)
+                if i >= end:
+                    return self._stop(end, end, -1, 0)
+                start = i
+                high = 0
+            while i < end:  # the token's bytes
+                # skip 8 bytes at a time while they are all in 0x21-0x7F (token bytes)
+                word = _load(b + i)
+                word = ((word - 0x2121212121212121ULL) | word) & 0x8080808080808080ULL
+                if word == 0:
+                    i += 8
+                    continue
+                i += w2v_first_byte(word)
+                if i >= end:
+                    break
+                c = b[i]
+                kind = BYTE_CLASS[c]
+                if kind == TOKEN_BYTE:
+                    high |= c
+                    i += 1
+                    continue
+                if kind == LEAD_BYTE:
+                    length = _space_length(b, i, end)
+                    if length == 0 or (length < 0 and final):
+                        high |= c
+                        i += 1
+                        continue
+                    if length < 0:
+                        return self._stop(start, end, i - start, high)
+                break
+            if i > end:  # the 8-byte steps read into the slack
+                i = end
+            if i >= end and not final:
+                return self._stop(start, end, i - start, high)
+            in_token = False
+            status = self._add_token(start, i, high)
+            if status != OK:
+                return status
+
+
+cdef class CountScanner(Scanner):
+    """Counts words like :func:`w2v.vocab.count_words`, pruning past ``max_vocab_size``.
+
+    Parameters
+    ----------
+    max_len : int
+        Sentence length (``PathCorpus.max_sentence_length``).
+    max_vocab_size : int
+        Bound on distinct words kept during the scan; -1 for none.
+
+    Example
+    -------
+    >>> scanner = CountScanner(10_000)
+    >>> scanner.window(16)[:7] = b"a b\\na\\n\\n"
+    >>> scanner.process(7), scanner.finish()
+    (0, 0)
+    >>> scanner.counts(), scanner.words, scanner.sentences
+    ({'a': 2, 'b': 1}, 3, 2)
+    """
+
+    def __init__(self, int64_t max_len, int64_t max_vocab_size=-1) -> None:
+        self._setup(max_len, 0)
+        self.counting = True
+        self.max_vocab_size = max_vocab_size
+        self.min_reduce = 1
+
+    def counts(self, object into=None) -> object:
+        """The distinct words (decoded) and their counts, in order of first appearance.
+
+        Fills and returns ``into`` (a dict, e.g. a Counter) if given, else a new dict.
+
+        Example
+        -------
+        >>> CountScanner(10).counts()
+        {}
+        """
+        cdef Table* t = &self.table
+        cdef int64_t k
+        cdef Slot* s
+        result = {} if into is None else into
+        if not isinstance(result, dict):
+            raise TypeError(f"into must be a dict, got {type(result).__name__}")
+        for k in range(t.size):
+            if k + 16 < t.size:
+                W2V_PREFETCH(&t.slots[t.order[k + 16]])
+            s = &t.slots[t.order[k]]
+            word = PyUnicode_DecodeUTF8(
+                <char*>t.arena + s.offset, <Py_ssize_t>(s.meta & 0xFFFFFFFFULL), NULL
+            )
+            PyDict_SetItem(result, word, s.value)
+        return result
+
+
+cdef class EncodeScanner(Scanner):
+    """Encodes tokens as int32 ids like :func:`w2v.encoding.encode_corpus`.
+
+    Parameters
+    ----------
+    max_len : int
+        Sentence length (``PathCorpus.max_sentence_length``).
+    key_to_index : dict
+        Word -> id; raises :class:`Unsupported` unless every key is a ``str`` and every
+        id an ``int`` in the int32 range. Keys no token can equal are left out: the
+        empty string, and strings that cannot be UTF-8 encoded (lone surrogates).
+
+    Example
+    -------
+    >>> scanner = EncodeScanner(10_000, {"a": 0, "b": 1})
+    >>> scanner.window(16)[:9] = b"a x b\\nx\\na"
+    >>> scanner.process(9), scanner.finish()
+    (0, 0)
+    >>> ids, offsets = scanner.result()
+    >>> ids.tolist(), offsets.tolist(), scanner.words
+    ([0, 1, 0], [0, 2, 3], 5)
+    """
+
+    def __init__(self, int64_t max_len, object key_to_index) -> None:
+        cdef bytes raw
+        cdef uint8_t* scratch = NULL
+        cdef int64_t n, found
+        cdef uint64_t head, h
+        cdef int status
+        for key, index in key_to_index.items():
+            if not isinstance(key, str) or not isinstance(index, int):
+                raise Unsupported("vocabulary keys must be str and ids int")
+            if not -(1 << 31) <= index < (1 << 31):
+                raise Unsupported(f"word id {index} does not fit in int32")
+        self._setup(max_len, len(key_to_index))
+        self.counting = False
+        try:
+            for key, index in key_to_index.items():
+                try:
+                    raw = (<str>key).encode("utf-8")
+                except UnicodeEncodeError:
+                    continue
+                n = len(raw)
+                if n == 0:
+                    continue
+                if n >= <int64_t>0xFFFFFFFF:
+                    raise Unsupported("a vocabulary word is too long for the word table")
+                scratch = <uint8_t*>realloc(scratch, <size_t>n + SLACK)
+                if scratch == NULL:
+                    raise MemoryError("out of memory for the word table")
+                memcpy(scratch, <char*>raw, <size_t>n)
+                memset(scratch + n, 0, SLACK)
+                head = _head(scratch, n)
+                h = _hash(scratch, n, head)
+                found = _table_find(&self.table, scratch, n, head, h)
+                if found < 0:
+                    status = _table_add(&self.table, scratch, n, head, h, found, index)
+                    if status == TOO_BIG:
+                        raise Unsupported("vocabulary too large for the word table")
+                    if status != OK:
+                        raise MemoryError("out of memory for the word table")
+        finally:
+            free(scratch)
+        self.ids_capacity = 1 << 16
+        self.offsets_capacity = 1 << 12
+        self.ids = <int32_t*>malloc(<size_t>self.ids_capacity * sizeof(int32_t))
+        self.offsets = <int64_t*>malloc(<size_t>self.offsets_capacity * sizeof(int64_t))
+        if self.ids == NULL or self.offsets == NULL:
+            raise MemoryError("out of memory for the encoded corpus")
+        self.offsets[0] = 0
+        self.n_offsets = 1
+
+    def result(self) -> tuple:
+        """Hand over the ids (int32) and sentence offsets (int64): callable once.
+
+        The arrays take over the scanner's buffers (no copy); afterwards the scanner
+        is spent.
+
+        Example
+        -------
+        >>> EncodeScanner(10, {}).result()
+        (array([], dtype=int32), array([0]))
+        """
+        cdef void* shrunk
+        if self.offsets == NULL:
+            raise RuntimeError("the result was handed over already")
+        shrunk = realloc(self.ids, <size_t>max(self.n_ids, 1) * sizeof(int32_t))
+        if shrunk != NULL:
+            self.ids = <int32_t*>shrunk
+        shrunk = realloc(self.offsets, <size_t>self.n_offsets * sizeof(int64_t))
+        if shrunk != NULL:
+            self.offsets = <int64_t*>shrunk
+        ids = _adopt(self.ids, self.n_ids, sizeof(int32_t), "i")
+        self.ids = NULL
+        offsets = _adopt(self.offsets, self.n_offsets, sizeof(int64_t), "q")
+        self.offsets = NULL
+        self.ids_capacity = self.offsets_capacity = self.n_ids = self.n_offsets = 0
+        return ids, offsets
+
+
+cdef object _adopt(void* data, int64_t n, size_t itemsize, str fmt):
+    """A numpy array over ``data[:n]`` (malloc'd) that frees it when collected."""
+    cdef cython_view.array owner
+    dtype = np.int32 if fmt == "i" else np.int64
+    if n == 0:
+        free(data)
+        return np.empty(0, dtype=dtype)
+    owner = cython_view.array(
+        shape=(n,), itemsize=itemsize, format=fmt, mode="c", allocate_buffer=False
+    )
+    owner.data = <char*>data
+    owner.callback_free_data = free
+    return np.asarray(owner).view(dtype)  # "q" may not be numpy's canonical int64
