@@ -188,3 +188,24 @@ def test_import_without_compiled_core_fails_clearly(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "compiled core" in result.stderr and "no pure-Python fallback" in result.stderr
+
+
+@pytest.mark.parametrize("as_path", [True, False], ids=["path", "list"])
+def test_corpus_larger_than_the_spill_bound_streams_from_disk(tmp_path, corpus, monkeypatch,
+                                                               as_path):
+    from w2v import encoding
+
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n", encoding="utf-8")
+    source = str(path) if as_path else corpus
+    in_memory = Word2Vec(source, **FAST).train(epochs=2)
+    keys = in_memory.vocab.key_to_index
+    whole = encoding.encode_corpus(w2v.as_corpus(source), keys)
+    monkeypatch.setattr(encoding, "SPILL_WORDS", 1000)  # several spills, mid-sentence too
+    spilled = encoding.encode_corpus(w2v.as_corpus(source), keys)
+    assert isinstance(spilled.ids, np.memmap)
+    assert np.array_equal(spilled.ids, whole.ids)
+    assert np.array_equal(spilled.offsets, whole.offsets)
+    assert spilled.corpus_words == whole.corpus_words
+    streamed = Word2Vec(source, **FAST).train(epochs=2)
+    assert np.array_equal(streamed.wv.vectors, in_memory.wv.vectors)

@@ -428,7 +428,8 @@ cdef class Scanner:
     cdef int64_t min_reduce
     # encoding
     cdef int32_t* ids
-    cdef int64_t n_ids
+    cdef int64_t n_ids            # ids produced so far, handed out or not
+    cdef int64_t spilled          # ids already handed out by take_ids()
     cdef int64_t ids_capacity
     cdef int64_t* offsets
     cdef int64_t n_offsets
@@ -536,8 +537,8 @@ cdef class Scanner:
         cdef void* grown
         if self.counting:
             return 0
-        if self.n_ids + tokens > self.ids_capacity:
-            cap = max(2 * self.ids_capacity, self.n_ids + tokens)
+        if self.n_ids - self.spilled + tokens > self.ids_capacity:
+            cap = max(2 * self.ids_capacity, self.n_ids - self.spilled + tokens)
             grown = realloc(self.ids, <size_t>cap * sizeof(int32_t))
             if grown == NULL:
                 raise MemoryError("out of memory for the encoded corpus")
@@ -587,7 +588,7 @@ cdef class Scanner:
                 if self.counting:
                     t.slots[found].value += 1
                 else:
-                    self.ids[self.n_ids] = <int32_t>t.slots[found].value
+                    self.ids[self.n_ids - self.spilled] = <int32_t>t.slots[found].value
                     self.n_ids += 1
                 continue
             if e.high & 0x80 and not _valid_utf8(b + e.start, e.length):
@@ -833,6 +834,31 @@ cdef class EncodeScanner(Scanner):
         self.offsets[0] = 0
         self.n_offsets = 1
 
+    @property
+    def pending(self) -> int:
+        """Ids produced and not yet handed out by :meth:`take_ids`."""
+        return self.n_ids - self.spilled
+
+    def take_ids(self):
+        """Hand out (as a new int32 array) the ids produced since the last call, and free
+        their room, so a corpus larger than memory can be written out as it is encoded.
+        Sentence offsets keep counting from the first id.
+
+        Example
+        -------
+        >>> EncodeScanner(10, {}).take_ids()
+        array([], dtype=int32)
+        """
+        cdef int64_t n = self.n_ids - self.spilled
+        if self.offsets == NULL:
+            raise RuntimeError("the result was handed over already")
+        out = np.empty(n, dtype=np.int32)
+        cdef int32_t[::1] view = out
+        if n:
+            memcpy(&view[0], self.ids, <size_t>n * sizeof(int32_t))
+        self.spilled = self.n_ids
+        return out
+
     def result(self) -> tuple:
         """Hand over the ids (int32) and sentence offsets (int64): callable once.
 
@@ -847,13 +873,13 @@ cdef class EncodeScanner(Scanner):
         cdef void* shrunk
         if self.offsets == NULL:
             raise RuntimeError("the result was handed over already")
-        shrunk = realloc(self.ids, <size_t>max(self.n_ids, 1) * sizeof(int32_t))
+        shrunk = realloc(self.ids, <size_t>max(self.n_ids - self.spilled, 1) * sizeof(int32_t))
         if shrunk != NULL:
             self.ids = <int32_t*>shrunk
         shrunk = realloc(self.offsets, <size_t>self.n_offsets * sizeof(int64_t))
         if shrunk != NULL:
             self.offsets = <int64_t*>shrunk
-        ids = _adopt(self.ids, self.n_ids, sizeof(int32_t), "i")
+        ids = _adopt(self.ids, self.n_ids - self.spilled, sizeof(int32_t), "i")
         self.ids = NULL
         offsets = _adopt(self.offsets, self.n_offsets, sizeof(int64_t), "q")
         self.offsets = NULL

@@ -172,14 +172,16 @@ class PathCorpus:
             return False
         return True
 
-    def _feed_scanner(self, scanner: Any) -> bool:
+    def _feed_scanner(self, scanner: Any, after_block: Callable[[], None] | None = None
+                      ) -> bool:
         """Feed one pass over the raw bytes to a compiled scanner (see :mod:`w2v._scan`).
 
         Each file is read in blocks of ``block_size`` bytes straight into the scanner's
         buffer. Bytes that are not valid UTF-8 raise the ValueError iteration raises.
         Returns False if the scanner cannot reproduce iteration (see
         :meth:`_fast_scan_supported`, and ``w2v._scan.UNSUPPORTED``): the caller then
-        iterates instead, with a fresh start.
+        iterates instead, with a fresh start. ``after_block`` is called after each block
+        (the encoder uses it to write ids out to disk as they accumulate).
 
         Example
         -------
@@ -201,6 +203,8 @@ class PathCorpus:
                         self._raise_decode_error(path)
                     if status == UNSUPPORTED:
                         return False
+                    if after_block is not None:
+                        after_block()
                     if not read:
                         break
         return True

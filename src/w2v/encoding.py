@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,7 +11,12 @@ import numpy as np
 
 from .corpus import PathCorpus
 
-__all__ = ["EncodedCorpus", "encode_corpus"]
+__all__ = ["SPILL_WORDS", "EncodedCorpus", "encode_corpus"]
+
+#: Encoded ids held in memory before they go to a temporary file (in ``TMPDIR``) that
+#: training then memory-maps: 4 bytes per word, so 2**27 words is 512 MiB. A corpus
+#: larger than memory thus streams from disk; smaller ones never touch it.
+SPILL_WORDS = 1 << 27
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
     if fast is not None:
         return fast
     lookup = key_to_index.get
+    sink = _IdSink()
     ids = array("i")
     offsets = array("q", [0])
     corpus_words = 0
@@ -80,12 +87,41 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
         before = len(ids)
         ids.extend([i for i in map(lookup, sentence) if i is not None])
         if len(ids) > before:
-            offsets.append(len(ids))
+            offsets.append(sink.written + len(ids))
+        if len(ids) >= SPILL_WORDS:
+            sink.write(np.frombuffer(ids, dtype=np.int32))
+            ids = array("i")
+    tail = np.frombuffer(ids, dtype=np.int32).copy() if ids else np.zeros(0, np.int32)
     return EncodedCorpus(
-        ids=np.frombuffer(ids, dtype=np.int32).copy() if ids else np.zeros(0, np.int32),
+        ids=sink.finish(tail),
         offsets=np.frombuffer(offsets, dtype=np.int64).copy(),
         corpus_words=corpus_words,
     )
+
+
+class _IdSink:
+    """Encoded ids on their way to memory, or, past ``SPILL_WORDS``, to a temporary file
+    that is memory-mapped in the end (and deleted when the mapping goes)."""
+
+    def __init__(self) -> None:
+        self.file = None
+        self.written = 0
+
+    def write(self, ids: np.ndarray) -> None:
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="w2v-ids-")
+        self.file.write(np.ascontiguousarray(ids, dtype=np.int32).tobytes())
+        self.written += len(ids)
+
+    def finish(self, tail: np.ndarray) -> np.ndarray:
+        """All ids: ``tail`` itself if nothing was spilled, else the mapped file."""
+        if self.file is None:
+            return tail
+        self.write(tail)
+        self.file.flush()
+        mapped = np.memmap(self.file, dtype=np.int32, mode="r", shape=(self.written,))
+        self.file.close()  # the mapping keeps the (already unlinked) data alive
+        return mapped
 
 
 def _encode_path_corpus(
@@ -113,7 +149,13 @@ def _encode_path_corpus(
         scanner = EncodeScanner(min(sentences.max_sentence_length, 1 << 62), key_to_index)
     except Unsupported:
         return None
-    if not sentences._feed_scanner(scanner):
+    sink = _IdSink()
+
+    def spill() -> None:
+        if scanner.pending >= SPILL_WORDS:
+            sink.write(scanner.take_ids())
+
+    if not sentences._feed_scanner(scanner, after_block=spill):
         return None
     ids, offsets = scanner.result()
-    return EncodedCorpus(ids=ids, offsets=offsets, corpus_words=scanner.words)
+    return EncodedCorpus(ids=sink.finish(ids), offsets=offsets, corpus_words=scanner.words)
