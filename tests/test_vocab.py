@@ -138,3 +138,14 @@ def test_huffman_rejects_bad_input():
 def test_count_words_rejects_a_bad_bound_instead_of_looping(bad):
     with pytest.raises(ValueError, match="max_vocab_size"):
         count_words([["a", "b"]], max_vocab_size=bad)
+
+
+def test_count_words_min_count_drops_rare_words_but_counts_them(tmp_path):
+    from w2v import PathCorpus
+
+    sentences = [["a", "b", "a"], ["c", "a", "b"]]
+    path = tmp_path / "c.txt"
+    path.write_text("a b a\nc a b\n", encoding="utf-8")
+    for corpus in (sentences, PathCorpus(path)):
+        counts, words, n = count_words(corpus, min_count=2)
+        assert dict(counts) == {"a": 3, "b": 2} and words == 6 and n == 2

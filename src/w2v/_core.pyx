@@ -147,6 +147,8 @@ ctypedef struct Work:
     float *coeffs         # batched skip-gram: contexts x outputs gradient coefficients
     float **out_rows      # batched skip-gram: output rows of one objective
     float *labels         # batched skip-gram: their targets (1 or 0)
+    int32_t *noise        # the next example's noise words, drawn (and prefetched) early
+    int noise_ready       # whether ``noise`` holds them
     float *node_copy      # this thread's copy of the hot Huffman nodes (or NULL)
     float *node_base      # ... and their shared values when last merged
     float *word_copy      # this thread's copy of the hot output word rows (or NULL)
@@ -268,15 +270,26 @@ cdef inline void _hs_update(const Net *net, Work *work, const float *h, int targ
                        1.0 - net.codes[k], alpha)
 
 
+cdef inline void _draw_noises(const Net *net, Work *work) noexcept nogil:
+    """Draw the next example's noise words now and start loading their rows, so the
+    loads overlap other work; the draws stay in the same order in the random stream."""
+    cdef int d
+    for d in range(net.negative):
+        work.noise[d] = _draw_noise(net, &work.rng)
+        w2v_prefetch_row(_word_row(net, work, work.noise[d]), net.dim)
+    work.noise_ready = 1
+
+
 cdef inline void _ns_update(const Net *net, Work *work, const float *h, int target,
                             float alpha) noexcept nogil:
-    cdef int d, noise
+    cdef int d
+    if not work.noise_ready:
+        _draw_noises(net, work)
+    work.noise_ready = 0
     _logistic_step(net, work, h, _word_row(net, work, target), 1.0, alpha)
     for d in range(net.negative):
-        noise = _draw_noise(net, &work.rng)
-        if noise == target:
-            continue
-        _logistic_step(net, work, h, _word_row(net, work, noise), 0.0, alpha)
+        if work.noise[d] != target:
+            _logistic_step(net, work, h, _word_row(net, work, work.noise[d]), 0.0, alpha)
 
 
 cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int target,
@@ -391,6 +404,7 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
             noise = _draw_noise(net, &work.rng)
             if noise != target:
                 work.out_rows[n_out] = _word_row(net, work, noise)
+                w2v_prefetch_row(work.out_rows[n_out], net.dim)
                 work.labels[n_out] = 0.0
                 n_out += 1
         _batch_logistic(net, work, n_ctx, n_out, alpha)
@@ -420,6 +434,8 @@ cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcep
         hi = i + w + 1 if i + w + 1 <= n else n
         if hi - lo < 2:
             continue
+        if net.negative > 0:
+            _draw_noises(net, work)  # loads overlap the hidden layer's sum
         count = hi - lo - 1
         w2v_zero(work.hidden, net.dim)
         for j in range(lo, hi):
@@ -628,6 +644,8 @@ cdef class Kernel:
         work.coeffs = <float *>malloc(2 * self.net.window * self.net.max_outputs * sizeof(float))
         work.out_rows = <float **>malloc(self.net.max_outputs * sizeof(float *))
         work.labels = <float *>malloc(self.net.max_outputs * sizeof(float))
+        work.noise = <int32_t *>malloc((self.net.negative + 1) * sizeof(int32_t))
+        work.noise_ready = 0
         work.node_copy = work.node_base = work.word_copy = work.word_base = NULL
         work.node_start = self.net.vocab_size  # past the last node: nothing copied
         work.since_sync = 0
@@ -644,6 +662,7 @@ cdef class Kernel:
             if (work.hidden == NULL or work.grad == NULL or work.sentence == NULL
                     or work.contexts == NULL or work.context_grad == NULL
                     or work.coeffs == NULL or work.out_rows == NULL or work.labels == NULL
+                    or work.noise == NULL
                     or (self.net.hot_nodes and (work.node_copy == NULL
                                                 or work.node_base == NULL))
                     or (self.net.hot_words and (work.word_copy == NULL
@@ -666,6 +685,7 @@ cdef class Kernel:
             free(work.coeffs)
             free(work.out_rows)
             free(work.labels)
+            free(work.noise)
             free(work.node_copy)
             free(work.node_base)
             free(work.word_copy)

@@ -735,10 +735,11 @@ cdef class CountScanner(Scanner):
         self.max_vocab_size = max_vocab_size
         self.min_reduce = 1
 
-    def counts(self, object into=None) -> object:
+    def counts(self, object into=None, int64_t min_count=0) -> object:
         """The distinct words (decoded) and their counts, in order of first appearance.
 
         Fills and returns ``into`` (a dict, e.g. a Counter) if given, else a new dict.
+        Words counted fewer than ``min_count`` times are left out (never decoded).
 
         Example
         -------
@@ -755,6 +756,8 @@ cdef class CountScanner(Scanner):
             if k + 16 < t.size:
                 W2V_PREFETCH(&t.slots[t.order[k + 16]])
             s = &t.slots[t.order[k]]
+            if s.value < min_count:
+                continue
             word = PyUnicode_DecodeUTF8(
                 <char*>t.arena + s.offset, <Py_ssize_t>(s.meta & 0xFFFFFFFFULL), NULL
             )

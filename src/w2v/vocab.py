@@ -13,7 +13,7 @@ __all__ = ["Vocabulary", "count_words"]
 
 
 def count_words(
-    sentences: Iterable[list[str]], max_vocab_size: int | None = None
+    sentences: Iterable[list[str]], max_vocab_size: int | None = None, min_count: int = 0
 ) -> tuple[Counter[str], int, int]:
     """Count the words of a corpus in one pass.
 
@@ -29,6 +29,9 @@ def count_words(
     ----------
     sentences : re-iterable of token lists.
     max_vocab_size : bound on distinct words kept during the scan, or None.
+    min_count : only words counted at least this often are returned (the rest still
+        count in the totals); a vocabulary never needs the others, and on a large
+        corpus they are most of the distinct words.
 
     Returns
     -------
@@ -43,7 +46,7 @@ def count_words(
     """
     if max_vocab_size is not None and max_vocab_size < 0:  # would prune forever
         raise ValueError(f"max_vocab_size must be >= 0 or None, got {max_vocab_size!r}")
-    fast = _count_path_corpus(sentences, max_vocab_size)
+    fast = _count_path_corpus(sentences, max_vocab_size, min_count)
     if fast is not None:
         return fast
     counts: Counter[str] = Counter()
@@ -57,11 +60,13 @@ def count_words(
         while max_vocab_size is not None and len(counts) > max_vocab_size:
             counts = Counter({w: c for w, c in counts.items() if c > min_reduce})
             min_reduce += 1
+    if min_count > 1:
+        counts = Counter({w: c for w, c in counts.items() if c >= min_count})
     return counts, n_words, n_sentences
 
 
 def _count_path_corpus(
-    sentences: Iterable[list[str]], max_vocab_size: int | None
+    sentences: Iterable[list[str]], max_vocab_size: int | None, min_count: int = 0
 ) -> tuple[Counter[str], int, int] | None:
     """:func:`count_words` for a :class:`PathCorpus`, by the compiled scanner.
 
@@ -89,7 +94,7 @@ def _count_path_corpus(
     if not sentences._feed_scanner(scanner):
         return None
     counts: Counter[str] = Counter()
-    scanner.counts(counts)
+    scanner.counts(counts, min_count)  # rarer words never become Python strings
     return counts, scanner.words, scanner.sentences
 
 
@@ -142,7 +147,7 @@ class Vocabulary:
         >>> Vocabulary.build([["a", "b", "a"]], min_count=2).index_to_key
         ['a']
         """
-        counts, n_words, _ = count_words(sentences, max_vocab_size)
+        counts, n_words, _ = count_words(sentences, max_vocab_size, min_count)
         return cls(counts, min_count, max_final_vocab, corpus_words=n_words)
 
     def merged(self, counts: Mapping[str, int], corpus_words: int) -> Vocabulary:
