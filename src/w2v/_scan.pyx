@@ -788,7 +788,7 @@ cdef class EncodeScanner(Scanner):
     ([0, 1, 0], [0, 2, 3], 5)
     """
 
-    def __init__(self, int64_t max_len, object key_to_index) -> None:
+    def __init__(self, int64_t max_len, object key_to_index, int64_t expected_ids=0) -> None:
         cdef bytes raw
         cdef uint8_t* scratch = NULL
         cdef int64_t n, found
@@ -828,7 +828,9 @@ cdef class EncodeScanner(Scanner):
                         raise MemoryError("out of memory for the word table")
         finally:
             free(scratch)
-        self.ids_capacity = 1 << 16
+        # room for the expected ids at once: growing by doubling leaves the freed
+        # smaller buffers resident in the C heap
+        self.ids_capacity = max(1 << 16, min(expected_ids, 1 << 40))
         self.offsets_capacity = 1 << 12
         self.ids = <int32_t*>malloc(<size_t>self.ids_capacity * sizeof(int32_t))
         self.offsets = <int64_t*>malloc(<size_t>self.offsets_capacity * sizeof(int64_t))

@@ -56,7 +56,8 @@ class EncodedCorpus:
         return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
-def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int]) -> EncodedCorpus:
+def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int],
+                  expected_words: int = 0) -> EncodedCorpus:
     """Encode token lists as int32 word ids, in one pass.
 
     A :class:`~w2v.corpus.PathCorpus` read as strict UTF-8, with a ``dict`` of ``str``
@@ -67,6 +68,8 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
     ----------
     sentences : re-iterable of token lists (already split to a bounded length).
     key_to_index : the vocabulary's word -> id mapping.
+    expected_words : how many in-vocabulary tokens to make room for at once (a hint,
+        e.g. the vocabulary's ``retained_words``; more still fit).
 
     Example
     -------
@@ -74,7 +77,7 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
     >>> enc.ids.tolist(), enc.offsets.tolist(), enc.corpus_words
     ([0, 1], [0, 2], 3)
     """
-    fast = _encode_path_corpus(sentences, key_to_index)
+    fast = _encode_path_corpus(sentences, key_to_index, expected_words)
     if fast is not None:
         return fast
     lookup = key_to_index.get
@@ -125,7 +128,7 @@ class _IdSink:
 
 
 def _encode_path_corpus(
-    sentences: Iterable[list[str]], key_to_index: Mapping[str, int]
+    sentences: Iterable[list[str]], key_to_index: Mapping[str, int], expected_words: int = 0
 ) -> EncodedCorpus | None:
     """:func:`encode_corpus` for a :class:`PathCorpus`, by the compiled scanner.
 
@@ -146,7 +149,8 @@ def _encode_path_corpus(
 
     try:
         # no line has 2**62 tokens: a longer max_sentence_length acts the same
-        scanner = EncodeScanner(min(sentences.max_sentence_length, 1 << 62), key_to_index)
+        scanner = EncodeScanner(min(sentences.max_sentence_length, 1 << 62), key_to_index,
+                                min(max(int(expected_words), 0), SPILL_WORDS))
     except Unsupported:
         return None
     sink = _IdSink()

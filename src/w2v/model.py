@@ -269,7 +269,7 @@ class Word2Vec:
             raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
 
         started = time.perf_counter()
-        encoded = encode_corpus(sentences, self.vocab.key_to_index)
+        encoded = encode_corpus(sentences, self.vocab.key_to_index, self.vocab.retained_words)
         if encoded.words == 0:
             raise ValueError(
                 f"nothing to train on: none of the corpus's {encoded.corpus_words} tokens"
