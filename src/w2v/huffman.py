@@ -78,28 +78,28 @@ def build_huffman(counts: np.ndarray | list[int]) -> HuffmanTree:
 
 
 def _flatten_paths(parent: list[int], bit: list[int], n: int) -> HuffmanTree:
-    """Turn parent links into root-first code/point arrays per leaf."""
+    """Turn parent links into root-first code/point arrays per leaf.
+
+    Works level by level on whole arrays (no per-node Python lists, which for a large
+    vocabulary would cost tens of megabytes of short-lived objects).
+    """
     root = 2 * n - 2
-    # Paths of inner nodes, from the root down: a node's parent is always created later.
-    inner_codes: dict[int, list[int]] = {root: []}
-    inner_points: dict[int, list[int]] = {root: []}
-    for node in range(root - 1, n - 1, -1):
-        up = parent[node]
-        inner_codes[node] = inner_codes[up] + [bit[node]]
-        inner_points[node] = inner_points[up] + [up - n]
-    codes: list[int] = []
-    points: list[int] = []
-    lengths = np.empty(n, dtype=np.int64)
-    for word in range(n):
-        up = parent[word]
-        path_codes = inner_codes[up] + [bit[word]]
-        codes.extend(path_codes)
-        points.extend(inner_points[up] + [up - n])
-        lengths[word] = len(path_codes)
+    parents = np.asarray(parent, dtype=np.int64)
+    bits = np.asarray(bit, dtype=np.uint8)
+    depth = [0] * (2 * n - 1)  # a node's parent is always created later: walk down
+    for node in range(root - 1, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    lengths = np.asarray(depth[:n], dtype=np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return HuffmanTree(
-        codes=np.asarray(codes, dtype=np.uint8),
-        points=np.asarray(points, dtype=np.int32),
-        offsets=offsets,
-    )
+    codes = np.empty(offsets[-1], dtype=np.uint8)
+    points = np.empty(offsets[-1], dtype=np.int32)
+    node = np.arange(n, dtype=np.int64)  # every leaf climbs one level per step
+    slot = offsets[1:] - 1  # filled from each path's end (the leaf) towards the root
+    while len(node):
+        codes[slot] = bits[node]
+        points[slot] = parents[node] - n
+        node = parents[node]
+        keep = node != root
+        node, slot = node[keep], slot[keep] - 1
+    return HuffmanTree(codes=codes, points=points, offsets=offsets)
