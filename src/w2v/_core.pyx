@@ -332,14 +332,33 @@ cdef inline int _reduced_window(const Net *net, Work *work) noexcept nogil:
     return net.window - <int>w2v_below(w2v_next(&work.rng), net.window)
 
 
+cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexcept nogil:
+    """Start loading rows the next positions need: the word entering the windows
+    and the next centre's output row (pure hints: results do not change)."""
+    if i + net.window + 1 < n:
+        w2v_prefetch_row(net.input + <int64_t>work.sentence[i + net.window + 1] * net.dim,
+                         net.dim)
+    if i + 1 < n and net.out_words != NULL:
+        w2v_prefetch_row(net.out_words + <int64_t>work.sentence[i + 1] * net.dim, net.dim)
+
+
+cdef inline void _start_position(const Net *net, Work *work, int i, int n, int *lo,
+                                 int *hi) noexcept nogil:
+    """Per position, in every architecture: merge hot rows when due, prefetch, and draw
+    the reduced window; ``lo..hi-1`` are the positions it covers (``i`` included)."""
+    cdef int w
+    _tick(net, work)
+    _prefetch_ahead(net, work, i, n)
+    w = _reduced_window(net, work)
+    lo[0] = i - w if i >= w else 0
+    hi[0] = i + w + 1 if i + w + 1 <= n else n
+
+
 cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
-    cdef int i, j, lo, hi, w
+    cdef int i, j, lo, hi
     cdef float *h
     for i in range(n):
-        _tick(net, work)
-        w = _reduced_window(net, work)
-        lo = i - w if i >= w else 0
-        hi = i + w + 1 if i + w + 1 <= n else n
+        _start_position(net, work, i, n, &lo, &hi)
         for j in range(lo, hi):
             if j == i:
                 continue
@@ -381,13 +400,9 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
 
 cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     """Skip-gram with negative sampling, one update per window (noise words shared)."""
-    cdef int i, j, lo, hi, w, a, n_ctx, n_out, d, noise, target
+    cdef int i, j, lo, hi, a, n_ctx, n_out, d, noise, target
     for i in range(n):
-        _tick(net, work)
-        _prefetch_ahead(net, work, i, n)
-        w = _reduced_window(net, work)
-        lo = i - w if i >= w else 0
-        hi = i + w + 1 if i + w + 1 <= n else n
+        _start_position(net, work, i, n, &lo, &hi)
         n_ctx = 0
         for j in range(lo, hi):
             if j != i:
@@ -414,24 +429,10 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         work.examples += n_ctx
 
 
-cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexcept nogil:
-    """Start loading rows the next positions need: the word entering the windows
-    and the next centre's output row (pure hints: results do not change)."""
-    if i + net.window + 1 < n:
-        w2v_prefetch_row(net.input + <int64_t>work.sentence[i + net.window + 1] * net.dim,
-                         net.dim)
-    if i + 1 < n and net.out_words != NULL:
-        w2v_prefetch_row(net.out_words + <int64_t>work.sentence[i + 1] * net.dim, net.dim)
-
-
 cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
-    cdef int i, j, lo, hi, w, count
+    cdef int i, j, lo, hi, count
     for i in range(n):
-        _tick(net, work)
-        _prefetch_ahead(net, work, i, n)
-        w = _reduced_window(net, work)
-        lo = i - w if i >= w else 0
-        hi = i + w + 1 if i + w + 1 <= n else n
+        _start_position(net, work, i, n, &lo, &hi)
         if hi - lo < 2:
             continue
         if net.negative > 0:
