@@ -38,11 +38,14 @@ except ImportError:
     import w2v
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+GENSIM_MODE = "iterable"  # gensim's usual input mode, and the more accurate one here
+
+
+def add_run_args(p: argparse.ArgumentParser, repeat: int) -> None:
+    """The options every training benchmark shares: corpus, data files, settings."""
     p.add_argument("--corpus", required=True, help="text8-style file (whitespace-separated)")
     p.add_argument("--impl", default="w2v,gensim", help="comma-separated: w2v, gensim")
-    p.add_argument("--repeat", type=int, default=1, help="runs per implementation (median)")
+    p.add_argument("--repeat", type=int, default=repeat, help="runs per implementation (median)")
     p.add_argument("--json", help="write the results here (atomically)")
     p.add_argument("--max-bytes", type=int, help="use only this prefix of the corpus")
     p.add_argument("--questions", default=str(DATA / "questions-words.txt"))
@@ -56,20 +59,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample", type=float, default=1e-3)
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--gensim-mode", choices=("iterable", "corpus_file"), default="iterable",
-                   help="gensim's input mode (default: iterable, its usual and more accurate one)")
+    p.add_argument("--gensim-mode", choices=("iterable", "corpus_file"), default=GENSIM_MODE,
+                   help=f"gensim's input mode (default: {GENSIM_MODE}, its usual and more "
+                        "accurate one)")
     p.add_argument("--alpha", type=float, default=None,
                    help="initial learning rate for both (default: each implementation's own)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
-    args = p.parse_args(argv)
+
+
+def check_run_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Split ``--impl`` into a list and reject impossible values (exits via ``p.error``)."""
     args.impl = [name.strip() for name in args.impl.split(",") if name.strip()]
     unknown = set(args.impl) - set(IMPLS)
-    if unknown or not args.impl:
-        p.error(f"--impl takes a comma-separated subset of {','.join(IMPLS)}, got {unknown}")
+    if unknown or not args.impl or len(set(args.impl)) != len(args.impl):
+        p.error(f"--impl takes a comma-separated subset of {','.join(IMPLS)}, got {args.impl}")
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
+    if args.workers < 1:
+        p.error("--workers must be at least 1")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_run_args(p, repeat=1)
+    args = p.parse_args(argv)
+    check_run_args(p, args)
     return args
+
+
+def align(rows: list[list[str]]) -> list[str]:
+    """Table lines: first column left-aligned, the rest right-aligned, a rule under the
+    header row."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                       enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
 
 
 def prefix_file(path: str, max_bytes: int) -> str:
@@ -266,26 +292,19 @@ def table(medians: dict[str, dict], ratio: float | None) -> str:
             pct(m.get("analogy_gensim_eval")), "-" if rho is None else f"{rho:.4f}",
             str(m["analogy_oov"]),
         ])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
-                       enumerate(zip(r, widths, strict=True))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = align(rows)
     if ratio is not None:
         lines.append(f"words/s ratio w2v/gensim: {ratio:.3f}")
     return "\n".join(lines)
 
 
 def write_json_atomic(path: str, payload: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".bench_quality_", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write ``payload`` as indented JSON with w2v's own atomic writer."""
+    from w2v.atomic import atomic_write
+
+    with atomic_write(path, "w") as handle:
+        json.dump(payload, handle, indent=2)
+        handle.write("\n")
 
 
 def main(argv: list[str] | None = None) -> int:

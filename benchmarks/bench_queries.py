@@ -19,7 +19,6 @@ Usage
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -27,18 +26,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parent.parent
-try:  # an installed w2v is used as is; else the source tree's (built in place)
-    import w2v
-except ImportError:
-    sys.path.insert(0, str(REPO / "src"))
-    import w2v
-
-from w2v.atomic import atomic_write  # noqa: E402
+from bench_quality import align, w2v, write_json_atomic  # w2v: installed, else src/
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -79,34 +69,32 @@ def query_times(kv, words: list[str], queries: int, rng: np.random.Generator) ->
             "analogy_ms": 1e3 * statistics.median(analogy)}
 
 
-def bench_w2v(files: dict[str, str], args, words: list[str]) -> dict:
-    kv_class = w2v.KeyedVectors
+def bench_c_formats(kv_class, files: dict[str, str], args, words: list[str]) -> dict:
+    """Load times of the C formats, then query times, for one KeyedVectors class."""
     result: dict = {}
     result["load_binary_s"] = median_time(
         lambda: kv_class.load_word2vec_format(files["bin"], binary=True), args.repeat)
     if args.text:
         result["load_text_s"] = median_time(
             lambda: kv_class.load_word2vec_format(files["txt"]), args.repeat)
-    result["load_native_s"] = median_time(lambda: kv_class.load(files["zip"]), args.repeat)
-    result["load_native_mmap_s"] = median_time(
-        lambda: kv_class.load(files["zip"], mmap="r"), args.repeat)
     kv = kv_class.load_word2vec_format(files["bin"], binary=True)
     result.update(query_times(kv, words, args.queries, np.random.default_rng(args.seed)))
+    return result
+
+
+def bench_w2v(files: dict[str, str], args, words: list[str]) -> dict:
+    result = bench_c_formats(w2v.KeyedVectors, files, args, words)
+    result["load_native_s"] = median_time(lambda: w2v.KeyedVectors.load(files["zip"]),
+                                          args.repeat)
+    result["load_native_mmap_s"] = median_time(
+        lambda: w2v.KeyedVectors.load(files["zip"], mmap="r"), args.repeat)
     return result
 
 
 def bench_gensim(files: dict[str, str], args, words: list[str]) -> dict:
     from gensim.models import KeyedVectors
 
-    result: dict = {}
-    result["load_binary_s"] = median_time(
-        lambda: KeyedVectors.load_word2vec_format(files["bin"], binary=True), args.repeat)
-    if args.text:
-        result["load_text_s"] = median_time(
-            lambda: KeyedVectors.load_word2vec_format(files["txt"]), args.repeat)
-    kv = KeyedVectors.load_word2vec_format(files["bin"], binary=True)
-    result.update(query_times(kv, words, args.queries, np.random.default_rng(args.seed)))
-    return result
+    return bench_c_formats(KeyedVectors, files, args, words)
 
 
 ROWS = [
@@ -129,11 +117,7 @@ def table(results: dict[str, dict]) -> str:
         if len(impls) == 2:
             row.append(f"{values[0] / values[1]:.2f}" if None not in values else "-")
         rows.append(row)
-    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if k == 0 else c.rjust(w)
-                       for k, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(align(rows))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         payload = {"settings": vars(args), "results": results, "python": sys.version,
                    "machine": platform.platform(), "w2v": w2v.__version__,
                    "command": " ".join(sys.argv)}
-        with atomic_write(args.json, "w") as handle:
-            json.dump(payload, handle, indent=2)
+        write_json_atomic(args.json, payload)
         print(f"wrote {args.json}")
     return 0
 

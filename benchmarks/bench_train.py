@@ -43,17 +43,19 @@ import time
 from pathlib import Path
 
 from bench_quality import (
-    DATA,
     GENSIM_LINE_WORDS,
+    GENSIM_MODE,
+    add_run_args,
+    align,
+    check_run_args,
     gensim_version,
     prefix_file,
     relined_copy,
     scan_words,
     w2v,
+    write_json_atomic,
 )
-from bench_quality import parse_args as quality_args
 
-IMPLS = ("w2v", "gensim")
 SCALING = "w2v-1w"  # w2v with one worker, run when --scaling is given
 WORKER_FLAG = "--worker-json"
 # Per-run measures, in table order: (key, label, format).
@@ -74,42 +76,13 @@ MEASURES = (
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--corpus", required=True, help="text8-style file (whitespace-separated)")
-    p.add_argument("--impl", default="w2v,gensim", help="comma-separated: w2v, gensim")
-    p.add_argument("--repeat", type=int, default=3, help="runs per implementation (median)")
-    p.add_argument("--json", help="write every number here (atomically)")
-    p.add_argument("--max-bytes", type=int, help="use only this prefix of the corpus")
-    p.add_argument("--questions", default=str(DATA / "questions-words.txt"))
-    p.add_argument("--pairs", default=str(DATA / "wordsim353.tsv"),
-                   help="WordSim-353 pairs; skipped (with a note) when missing")
-    p.add_argument("--sg", type=int, default=1, choices=(0, 1))
-    p.add_argument("--hs", type=int, default=0, choices=(0, 1))
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--vector-size", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--alpha", type=float, default=None,
-                   help="initial learning rate for both (default: each implementation's own)")
-    default_mode = quality_args(["--corpus", "-"]).gensim_mode
-    p.add_argument("--gensim-mode", choices=("iterable", "corpus_file"), default=default_mode,
-                   help=f"gensim's input mode (default: {default_mode}, as bench_quality.py)")
+    add_run_args(p, repeat=3)
     p.add_argument("--batch", type=int, choices=(0, 1), default=1,
                    help="w2v's batch=bool, passed only if Word2Vec accepts it (default 1)")
     p.add_argument("--scaling", action="store_true",
                    help="also run w2v with workers=1 and print the words/s scaling")
     args = p.parse_args(argv)
-    args.impl = [name.strip() for name in args.impl.split(",") if name.strip()]
-    unknown = set(args.impl) - set(IMPLS)
-    if unknown or not args.impl or len(set(args.impl)) != len(args.impl):
-        p.error(f"--impl takes a comma-separated subset of {','.join(IMPLS)}, got {args.impl}")
-    if args.repeat < 1:
-        p.error("--repeat must be at least 1")
-    if args.workers < 1:
-        p.error("--workers must be at least 1")
+    check_run_args(p, args)
     if args.hs == 0 and args.negative <= 0:
         p.error("with --hs 0, --negative must be positive (nothing to train otherwise)")
     if args.scaling and "w2v" not in args.impl:
@@ -317,32 +290,7 @@ def table(medians: dict[str, dict], ratios: dict[str, float | None]) -> str:
             value = ratios.get(key)
             row.append("-" if value is None else f"{value:.3f}")
         rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                       for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def write_json(path: str, payload: dict) -> None:
-    try:
-        from w2v.atomic import atomic_write
-    except ImportError:
-        atomic_write = None
-    text = json.dumps(payload, indent=2) + "\n"
-    if atomic_write is not None:
-        with atomic_write(path, "w") as handle:
-            handle.write(text)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".bench_train_", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    return "\n".join(align(rows))
 
 
 def fail(message: str) -> int:
@@ -415,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
               + f" repeat={args.repeat}" + (" scaling" if args.scaling else ""))
         if "gensim" in args.impl:
             print(f"gensim input: {gensim_reads} (bench_quality.py's default mode is "
-                  f"{quality_args(['--corpus', '-']).gensim_mode})")
+                  f"{GENSIM_MODE})")
         for note in notes:
             print(f"note: {note}")
         print(flush=True)
@@ -461,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         print("note: the RSS high-water mark could not be reset; 'peak RSS MB (train)' is "
               "shown only where training raised the peak")
     if args.json:
-        write_json(args.json, {
+        write_json_atomic(args.json, {
             "command": command, "settings": settings, "environment": env, "notes": notes,
             "corpus": {"path": args.corpus, "bytes": corpus_bytes, "words": corpus_words,
                        "longest_line_words": longest_line, "gensim_input": gensim_reads},
