@@ -17,26 +17,25 @@ if sys.platform == "win32":
 else:
     COMPILE_ARGS = ["-O3", "-fno-math-errno"]
 
-core = Extension(
-    "w2v._core",
-    sources=["src/w2v/_core.pyx"],
-    include_dirs=[np.get_include(), "src/w2v"],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    extra_compile_args=COMPILE_ARGS,
-)
 
-# The tokenizer that counts and encodes path corpora (see w2v/_scan.pyx).
-scan = Extension(
-    "w2v._scan",
-    sources=["src/w2v/_scan.pyx"],
-    include_dirs=[np.get_include(), "src/w2v"],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    extra_compile_args=COMPILE_ARGS,
-)
+
+def extension(name: str) -> Extension:
+    """``w2v.<name>`` from ``src/w2v/<name>.pyx``, with the shared portable flags."""
+    return Extension(
+        f"w2v.{name}",
+        sources=[f"src/w2v/{name}.pyx"],
+        include_dirs=[np.get_include(), "src/w2v"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=COMPILE_ARGS,
+    )
+
+
+# The training kernels, and the tokenizer that counts and encodes path corpora.
+EXTENSIONS = [extension("_core"), extension("_scan")]
 
 setup(
     ext_modules=cythonize(
-        [core, scan],
+        EXTENSIONS,
         language_level=3,
         compiler_directives={
             "boundscheck": False,
