@@ -79,24 +79,73 @@ def test_kernel_matches_reference(objective, arch, simd):
     assert not np.allclose(arrays["vectors"], make_setup(objective, arch)[0]["vectors"])
 
 
-@pytest.mark.parametrize("arch", ["sg", "sg-batch", "cbow-mean"])
-@pytest.mark.parametrize("objective", ["ns", "hs", "hs+ns"])
-def test_private_hot_rows_change_nothing_for_one_thread(objective, arch):
-    """Copies of the busiest output rows, merged back at the end, train like the shared rows."""
+@pytest.mark.parametrize("sync_positions", [4, 10**6])
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_private_hot_rows_change_nothing_for_one_thread(objective, arch, sync_positions, simd):
+    """A thread's copies of the busiest rows, merged every few positions, at a chunk
+    boundary and at the flush, train like the shared rows."""
     arrays, options, ids, offsets = make_setup(objective, arch)
+    before = {name: arrays[name].copy() for name in ("vectors", "out_words", "out_nodes")}
     reference = ReferenceNet(**arrays, **options)
     kernel = _core.Kernel(**arrays, **options, hot_rows=5, exact=True)
-    half = 3  # two calls: the copies are loaded and merged around each
+    copies = kernel.thread_copies(sync_positions)
+    half = 3  # two calls: the copies stay loaded across them
     for lo, hi, seed, done in ((0, half, 11, 0), (half, len(offsets) - 1, 12, None)):
         done = offsets[half] if done is None else done
         kernel.train_chunk(ids, offsets, lo, hi, seed, np.array([done], np.int64), 0, 200,
-                           0.2, 0.01)
+                           0.2, 0.01, copies)
         reference.train_chunk(ids, offsets, lo, hi, seed, done, 200, 0.2, 0.01)
+    if sync_positions > len(ids):  # never merged yet: the copied rows are untouched ...
+        np.testing.assert_array_equal(arrays["vectors"][:5], before["vectors"][:5])
+    # ... while the rows nobody copied are already the reference's
+    np.testing.assert_allclose(arrays["vectors"][5:], reference.input[5:], atol=2e-5)
+    kernel.flush(copies)
     np.testing.assert_allclose(arrays["vectors"], reference.input, atol=2e-5)
-    if options["negative"]:
+    if options["negative"] or options["softmax"]:
         np.testing.assert_allclose(arrays["out_words"], reference.out_words, atol=2e-5)
     if options["hs"]:
         np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=2e-5)
+    assert not np.allclose(arrays["vectors"], before["vectors"])
+    kernel.flush(copies)  # nothing left to add: flushing again changes nothing
+    np.testing.assert_allclose(arrays["vectors"], reference.input, atol=2e-5)
+
+
+def test_copies_merge_every_thread_s_changes():
+    """Two threads' copies merged in turn: each one's changes reach the shared rows once."""
+    arrays, options, ids, offsets = make_setup("ns", "cbow-mean", subsample=False)
+    kernel = _core.Kernel(**arrays, **options, hot_rows=VOCAB, exact=True)
+    first, second = kernel.thread_copies(100), kernel.thread_copies(100)
+    start = arrays["vectors"].copy()
+    progress = np.zeros(2, np.int64)
+    # both load the same starting rows, then train different sentences privately
+    kernel.train_chunk(ids, offsets, 0, 1, 3, progress, 0, 200, 0.2, 0.2, first)
+    kernel.train_chunk(ids, offsets, 2, 3, 4, progress, 1, 200, 0.2, 0.2, second)
+    np.testing.assert_array_equal(arrays["vectors"], start)  # nothing merged yet
+    alone = {}
+    for name, chunk in (("first", (0, 1, 3)), ("second", (2, 3, 4))):
+        solo, _, _, _ = make_setup("ns", "cbow-mean", subsample=False)
+        solo_kernel = _core.Kernel(**solo, **options, exact=True)
+        solo_kernel.train_chunk(ids, offsets, *chunk, np.zeros(1, np.int64), 0, 200, 0.2, 0.2)
+        alone[name] = solo["vectors"] - start
+    kernel.flush(first)
+    kernel.flush(second)
+    np.testing.assert_allclose(arrays["vectors"], start + alone["first"] + alone["second"],
+                               atol=1e-5)
+
+
+def test_copies_belong_to_their_kernel():
+    arrays, options, ids, offsets = make_setup("ns", "sg")
+    kernel = _core.Kernel(**arrays, **options, hot_rows=3)
+    other = _core.Kernel(**arrays, **options, hot_rows=3)
+    assert _core.Kernel(**arrays, **options).thread_copies(10) is None  # hot_rows=0: none
+    with pytest.raises(ValueError, match="another kernel"):
+        kernel.train_chunk(ids, offsets, 0, 1, 1, np.zeros(1, np.int64), 0, 10, 0.1, 0.1,
+                           other.thread_copies(10))
+    with pytest.raises(ValueError, match="another kernel"):
+        kernel.flush(other.thread_copies(10))
+    with pytest.raises(ValueError, match="sync_positions"):
+        kernel.thread_copies(0)
 
 
 def test_table_kernel_is_close_to_exact():

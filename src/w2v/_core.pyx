@@ -25,11 +25,12 @@ Conventions (the reference implementation in the tests follows them exactly):
   sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1;
 * the learning rate is recomputed at the start of every sentence from the
   words all threads have processed so far;
-* with ``hot_rows`` (used when several threads train at once), each thread trains
-  private copies of the output rows every example touches (the Huffman nodes nearest
-  the root, the most frequent words as noise) and adds its changes to the shared rows
-  every SYNC_POSITIONS positions and at the end of a chunk, so threads do not fight over
-  those cache lines; a single thread's results are the same either way up to rounding.
+* with :class:`HotCopies` (used when several threads train at once), each thread
+  trains private copies of the rows both threads would otherwise write all the time
+  (the most frequent words' input and output rows, the Huffman nodes nearest the
+  root) and adds its changes to the shared rows, under a lock, every
+  ``sync_positions`` positions it trains and when flushed; so the threads do not fight over
+  those cache lines. A single thread's results are the same either way up to rounding.
 """
 
 import numpy as np
@@ -37,6 +38,8 @@ import numpy as np
 from libc.math cimport exp, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc
+from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_free_lock,
+                               PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
 cdef extern from "_vecops.h" nogil:
@@ -52,13 +55,14 @@ cdef extern from "_vecops.h" nogil:
     void w2v_add_progress(int64_t *slots, int slot, int64_t words)
     int w2v_set_simd(int wanted)
     void w2v_prefetch_row(const float *row, int n)
+    float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_t first,
+                        int64_t end, int dim)
     int w2v_use_avx2
 
 
 cdef enum:
     EXP_TABLE_SIZE = 1000
     MAX_EXP = 6
-    SYNC_POSITIONS = 1024   # positions between merges of a thread's hot-row copies
 
 #: Inputs beyond +-MAX_EXP are clipped by the sigmoid tables.
 SIGMOID_CLIP = MAX_EXP
@@ -135,6 +139,20 @@ ctypedef struct Net:
     int max_outputs       # most output rows of one batched update (noise words + 1)
     int hot_nodes         # Huffman nodes (the last ones: nearest the root) copied per thread
     int hot_words         # output word rows (the first ones: most frequent) copied per thread
+    int hot_inputs        # input word rows (the first ones: most frequent) copied per thread
+    PyThread_type_lock merge_lock  # one merge into the shared rows at a time
+
+
+ctypedef struct Hot:
+    float *node_copy      # a thread's copy of the hot Huffman nodes (or NULL)
+    float *node_base      # ... and their shared values when last merged
+    float *word_copy      # a thread's copy of the hot output word rows (or NULL)
+    float *word_base
+    float *input_copy     # a thread's copy of the hot input rows (or NULL)
+    float *input_base
+    int sync_positions    # positions between merges into the shared rows
+    int since_sync        # positions since the last merge
+    int loaded            # whether the copies hold the shared rows (plus own changes)
 
 
 ctypedef struct Work:
@@ -149,12 +167,13 @@ ctypedef struct Work:
     float *labels         # batched skip-gram: their targets (1 or 0)
     int32_t *noise        # the next example's noise words, drawn (and prefetched) early
     int noise_ready       # whether ``noise`` holds them
-    float *node_copy      # this thread's copy of the hot Huffman nodes (or NULL)
-    float *node_base      # ... and their shared values when last merged
-    float *word_copy      # this thread's copy of the hot output word rows (or NULL)
-    float *word_base      # ... and their shared values when last merged
-    int node_start        # first hot node (nodes >= this are copied)
-    int since_sync        # positions since the last merge
+    Hot *hot              # this thread's copies of the busiest rows (or NULL)
+    float *node_copy      # hot.node_copy, hot.word_copy, hot.input_copy (or NULL)
+    float *word_copy
+    float *input_copy
+    int node_start        # nodes >= this are read from the copies (vocab_size: none)
+    int hot_words         # output rows < this are read from the copies (0: none)
+    int hot_inputs        # input rows < this are read from the copies (0: none)
     uint64_t rng
     double loss
     int64_t examples
@@ -196,15 +215,16 @@ cdef inline int _draw_noise(const Net *net, uint64_t *rng) noexcept nogil:
 
 
 cdef inline float *_node_row(const Net *net, Work *work, int node) noexcept nogil:
-    if node >= work.node_start:
-        return work.node_copy + <int64_t>(node - work.node_start) * net.dim
-    return net.out_nodes + <int64_t>node * net.dim
+    return w2v_pick_row(net.out_nodes, work.node_copy, node, work.node_start,
+                        net.vocab_size - 1, net.dim)
 
 
 cdef inline float *_word_row(const Net *net, Work *work, int word) noexcept nogil:
-    if word < net.hot_words:
-        return work.word_copy + <int64_t>word * net.dim
-    return net.out_words + <int64_t>word * net.dim
+    return w2v_pick_row(net.out_words, work.word_copy, word, 0, work.hot_words, net.dim)
+
+
+cdef inline float *_input_row(const Net *net, Work *work, int word) noexcept nogil:
+    return w2v_pick_row(net.input, work.input_copy, word, 0, work.hot_inputs, net.dim)
 
 
 cdef void _merge_rows(float *shared, float *copy, float *base, int64_t n) noexcept nogil:
@@ -216,37 +236,50 @@ cdef void _merge_rows(float *shared, float *copy, float *base, int64_t n) noexce
         base[i] = shared[i]
 
 
-cdef void _sync_hot(const Net *net, Work *work) noexcept nogil:
-    work.since_sync = 0
-    if work.node_copy != NULL:
-        _merge_rows(net.out_nodes + <int64_t>work.node_start * net.dim, work.node_copy,
-                    work.node_base, <int64_t>net.hot_nodes * net.dim)
-    if work.word_copy != NULL:
-        _merge_rows(net.out_words, work.word_copy, work.word_base,
+cdef void _merge_hot(const Net *net, Hot *hot) noexcept nogil:
+    """Add a thread's changes to the shared rows (one thread at a time) and refresh its copies."""
+    PyThread_acquire_lock(net.merge_lock, WAIT_LOCK)
+    if hot.node_copy != NULL:
+        _merge_rows(net.out_nodes + <int64_t>(net.vocab_size - 1 - net.hot_nodes) * net.dim,
+                    hot.node_copy, hot.node_base, <int64_t>net.hot_nodes * net.dim)
+    if hot.word_copy != NULL:
+        _merge_rows(net.out_words, hot.word_copy, hot.word_base,
                     <int64_t>net.hot_words * net.dim)
+    if hot.input_copy != NULL:
+        _merge_rows(net.input, hot.input_copy, hot.input_base,
+                    <int64_t>net.hot_inputs * net.dim)
+    PyThread_release_lock(net.merge_lock)
+    hot.since_sync = 0
 
 
-cdef void _load_hot(const Net *net, Work *work) noexcept nogil:
-    """Start the chunk with copies (and bases) equal to the shared hot rows."""
-    cdef int64_t i, n
-    cdef const float *shared
-    if work.node_copy != NULL:
-        n = <int64_t>net.hot_nodes * net.dim
-        shared = net.out_nodes + <int64_t>work.node_start * net.dim
-        for i in range(n):
-            work.node_copy[i] = shared[i]
-            work.node_base[i] = shared[i]
-    if work.word_copy != NULL:
-        n = <int64_t>net.hot_words * net.dim
-        for i in range(n):
-            work.word_copy[i] = net.out_words[i]
-            work.word_base[i] = net.out_words[i]
+cdef void _copy_rows(float *copy, float *base, const float *shared, int64_t n) noexcept nogil:
+    cdef int64_t i
+    for i in range(n):
+        copy[i] = shared[i]
+        base[i] = shared[i]
+
+
+cdef void _load_hot(const Net *net, Hot *hot) noexcept nogil:
+    """Fill the copies (and bases) with the shared rows, unless they hold them already."""
+    if hot.loaded:
+        return
+    if hot.node_copy != NULL:
+        _copy_rows(hot.node_copy, hot.node_base,
+                   net.out_nodes + <int64_t>(net.vocab_size - 1 - net.hot_nodes) * net.dim,
+                   <int64_t>net.hot_nodes * net.dim)
+    if hot.word_copy != NULL:
+        _copy_rows(hot.word_copy, hot.word_base, net.out_words, <int64_t>net.hot_words * net.dim)
+    if hot.input_copy != NULL:
+        _copy_rows(hot.input_copy, hot.input_base, net.input, <int64_t>net.hot_inputs * net.dim)
+    hot.since_sync = 0
+    hot.loaded = 1
 
 
 cdef inline void _tick(const Net *net, Work *work) noexcept nogil:
-    work.since_sync += 1
-    if work.since_sync >= SYNC_POSITIONS and (work.node_copy != NULL or work.word_copy != NULL):
-        _sync_hot(net, work)
+    if work.hot != NULL:
+        work.hot.since_sync += 1
+        if work.hot.since_sync >= work.hot.sync_positions:
+            _merge_hot(net, work.hot)
 
 
 cdef inline void _logistic_step(const Net *net, Work *work, const float *h, float *row,
@@ -336,8 +369,7 @@ cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexc
     """Start loading rows the next positions need: the word entering the windows
     and the next centre's output row (pure hints: results do not change)."""
     if i + net.window + 1 < n:
-        w2v_prefetch_row(net.input + <int64_t>work.sentence[i + net.window + 1] * net.dim,
-                         net.dim)
+        w2v_prefetch_row(_input_row(net, work, work.sentence[i + net.window + 1]), net.dim)
     if i + 1 < n and net.out_words != NULL:
         w2v_prefetch_row(net.out_words + <int64_t>work.sentence[i + 1] * net.dim, net.dim)
 
@@ -362,7 +394,7 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
         for j in range(lo, hi):
             if j == i:
                 continue
-            h = net.input + <int64_t>work.sentence[j] * net.dim
+            h = _input_row(net, work, work.sentence[j])
             _train_example(net, work, h, work.sentence[i], alpha)
             w2v_axpy(1.0, work.grad, h, net.dim)
 
@@ -380,7 +412,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     cdef const float *x
     cdef float *y
     for a in range(n_ctx):
-        x = net.input + <int64_t>work.contexts[a] * net.dim
+        x = _input_row(net, work, work.contexts[a])
         for b in range(n_out):
             y = work.out_rows[b]
             f = w2v_dot(x, y, net.dim)
@@ -394,7 +426,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     for b in range(n_out):
         y = work.out_rows[b]
         for a in range(n_ctx):
-            w2v_axpy(work.coeffs[a * n_out + b], net.input + <int64_t>work.contexts[a] * net.dim,
+            w2v_axpy(work.coeffs[a * n_out + b], _input_row(net, work, work.contexts[a]),
                      y, net.dim)
 
 
@@ -425,7 +457,7 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         _batch_logistic(net, work, n_ctx, n_out, alpha)
         for a in range(n_ctx):
             w2v_axpy(1.0, work.context_grad + <int64_t>a * net.dim,
-                     net.input + <int64_t>work.contexts[a] * net.dim, net.dim)
+                     _input_row(net, work, work.contexts[a]), net.dim)
         work.examples += n_ctx
 
 
@@ -441,15 +473,13 @@ cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcep
         w2v_zero(work.hidden, net.dim)
         for j in range(lo, hi):
             if j != i:
-                w2v_axpy(1.0, net.input + <int64_t>work.sentence[j] * net.dim, work.hidden,
-                         net.dim)
+                w2v_axpy(1.0, _input_row(net, work, work.sentence[j]), work.hidden, net.dim)
         if net.cbow_mean:
             w2v_scale(1.0 / count, work.hidden, net.dim)
         _train_example(net, work, work.hidden, work.sentence[i], alpha)
         for j in range(lo, hi):
             if j != i:
-                w2v_axpy(1.0, work.grad, net.input + <int64_t>work.sentence[j] * net.dim,
-                         net.dim)
+                w2v_axpy(1.0, work.grad, _input_row(net, work, work.sentence[j]), net.dim)
 
 
 cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
@@ -512,10 +542,10 @@ cdef class Kernel:
     batch : skip-gram with negative sampling alone trains each window as one update with
         shared noise words (ignored otherwise: CBOW, hierarchical softmax and the full
         softmax train example by example).
-    hot_rows : how many of the busiest output rows (Huffman nodes nearest the root, most
-        frequent noise words) each call trains in a private copy, merged into the shared
-        rows every SYNC_POSITIONS positions; for several threads (0 turns it off; the full
-        softmax never copies).
+    hot_rows : for several threads: how many of the busiest rows of each matrix (the
+        most frequent words' input and output rows, the Huffman nodes nearest the root)
+        each thread trains in private copies (see :meth:`thread_copies`); 0 turns it off,
+        the full softmax never copies its output rows.
     exact : compute sigmoids exactly instead of by table (for tests).
 
     Example
@@ -527,6 +557,15 @@ cdef class Kernel:
 
     cdef Net net
     cdef object _arrays     # keeps every array the Net points into alive
+
+    def __cinit__(self, *args, **kwargs):
+        self.net.merge_lock = PyThread_allocate_lock()
+        if self.net.merge_lock == NULL:
+            raise MemoryError("cannot allocate the merge lock")
+
+    def __dealloc__(self):
+        if self.net.merge_lock != NULL:
+            PyThread_free_lock(self.net.merge_lock)
 
     def __init__(self, vectors, out_words, out_nodes, keep_prob, alias_prob, alias_index,
                  codes, points, code_offsets, *, int sg, int cbow_mean, int window,
@@ -585,18 +624,53 @@ cdef class Kernel:
         self.net.max_outputs = negative + 1
         if hot_rows < 0:
             raise ValueError(f"hot_rows must be >= 0, got {hot_rows}")
-        copies = 0 if softmax else hot_rows
-        self.net.hot_nodes = min(copies, vocab - 1) if hs else 0
-        self.net.hot_words = min(copies, vocab) if negative > 0 else 0
+        self.net.hot_nodes = min(hot_rows, vocab - 1) if hs else 0
+        self.net.hot_words = min(hot_rows, vocab) if negative > 0 and not softmax else 0
+        self.net.hot_inputs = min(hot_rows, vocab)
 
     @property
     def batch(self):
         """Whether skip-gram windows are trained as one update with shared noise words."""
         return bool(self.net.batch)
 
+    def thread_copies(self, int sync_positions):
+        """Private copies of the busiest rows for one training thread, or None when
+        ``hot_rows`` is 0. Pass them to every :meth:`train_chunk` call of that thread and
+        :meth:`flush` them before the weights are read.
+
+        Parameters
+        ----------
+        sync_positions : the thread adds its changes to the shared rows (and takes the
+            other threads' changes) after every ``sync_positions`` positions it trains.
+
+        Example
+        -------
+        >>> copies = kernel.thread_copies(sync_positions=32768)  # doctest: +SKIP
+        """
+        if sync_positions < 1:
+            raise ValueError(f"sync_positions must be >= 1, got {sync_positions}")
+        if not (self.net.hot_nodes or self.net.hot_words or self.net.hot_inputs):
+            return None
+        return HotCopies(self, sync_positions)
+
+    def flush(self, HotCopies copies not None):
+        """Add ``copies``' changes to the shared rows; the next chunk reloads them.
+
+        Example
+        -------
+        >>> kernel.flush(copies)  # doctest: +SKIP
+        """
+        if copies.kernel is not self:
+            raise ValueError("these copies belong to another kernel")
+        with nogil:
+            if copies.hot.loaded:
+                _merge_hot(&self.net, &copies.hot)
+            copies.hot.loaded = 0
+
     def train_chunk(self, const int32_t[::1] ids, const int64_t[::1] offsets,
                     int64_t lo, int64_t hi, uint64_t rng_state, int64_t[::1] progress,
-                    int slot, int64_t total_words, double start_alpha, double min_alpha):
+                    int slot, int64_t total_words, double start_alpha, double min_alpha,
+                    HotCopies copies=None):
         """Train on sentences ``lo..hi-1`` of an encoded corpus, without the GIL.
 
         Parameters
@@ -609,6 +683,9 @@ cdef class Kernel:
             to ``progress[slot]`` and reads their sum to decay the learning rate.
         total_words : words the whole run will process (for the decay).
         start_alpha, min_alpha : the learning rate at the start and the end of the run.
+        copies : this thread's :meth:`thread_copies` (or None: train the shared rows);
+            their changes reach the shared rows every ``sync_positions`` positions and
+            at :meth:`flush`, not at the end of the call.
 
         Returns
         -------
@@ -630,6 +707,8 @@ cdef class Kernel:
             raise ValueError("total_words must be >= 1")
         if rng_state == 0:
             raise ValueError("rng_state must be non-zero")
+        if copies is not None and copies.kernel is not self:
+            raise ValueError("these copies belong to another kernel")
         if lo == hi:
             return 0.0, 0
         longest = _check_chunk(ids, offsets, lo, hi, self.net.vocab_size)
@@ -647,16 +726,18 @@ cdef class Kernel:
         work.labels = <float *>malloc(self.net.max_outputs * sizeof(float))
         work.noise = <int32_t *>malloc((self.net.negative + 1) * sizeof(int32_t))
         work.noise_ready = 0
-        work.node_copy = work.node_base = work.word_copy = work.word_base = NULL
+        work.hot = NULL
+        work.node_copy = work.word_copy = work.input_copy = NULL
         work.node_start = self.net.vocab_size  # past the last node: nothing copied
-        work.since_sync = 0
-        if self.net.hot_nodes:
+        work.hot_words = work.hot_inputs = 0
+        if copies is not None:
+            work.hot = &copies.hot
+            work.node_copy = copies.hot.node_copy
+            work.word_copy = copies.hot.word_copy
+            work.input_copy = copies.hot.input_copy
             work.node_start = self.net.vocab_size - 1 - self.net.hot_nodes
-            work.node_copy = <float *>malloc(self.net.hot_nodes * self.net.dim * sizeof(float))
-            work.node_base = <float *>malloc(self.net.hot_nodes * self.net.dim * sizeof(float))
-        if self.net.hot_words:
-            work.word_copy = <float *>malloc(self.net.hot_words * self.net.dim * sizeof(float))
-            work.word_base = <float *>malloc(self.net.hot_words * self.net.dim * sizeof(float))
+            work.hot_words = self.net.hot_words
+            work.hot_inputs = self.net.hot_inputs
         if self.net.softmax:
             work.scores = <float *>malloc(self.net.vocab_size * sizeof(float))
         try:
@@ -664,18 +745,14 @@ cdef class Kernel:
                     or work.contexts == NULL or work.context_grad == NULL
                     or work.coeffs == NULL or work.out_rows == NULL or work.labels == NULL
                     or work.noise == NULL
-                    or (self.net.hot_nodes and (work.node_copy == NULL
-                                                or work.node_base == NULL))
-                    or (self.net.hot_words and (work.word_copy == NULL
-                                                or work.word_base == NULL))
                     or (self.net.softmax and work.scores == NULL)):
                 raise MemoryError("cannot allocate the training buffers")
             with nogil:
-                _load_hot(&self.net, &work)
+                if work.hot != NULL:
+                    _load_hot(&self.net, work.hot)
                 _train_sentences(&self.net, &work, &ids[0], &offsets[0], lo, hi,
                                  &progress[0], <int>n_slots, slot, <double>total_words,
                                  start_alpha, min_alpha)
-                _sync_hot(&self.net, &work)
         finally:
             free(work.hidden)
             free(work.grad)
@@ -687,11 +764,53 @@ cdef class Kernel:
             free(work.out_rows)
             free(work.labels)
             free(work.noise)
-            free(work.node_copy)
-            free(work.node_base)
-            free(work.word_copy)
-            free(work.word_base)
         return work.loss, work.examples
+
+
+cdef class HotCopies:
+    """One training thread's private copies of a :class:`Kernel`'s busiest rows, kept
+    across that thread's chunks (made by :meth:`Kernel.thread_copies`)."""
+
+    cdef Hot hot
+    cdef readonly Kernel kernel
+
+    def __cinit__(self, Kernel kernel not None, int sync_positions):
+        cdef int64_t dim = kernel.net.dim
+        self.kernel = kernel
+        self.hot.sync_positions = max(sync_positions, 1)
+        self.hot.node_copy = _alloc_pair(kernel.net.hot_nodes * dim, &self.hot.node_base)
+        self.hot.word_copy = _alloc_pair(kernel.net.hot_words * dim, &self.hot.word_base)
+        self.hot.input_copy = _alloc_pair(kernel.net.hot_inputs * dim, &self.hot.input_base)
+        self.hot.since_sync = 0
+        self.hot.loaded = 0
+        if ((kernel.net.hot_nodes and self.hot.node_base == NULL)
+                or (kernel.net.hot_words and self.hot.word_base == NULL)
+                or (kernel.net.hot_inputs and self.hot.input_base == NULL)):
+            raise MemoryError("cannot allocate a thread's copies of the busiest rows")
+
+    def __dealloc__(self):
+        free(self.hot.node_copy)
+        free(self.hot.node_base)
+        free(self.hot.word_copy)
+        free(self.hot.word_base)
+        free(self.hot.input_copy)
+        free(self.hot.input_base)
+
+
+cdef float *_alloc_pair(int64_t n, float **base) noexcept:
+    """Two float buffers of ``n`` (copy returned, base stored); NULL both when ``n`` is 0
+    and, on failure, a NULL base (the copy freed)."""
+    cdef float *copy
+    base[0] = NULL
+    if n <= 0:
+        return NULL
+    copy = <float *>malloc(n * sizeof(float))
+    if copy != NULL:
+        base[0] = <float *>malloc(n * sizeof(float))
+        if base[0] == NULL:
+            free(copy)
+            copy = NULL
+    return copy
 
 
 cdef int64_t _check_chunk(const int32_t[::1] ids, const int64_t[::1] offsets,

@@ -33,6 +33,22 @@
 #endif
 
 /* Prefetch the cache lines of a row of n floats. */
+/*
+ * Row ``index`` of ``copy`` (whose first row is row ``first`` of the matrix) when
+ * ``index >= first`` and ``index < end``, else row ``index`` of ``shared``; without a
+ * branch, because which rows a thread has copied is data (the most frequent words come
+ * and go at random) and a mispredicted branch per row costs more than the select.
+ * The arithmetic is on uintptr_t, so no out-of-range pointer is ever formed.
+ */
+W2V_INLINE float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_t first,
+                               int64_t end, int dim)
+{
+    uintptr_t use_copy = (uintptr_t)0 - (uintptr_t)((index >= first) & (index < end));
+    uintptr_t from_shared = (uintptr_t)shared + (uintptr_t)index * (uintptr_t)dim * sizeof(float);
+    uintptr_t from_copy = (uintptr_t)copy + (uintptr_t)(index - first) * (uintptr_t)dim * sizeof(float);
+    return (float *)((from_copy & use_copy) | (from_shared & ~use_copy));
+}
+
 W2V_INLINE void w2v_prefetch_row(const float *row, int n)
 {
     int i;

@@ -23,10 +23,14 @@ from .vocab import Vocabulary, count_words
 
 __all__ = ["Word2Vec"]
 
-#: Busiest output rows each thread trains in a private copy when several threads run
-#: (Huffman nodes nearest the root, most frequent noise words): they would otherwise be
-#: written by every thread at once and bounce between the cores' caches.
-HOT_ROWS = 64
+#: When several threads train, each keeps private copies of the busiest rows of every
+#: matrix (the most frequent words' input and output rows, the Huffman nodes nearest the
+#: root), which every thread would otherwise write all the time, so that they bounce
+#: between the cores' caches (see ``trainer.SYNC_POSITIONS`` for how often they merge).
+#: At most HOT_ROWS rows, and at most 1/HOT_SHARE of the vocabulary: a small one is all
+#: busy, and its threads must see each other's changes.
+HOT_ROWS = 256
+HOT_SHARE = 16
 
 logger = logging.getLogger("w2v")
 
@@ -234,7 +238,7 @@ class Word2Vec:
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
             hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), batch=bool(p.batch),
-            hot_rows=HOT_ROWS if p.threads > 1 else 0,
+            hot_rows=min(HOT_ROWS, len(self.vocab) // HOT_SHARE) if p.threads > 1 else 0,
         )
 
     def train(

@@ -14,12 +14,17 @@ import numpy as np
 
 from .encoding import EncodedCorpus
 
-__all__ = ["RunPlan", "chunk_seed", "chunk_words", "run_epochs"]
+__all__ = ["RunPlan", "chunk_seed", "chunk_words", "run_epochs", "sync_positions"]
 
 #: Words per job handed to a thread: small enough to balance two threads at the
 #: end of the run, large enough that the hand-out cost vanishes.
 CHUNK_WORDS = 20_000
 MIN_CHUNK_WORDS = 1_000
+#: Positions a thread trains between merges of its private copies of the busiest rows
+#: (about 10 ms; a merge moves those rows between the cores' caches once) ...
+SYNC_POSITIONS = 32_768
+#: ... and at least this many merges per thread per epoch, for small corpora.
+MIN_SYNCS = 16
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,18 @@ def chunk_words(corpus_words: int) -> int:
     return min(CHUNK_WORDS, max(MIN_CHUNK_WORDS, -(-corpus_words // 64)))
 
 
+def sync_positions(corpus_words: int, workers: int) -> int:
+    """Positions between merges of a thread's copies: ``SYNC_POSITIONS``, fewer when a
+    thread's share of an epoch would not see ``MIN_SYNCS`` merges.
+
+    Example
+    -------
+    >>> sync_positions(10**8, 2), sync_positions(32_000, 2)
+    (32768, 1000)
+    """
+    return max(1, min(SYNC_POSITIONS, corpus_words // (max(workers, 1) * MIN_SYNCS)))
+
+
 def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray, np.ndarray]:
     """Train ``plan.epochs`` epochs over ``corpus`` with ``plan.workers`` threads.
 
@@ -87,19 +104,28 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray
     loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
     examples = np.zeros((plan.workers, plan.epochs), dtype=np.int64)
     total_words = corpus.words * plan.epochs
+    # each thread's private copies of the busiest rows, kept across its chunks
+    sync = sync_positions(corpus.words, plan.workers)
+    copies = [kernel.thread_copies(sync) if plan.workers > 1 else None
+              for _ in range(plan.workers)]
 
     def train_job(epoch: int, slot: int, index: int) -> None:
         lo, hi = chunks[index]
         chunk_loss, chunk_examples = kernel.train_chunk(
             corpus.ids, corpus.offsets, lo, hi,
             chunk_seed(plan.seed, plan.first_epoch + epoch, index), progress, slot,
-            total_words, plan.start_alpha, plan.min_alpha,
+            total_words, plan.start_alpha, plan.min_alpha, copies[slot],
         )
         loss[slot, epoch] += chunk_loss
         examples[slot, epoch] += chunk_examples
 
     for epoch in range(plan.epochs):
-        _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers)
+        try:
+            _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers)
+        finally:  # every epoch ends with the shared weights complete, even on error
+            for thread_copies in copies:
+                if thread_copies is not None:
+                    kernel.flush(thread_copies)
     return loss.sum(axis=0), examples.sum(axis=0)
 
 
