@@ -79,24 +79,24 @@ def test_kernel_matches_reference(objective, arch, simd):
     assert not np.allclose(arrays["vectors"], make_setup(objective, arch)[0]["vectors"])
 
 
-@pytest.mark.parametrize("sync_positions", [4, 10**6])
+@pytest.mark.parametrize("sync_examples", [4, 10**6])
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_private_hot_rows_change_nothing_for_one_thread(objective, arch, sync_positions, simd):
-    """A thread's copies of the busiest rows, merged every few positions, at a chunk
+def test_private_hot_rows_change_nothing_for_one_thread(objective, arch, sync_examples, simd):
+    """A thread's copies of the busiest rows, merged every few examples, at a chunk
     boundary and at the flush, train like the shared rows."""
     arrays, options, ids, offsets = make_setup(objective, arch)
     before = {name: arrays[name].copy() for name in ("vectors", "out_words", "out_nodes")}
     reference = ReferenceNet(**arrays, **options)
     kernel = _core.Kernel(**arrays, **options, hot_rows=5, exact=True)
-    copies = kernel.thread_copies(sync_positions)
+    copies = kernel.thread_copies(sync_examples)
     half = 3  # two calls: the copies stay loaded across them
     for lo, hi, seed, done in ((0, half, 11, 0), (half, len(offsets) - 1, 12, None)):
         done = offsets[half] if done is None else done
         kernel.train_chunk(ids, offsets, lo, hi, seed, np.array([done], np.int64), 0, 200,
                            0.2, 0.01, copies)
         reference.train_chunk(ids, offsets, lo, hi, seed, done, 200, 0.2, 0.01)
-    if sync_positions > len(ids):  # never merged yet: the copied rows are untouched ...
+    if sync_examples > 10**5:  # never merged yet: the copied rows are untouched ...
         np.testing.assert_array_equal(arrays["vectors"][:5], before["vectors"][:5])
     # ... while the rows nobody copied are already the reference's
     np.testing.assert_allclose(arrays["vectors"][5:], reference.input[5:], atol=2e-5)
@@ -144,7 +144,7 @@ def test_copies_belong_to_their_kernel():
                            other.thread_copies(10))
     with pytest.raises(ValueError, match="another kernel"):
         kernel.flush(other.thread_copies(10))
-    with pytest.raises(ValueError, match="sync_positions"):
+    with pytest.raises(ValueError, match="sync_examples"):
         kernel.thread_copies(0)
 
 

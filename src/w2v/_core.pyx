@@ -29,7 +29,7 @@ Conventions (the reference implementation in the tests follows them exactly):
   trains private copies of the rows both threads would otherwise write all the time
   (the most frequent words' input and output rows, the Huffman nodes nearest the
   root) and adds its changes to the shared rows, under a lock, every
-  ``sync_positions`` positions it trains and when flushed; so the threads do not fight over
+  ``sync_examples`` examples it trains and when flushed; so the threads do not fight over
   those cache lines. A single thread's results are the same either way up to rounding.
 """
 
@@ -150,8 +150,8 @@ ctypedef struct Hot:
     float *word_base
     float *input_copy     # a thread's copy of the hot input rows (or NULL)
     float *input_base
-    int sync_positions    # positions between merges into the shared rows
-    int since_sync        # positions since the last merge
+    int64_t sync_examples # examples between merges into the shared rows
+    int64_t since_sync    # examples since the last merge
     int loaded            # whether the copies hold the shared rows (plus own changes)
 
 
@@ -174,6 +174,7 @@ ctypedef struct Work:
     int node_start        # nodes >= this are read from the copies (vocab_size: none)
     int hot_words         # output rows < this are read from the copies (0: none)
     int hot_inputs        # input rows < this are read from the copies (0: none)
+    int64_t ticked        # ``examples`` when last added to ``hot.since_sync``
     uint64_t rng
     double loss
     int64_t examples
@@ -277,8 +278,9 @@ cdef void _load_hot(const Net *net, Hot *hot) noexcept nogil:
 
 cdef inline void _tick(const Net *net, Work *work) noexcept nogil:
     if work.hot != NULL:
-        work.hot.since_sync += 1
-        if work.hot.since_sync >= work.hot.sync_positions:
+        work.hot.since_sync += work.examples - work.ticked
+        work.ticked = work.examples
+        if work.hot.since_sync >= work.hot.sync_examples:
             _merge_hot(net, work.hot)
 
 
@@ -633,25 +635,28 @@ cdef class Kernel:
         """Whether skip-gram windows are trained as one update with shared noise words."""
         return bool(self.net.batch)
 
-    def thread_copies(self, int sync_positions):
+    def thread_copies(self, int64_t sync_examples):
         """Private copies of the busiest rows for one training thread, or None when
         ``hot_rows`` is 0. Pass them to every :meth:`train_chunk` call of that thread and
         :meth:`flush` them before the weights are read.
 
         Parameters
         ----------
-        sync_positions : the thread adds its changes to the shared rows (and takes the
-            other threads' changes) after every ``sync_positions`` positions it trains.
+        sync_examples : the thread adds its changes to the shared rows (and takes the
+            other threads' changes) after every ``sync_examples`` examples it trains
+            (counted at the start of each position; an example is a (context, centre)
+            pair in skip-gram, a centre in CBOW), so that the copies of the rows every
+            example touches go stale by about as much whatever the architecture.
 
         Example
         -------
-        >>> copies = kernel.thread_copies(sync_positions=32768)  # doctest: +SKIP
+        >>> copies = kernel.thread_copies(sync_examples=32768)  # doctest: +SKIP
         """
-        if sync_positions < 1:
-            raise ValueError(f"sync_positions must be >= 1, got {sync_positions}")
+        if sync_examples < 1:
+            raise ValueError(f"sync_examples must be >= 1, got {sync_examples}")
         if not (self.net.hot_nodes or self.net.hot_words or self.net.hot_inputs):
             return None
-        return HotCopies(self, sync_positions)
+        return HotCopies(self, sync_examples)
 
     def flush(self, HotCopies copies not None):
         """Add ``copies``' changes to the shared rows; the next chunk reloads them.
@@ -684,7 +689,7 @@ cdef class Kernel:
         total_words : words the whole run will process (for the decay).
         start_alpha, min_alpha : the learning rate at the start and the end of the run.
         copies : this thread's :meth:`thread_copies` (or None: train the shared rows);
-            their changes reach the shared rows every ``sync_positions`` positions and
+            their changes reach the shared rows every ``sync_examples`` examples and
             at :meth:`flush`, not at the end of the call.
 
         Returns
@@ -730,6 +735,7 @@ cdef class Kernel:
         work.node_copy = work.word_copy = work.input_copy = NULL
         work.node_start = self.net.vocab_size  # past the last node: nothing copied
         work.hot_words = work.hot_inputs = 0
+        work.ticked = 0
         if copies is not None:
             work.hot = &copies.hot
             work.node_copy = copies.hot.node_copy
@@ -774,10 +780,10 @@ cdef class HotCopies:
     cdef Hot hot
     cdef readonly Kernel kernel
 
-    def __cinit__(self, Kernel kernel not None, int sync_positions):
+    def __cinit__(self, Kernel kernel not None, int64_t sync_examples):
         cdef int64_t dim = kernel.net.dim
         self.kernel = kernel
-        self.hot.sync_positions = max(sync_positions, 1)
+        self.hot.sync_examples = max(sync_examples, 1)
         self.hot.node_copy = _alloc_pair(kernel.net.hot_nodes * dim, &self.hot.node_base)
         self.hot.word_copy = _alloc_pair(kernel.net.hot_words * dim, &self.hot.word_base)
         self.hot.input_copy = _alloc_pair(kernel.net.hot_inputs * dim, &self.hot.input_base)

@@ -26,7 +26,7 @@ __all__ = ["Word2Vec"]
 #: When several threads train, each keeps private copies of the busiest rows of every
 #: matrix (the most frequent words' input and output rows, the Huffman nodes nearest the
 #: root), which every thread would otherwise write all the time, so that they bounce
-#: between the cores' caches (see ``trainer.SYNC_POSITIONS`` for how often they merge).
+#: between the cores' caches (see ``trainer.SYNC_EXAMPLES`` for how often they merge).
 #: At most HOT_ROWS rows, and at most 1/HOT_SHARE of the vocabulary: a small one is all
 #: busy, and its threads must see each other's changes.
 HOT_ROWS = 256
