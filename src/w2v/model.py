@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterable, Sequence
 
@@ -11,9 +12,10 @@ import numpy as np
 
 from . import _core
 from .corpus import as_corpus
-from .encoding import encode_corpus
+from .encoding import SPILL_WORDS, encode_corpus
 from .huffman import HuffmanTree, build_huffman
 from .keyedvectors import KeyedVectors
+from .monitor import TrainingMonitor
 from .noise import AliasTable
 from .params import TrainingParams
 from .prediction import hs_log_probabilities, softmax_probabilities
@@ -46,6 +48,10 @@ class Word2Vec:
     alpha, min_alpha, epochs, workers, seed, max_vocab_size, max_final_vocab, loss, batch :
         see :class:`w2v.params.TrainingParams` (gensim's names and meanings;
         ``alpha=None`` picks the C tool's 0.025 for skip-gram and 0.05 for CBOW).
+    callbacks : objects with :class:`w2v.callbacks.Callback` hooks, called from the
+        training thread on every ``train()``; kept on the model, never saved.
+    progress : a progress bar on stderr while training: True, False, or None (the
+        default) for only when stderr is a terminal.
 
     Attributes
     ----------
@@ -59,6 +65,8 @@ class Word2Vec:
         the online loss look better than the model's loss over the whole corpus.
     examples_history : training examples per epoch (pairs for skip-gram, centre words
         for CBOW).
+    progress_history : ``(epochs done, running mean loss of the epoch)`` every few tenths
+        of a second of training (in memory only, not saved).
 
     Example
     -------
@@ -89,6 +97,8 @@ class Word2Vec:
         max_final_vocab: int | None = None,
         loss: str | None = None,
         batch: bool = True,
+        callbacks: Iterable = (),
+        progress: bool | None = None,
     ) -> None:
         self.params = TrainingParams(
             vector_size=vector_size, window=window, min_count=min_count, sg=sg, hs=hs,
@@ -106,6 +116,10 @@ class Word2Vec:
         self.epochs_trained = 0
         self.training_seconds = 0.0
         self.vocab_updates = 0
+        self.progress_history: list[tuple[float, float]] = []
+        self.callbacks = list(callbacks)
+        self.progress = progress
+        self._stop = threading.Event()
         self._corpus = None
         self._kernel = None
         self._tree: HuffmanTree | None = None
@@ -172,9 +186,10 @@ class Word2Vec:
             self._init_weights()
         self._corpus = sentences
         logger.info(
-            "vocabulary: %d words (min_count %d) from %d tokens in %.1fs%s",
-            len(vocab), vocab.min_count, vocab.corpus_words, time.perf_counter() - started,
-            f" ({added} new words)" if update else "",
+            "vocabulary: %d words (min_count %d) from %d tokens in %.1fs%s; training will "
+            "need about %.1f MB", len(vocab), vocab.min_count, vocab.corpus_words,
+            time.perf_counter() - started, f" ({added} new words)" if update else "",
+            self.estimate_memory()["total"] / 2**20,
         )
         return self
 
@@ -188,6 +203,7 @@ class Word2Vec:
         self.syn1 = np.zeros((n - 1, p.vector_size), np.float32) if p.hs else None
         self.loss_history = []
         self.examples_history = []
+        self.progress_history = []
         self.epochs_trained = 0
         self.vocab_updates = 0
         self._kernel = None
@@ -242,7 +258,8 @@ class Word2Vec:
         )
 
     def train(
-        self, corpus: Iterable[list[str]] | str | None = None, epochs: int | None = None
+        self, corpus: Iterable[list[str]] | str | None = None, epochs: int | None = None,
+        callbacks: Iterable = (), progress: bool | None = None,
     ) -> Word2Vec:
         """Train the model and return it, so ``Word2Vec(corpus).train()`` reads naturally.
 
@@ -254,6 +271,8 @@ class Word2Vec:
         corpus : what to train on; defaults to the corpus the vocabulary was built from.
             If no vocabulary exists yet, it is built from this corpus first.
         epochs : passes over the corpus; defaults to the ``epochs`` parameter.
+        callbacks : more callbacks for this call only (after the model's own).
+        progress : overrides the model's ``progress`` setting for this call.
 
         Example
         -------
@@ -287,19 +306,77 @@ class Word2Vec:
             epochs=epochs, first_epoch=self.epochs_trained, workers=p.threads, seed=p.seed,
             start_alpha=p.start_alpha, min_alpha=p.min_alpha,
         )
-        loss, examples = run_epochs(self._kernel, encoded, plan)
-        self.wv.invalidate()
-        self.epochs_trained += epochs
-        self.loss_history.extend((loss / np.maximum(examples, 1)).tolist())
-        self.examples_history.extend(examples.tolist())
+        monitor = TrainingMonitor(
+            self, [*self.callbacks, *callbacks],
+            self.progress if progress is None else progress, epochs,
+            encoded.words * epochs, encoded.corpus_words, p.start_alpha, p.min_alpha,
+        )
+        self._stop.clear()
+        try:
+            loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop)
+        finally:
+            self.wv.invalidate()
+            self.training_seconds += time.perf_counter() - started
         elapsed = time.perf_counter() - started
-        self.training_seconds += elapsed
         logger.info(
-            "trained %d epochs on %d words (%d in vocabulary) in %.1fs: %.0f words/s, loss %s",
-            epochs, encoded.corpus_words, encoded.words, elapsed,
-            encoded.corpus_words * epochs / elapsed, self.loss_history[-epochs:],
+            "trained %d of %d epochs on %d words (%d in vocabulary) in %.1fs: %.0f words/s%s",
+            len(loss), epochs, encoded.corpus_words, encoded.words, elapsed,
+            encoded.corpus_words * len(loss) / elapsed if elapsed > 0 else 0.0,
+            " (stopped early)" if self._stop.is_set() else "",
         )
         return self
+
+    def estimate_memory(self) -> dict[str, int]:
+        """Bytes training will hold, by part, from the vocabulary and the parameters.
+
+        ``vectors``, ``syn1neg`` and ``syn1`` are vocabulary x vector_size float32 each
+        (when the objective needs them); ``vocabulary`` counts about 100 bytes per word
+        for its Python strings, dict entries and counts; ``encoded_corpus`` is 4 bytes
+        per in-vocabulary token plus 8 per sentence of 10,000 tokens (beyond 2**27 tokens
+        the ids go to a memory-mapped temporary file instead); ``thread_copies`` are
+        the threads' private copies of the busiest rows.
+
+        Example
+        -------
+        >>> model = Word2Vec([["a", "b"]] * 10, min_count=1, vector_size=10, workers=1)
+        >>> model.estimate_memory()["vectors"]
+        80
+        """
+        if self.vocab is None:
+            raise ValueError("estimate_memory needs a vocabulary: build_vocab(corpus) first")
+        p = self.params
+        words, dim = len(self.vocab), p.vector_size
+        matrix = words * dim * 4
+        tokens = min(self.vocab.retained_words, SPILL_WORDS)
+        hot = min(HOT_ROWS, words // HOT_SHARE) if p.threads > 1 else 0
+        matrices = 1 + bool(p.needs_out_words) + bool(p.hs)
+        estimate = {
+            "vectors": matrix,
+            "syn1neg": matrix if p.needs_out_words else 0,
+            "syn1": (words - 1) * dim * 4 if p.hs else 0,
+            "vocabulary": words * 100,
+            "encoded_corpus": tokens * 4 + (tokens // 10_000 + 1) * 8,
+            "thread_copies": p.threads * matrices * 2 * hot * dim * 4,
+        }
+        estimate["total"] = sum(estimate.values())
+        return estimate
+
+    def stop(self) -> None:
+        """Stop the training under way (from a callback or another thread): the chunks
+        being trained finish, the threads' changes are merged, and ``train()`` returns
+        a valid model whose last epoch (in ``loss_history``) may be partial.
+
+        Example
+        -------
+        >>> from w2v.callbacks import Callback
+        >>> class Once(Callback):
+        ...     def on_epoch_end(self, model, epoch):
+        ...         model.stop()
+        >>> model = Word2Vec([["a", "b"]] * 50, min_count=1, callbacks=[Once()]).train()
+        >>> model.epochs_trained
+        1
+        """
+        self._stop.set()
 
     def _check_writable(self) -> None:
         for name, array in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg),

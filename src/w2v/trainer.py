@@ -79,28 +79,35 @@ def sync_examples(corpus_words: int, workers: int) -> int:
     return max(1, min(SYNC_EXAMPLES, corpus_words // (max(workers, 1) * MIN_SYNCS)))
 
 
-def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray, np.ndarray]:
+def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
+               stop: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Train ``plan.epochs`` epochs over ``corpus`` with ``plan.workers`` threads.
 
     The learning rate decays linearly from ``start_alpha`` to ``min_alpha`` over the
     words of all epochs; each thread counts its own words and the kernel reads the sum.
-    Every epoch ends before the next begins, so each epoch's loss is its own.
+    Every epoch ends before the next begins, so each epoch's loss is its own. The
+    calling thread only waits, reports to ``monitor`` and watches ``stop``: once it is
+    set (by a callback, ``model.stop()`` or Ctrl-C), the threads finish the chunks they
+    are on and take no more; their changes are merged either way.
 
     Parameters
     ----------
     kernel : a ``w2v._core.Kernel`` bound to the model's arrays.
     corpus : the encoded corpus.
     plan : epochs, threads, seed and learning rates.
+    monitor : a :class:`~w2v.monitor.TrainingMonitor` (or None).
+    stop : an event that stops training when set.
 
     Returns
     -------
-    (loss, examples) : per epoch, the summed loss (float64) and example count (int64).
+    (loss, examples) : per epoch begun, the summed loss (float64) and example count (int64).
 
     Example
     -------
     >>> loss, examples = run_epochs(kernel, encoded, plan)  # doctest: +SKIP
     """
     chunks = corpus.chunks(chunk_words(corpus.words))
+    stop = threading.Event() if stop is None else stop
     progress = np.zeros(plan.workers, dtype=np.int64)
     # one row per thread: each thread adds only to its own row, so nothing is lost
     loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
@@ -121,21 +128,51 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan) -> tuple[np.ndarray
         loss[slot, epoch] += chunk_loss
         examples[slot, epoch] += chunk_examples
 
+    def report(epoch: int) -> None:
+        if monitor is not None and not monitor.tick(
+                epoch, int(progress.sum()), float(loss[:, epoch].sum()),
+                int(examples[:, epoch].sum())):
+            stop.set()
+
+    begun = 0
+    if monitor is not None and not monitor.begin():
+        stop.set()
     for epoch in range(plan.epochs):
+        if stop.is_set():
+            break
+        if monitor is not None and not monitor.epoch_begin(epoch):
+            stop.set()
+            break
+        begun += 1
         try:
-            _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers)
+            _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers, stop,
+                      lambda epoch=epoch: report(epoch))
         finally:  # every epoch ends with the shared weights complete, even on error
             for thread_copies in copies:
                 if thread_copies is not None:
                     kernel.flush(thread_copies)
-    return loss.sum(axis=0), examples.sum(axis=0)
+        if monitor is not None:
+            report(epoch)
+            if not monitor.epoch_end(epoch, float(loss[:, epoch].sum()),
+                                     int(examples[:, epoch].sum()), not stop.is_set()):
+                stop.set()
+    if monitor is not None:
+        monitor.end(int(progress.sum()))
+    return loss.sum(axis=0)[:begun], examples.sum(axis=0)[:begun]
 
 
-def _run_jobs(train_job, n_jobs: int, workers: int) -> None:
+REPORT_SECONDS = 0.2
+
+
+def _run_jobs(train_job, n_jobs: int, workers: int, stop: threading.Event,
+              report=None) -> None:
     """Run ``train_job(slot, index)`` for every index on ``workers`` threads.
 
     Only the hand-out of job indices takes a lock; the kernel call releases the GIL.
-    The first error stops the hand-out and is re-raised here.
+    The calling thread calls ``report()`` every ``REPORT_SECONDS`` while it waits. The
+    first error, or ``stop`` being set, ends the hand-out; an error is re-raised here,
+    and so is a KeyboardInterrupt (or an error of ``report``) once the threads have
+    finished their chunks.
     """
     lock = threading.Lock()
     pending = iter(range(n_jobs))
@@ -143,7 +180,7 @@ def _run_jobs(train_job, n_jobs: int, workers: int) -> None:
 
     def work(slot: int) -> None:
         try:
-            while not failures:
+            while not failures and not stop.is_set():
                 with lock:
                     index = next(pending, None)
                 if index is None:
@@ -152,16 +189,22 @@ def _run_jobs(train_job, n_jobs: int, workers: int) -> None:
         except BaseException as error:  # re-raised in the caller's thread
             failures.append(error)
 
-    if workers == 1:
-        work(0)
-    else:
-        threads = [
-            threading.Thread(target=work, args=(slot,), name=f"w2v-worker-{slot}", daemon=True)
-            for slot in range(workers)
-        ]
+    threads = [
+        threading.Thread(target=work, args=(slot,), name=f"w2v-worker-{slot}", daemon=True)
+        for slot in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
         for thread in threads:
-            thread.start()
+            while thread.is_alive():
+                thread.join(REPORT_SECONDS)
+                if report is not None and thread.is_alive():
+                    report()
+    except BaseException:  # Ctrl-C, or a callback's error: stop the threads first
+        stop.set()
         for thread in threads:
             thread.join()
+        raise
     if failures:
         raise failures[0]

@@ -1,0 +1,157 @@
+"""What the main thread does while the workers train: progress bar, callbacks, logging,
+and the model's per-epoch records."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import sys
+import time
+from collections.abc import Iterable
+
+from .callbacks import TrainingProgress
+
+__all__ = ["TrainingMonitor", "show_progress"]
+
+logger = logging.getLogger("w2v")
+
+
+def show_progress(progress: bool | None, stream=None) -> bool:
+    """Whether to draw the progress bar: ``progress`` if given, else whether ``stream``
+    (default ``sys.stderr``) is a terminal.
+
+    Example
+    -------
+    >>> show_progress(False), show_progress(True)
+    (False, True)
+    """
+    if progress is not None:
+        return bool(progress)
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def _call(callback, hook: str, model, *args) -> bool:
+    """Call ``callback.hook(model, *args)`` if it exists; False when it asks to stop.
+
+    A hook that takes only the model (gensim's ``on_epoch_end(model)``) gets only it.
+    """
+    method = getattr(callback, hook, None)
+    if method is None:
+        return True
+    try:
+        n_params = len(inspect.signature(method).parameters)
+    except (TypeError, ValueError):
+        n_params = 1 + len(args)
+    result = method(model, *args) if n_params > 1 else method(model)
+    return result is not False
+
+
+class TrainingMonitor:
+    """Progress bar, callbacks and records of one ``train()`` call.
+
+    The trainer calls :meth:`epoch_begin`, :meth:`tick` (every ``REPORT_SECONDS``),
+    :meth:`epoch_end` and :meth:`end` from the main thread; each returns False when
+    training should stop.
+
+    Parameters
+    ----------
+    model : the Word2Vec being trained (gets ``loss_history``, ``examples_history``,
+        ``epochs_trained`` and ``progress_history`` appended as epochs end).
+    callbacks : objects with any of the :class:`~w2v.callbacks.Callback` hooks.
+    progress : draw a tqdm bar on stderr (True), not (False), or only on a terminal (None).
+    epochs, total_words, corpus_words : this call's epochs, in-vocabulary words over all
+        epochs, and corpus words (out-of-vocabulary ones included) per epoch.
+    start_alpha, min_alpha : the learning-rate schedule.
+
+    Example
+    -------
+    >>> monitor = TrainingMonitor(model, [], False, 5, 10**6, 2 * 10**5,
+    ...                           0.025, 1e-4)  # doctest: +SKIP
+    """
+
+    REPORT_SECONDS = 0.2
+
+    def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
+                 total_words: int, corpus_words: int, start_alpha: float,
+                 min_alpha: float) -> None:
+        self.model = model
+        self.callbacks = list(callbacks)
+        self.epochs = epochs
+        self.total_words = total_words
+        self.corpus_words = corpus_words
+        self.start_alpha = start_alpha
+        self.min_alpha = min_alpha
+        self.first_epoch = model.epochs_trained
+        self.started = time.perf_counter()
+        self.epoch_started = self.started
+        self.bar = None
+        self.bar_words = 0
+        if show_progress(progress):
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total_words, unit="word", unit_scale=True, desc="w2v",
+                            file=sys.stderr, dynamic_ncols=True, leave=True)
+
+    def _all(self, hook: str, *args) -> bool:
+        go_on = True
+        for callback in self.callbacks:
+            go_on = _call(callback, hook, self.model, *args) and go_on
+        return go_on
+
+    def alpha(self, words_done: int) -> float:
+        """The learning rate after ``words_done`` words, as the kernel computes it."""
+        fraction = words_done / self.total_words if self.total_words else 1.0
+        decayed = self.start_alpha - (self.start_alpha - self.min_alpha) * fraction
+        return max(self.min_alpha, decayed)
+
+    def begin(self) -> bool:
+        return self._all("on_train_begin")
+
+    def epoch_begin(self, epoch: int) -> bool:
+        self.epoch_started = time.perf_counter()
+        return self._all("on_epoch_begin", epoch)
+
+    def tick(self, epoch: int, words_done: int, loss: float, examples: int) -> bool:
+        """Progress so far: update the bar and the records, call ``on_batch_end``."""
+        elapsed = time.perf_counter() - self.started
+        fraction = words_done / self.total_words if self.total_words else 1.0
+        mean_loss = loss / examples if examples else math.nan
+        speed = fraction * self.epochs * self.corpus_words / elapsed if elapsed > 0 else 0.0
+        progress = TrainingProgress(epoch=epoch, epochs=self.epochs, words_done=words_done,
+                                    total_words=self.total_words, words_per_second=speed,
+                                    alpha=self.alpha(words_done), loss=mean_loss,
+                                    elapsed=elapsed)
+        if examples:
+            self.model.progress_history.append(
+                (self.first_epoch + fraction * self.epochs, mean_loss))
+        if self.bar is not None:
+            self.bar.update(words_done - self.bar_words)
+            self.bar_words = words_done
+            self.bar.set_postfix_str(f"epoch {epoch + 1}/{self.epochs} lr {progress.alpha:.5f} "
+                                     f"loss {mean_loss:.4f}", refresh=False)
+        return self._all("on_batch_end", progress)
+
+    def epoch_end(self, epoch: int, loss: float, examples: int, complete: bool) -> bool:
+        """Record the epoch in the model, log it, call ``on_epoch_end``."""
+        model = self.model
+        model.loss_history.append(loss / max(examples, 1))
+        model.examples_history.append(int(examples))
+        model.epochs_trained += 1
+        seconds = time.perf_counter() - self.epoch_started
+        logger.info("epoch %d/%d%s: loss %.4f over %d examples, %.1fs (%.0f words/s)",
+                    epoch + 1, self.epochs, "" if complete else " (stopped early)",
+                    model.loss_history[-1], examples, seconds,
+                    self.corpus_words / seconds if seconds > 0 and complete else 0.0)
+        return self._all("on_epoch_end", epoch)
+
+    def end(self, words_done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(words_done - self.bar_words)
+            self.bar.close()
+        self._all("on_train_end")
