@@ -369,6 +369,19 @@ class KeyedVectors:
 
         return evaluate_word_pairs(self, path, case_insensitive, restrict_vocab)
 
+    def plot(self, words: Sequence[str], method: str = "pca",
+             path: str | os.PathLike | None = None, ax: Any = None) -> tuple[Any, np.ndarray]:
+        """Labelled 2-D scatter of ``words`` (``"pca"`` or ``"tsne"``); returns ``(ax, coords)``.
+        See :func:`w2v.plot.plot_words` (needs matplotlib).
+
+        Example
+        -------
+        >>> ax, xy = model.wv.plot(["king", "queen", "man"], path="words.png")  # doctest: +SKIP
+        """
+        from .plot import plot_words
+
+        return plot_words(self, words, method=method, path=path, ax=ax)
+
     # ------------------------------------------------------------------ files
     def save_word2vec_format(
         self, path: str | os.PathLike, binary: bool = False,
