@@ -1,25 +1,38 @@
-"""The built-in demo that README's first command runs."""
+"""The built-in demo: the toy films end up together, "great" follows "is", topics form."""
 
-from w2v.__main__ import main
-from w2v.demo import TOPICS, demo_corpus, run_demo
+import numpy as np
+import pytest
+
+from w2v.demo import TOPICS, run_demo, toy_demo
 
 
-def test_demo_learns_its_topics():
+def test_toy_films_move_together_and_great_follows_is(tmp_path):
     lines = []
-    model = run_demo(workers=1, print_fn=lines.append)
-    for subjects, _, objects in TOPICS.values():
-        for group in (subjects, objects):
-            top = [w for w, _ in model.wv.most_similar(group[0], topn=len(group) - 1)]
-            assert set(top) == set(group[1:])
-    assert lines[0].startswith("w2v demo:") and "king ->" in "\n".join(lines)
+    model = toy_demo(picture=None, print_fn=lines.append)
+    assert model.predict_next("is", topn=1)[0][0] == "great"
+    vectors = model.wv
+    films = np.linalg.norm(vectors["Troll 2"] - vectors["Gymkata"])
+    assert films < 0.2 * np.linalg.norm(vectors["Troll 2"] - vectors["great"])
+    assert any("great" in line and '"is"' in line for line in lines)
 
 
-def test_demo_corpus_is_deterministic():
-    assert demo_corpus(50, seed=3) == demo_corpus(50, seed=3) != demo_corpus(50, seed=4)
+def test_toy_demo_draws_before_and_after(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    picture = tmp_path / "demo.png"
+    lines = []
+    toy_demo(picture=str(picture), print_fn=lines.append)
+    height, width = imread(picture).shape[:2]
+    assert width == 2 * height  # two panels side by side
+    assert any(str(picture) in line for line in lines)
 
 
-def test_main_arguments(capsys):
-    assert main(["--help"]) == 0
-    assert "usage" in capsys.readouterr().out
-    assert main(["--bogus"]) == 2
-    assert "unexpected arguments" in capsys.readouterr().err
+def test_run_demo_prints_topic_neighbours():
+    lines = []
+    model = run_demo(workers=2, picture=None, print_fn=lines.append)
+    for topic in TOPICS.values():
+        subjects = topic[0]
+        top = model.wv.most_similar(subjects[0], topn=3)
+        assert all(word in subjects for word, _ in top)
+    assert any(line.strip().startswith("king ->") for line in lines)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .model import Word2Vec
 
-__all__ = ["demo_corpus", "run_demo"]
+__all__ = ["TOY_CORPUS", "demo_corpus", "run_demo", "toy_demo"]
 
 #: Topics of the generated corpus: subjects, verbs and objects that occur together.
 TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
@@ -51,27 +51,75 @@ def demo_corpus(sentences: int = 4000, seed: int = 0) -> list[list[str]]:
     return corpus
 
 
-def run_demo(workers: int | None = None, print_fn=print) -> Word2Vec:
-    """Train skip-gram on :func:`demo_corpus` and print what the vectors learnt.
+#: The seed's toy corpus: two films that share their contexts.
+TOY_CORPUS = [["Troll 2", "is", "great"], ["Gymkata", "is", "great"]]
+
+
+def toy_demo(picture: str | None = None, print_fn=print) -> Word2Vec:
+    """Train 2-D vectors on "Troll 2 is great" and "Gymkata is great", print the word
+    predicted after "is", and draw the words before and after training side by side.
 
     Parameters
     ----------
-    workers : training threads (default: all cores).
+    picture : where to write the PNG (None: no picture; needs ``w2v[plot]``).
     print_fn : where the report goes.
 
     Example
     -------
-    >>> model = run_demo(print_fn=lambda *a: None)
+    >>> model = toy_demo(print_fn=lambda *a: None)
+    >>> model.predict_next("is", topn=1)[0][0]
+    'great'
+    """
+    model = Word2Vec(TOY_CORPUS * 50, vector_size=2, window=2, min_count=1, sg=1,
+                     loss="softmax", sample=0, epochs=50, workers=1, seed=1, progress=False)
+    words = list(model.wv.index_to_key)
+    before = model.wv[words].copy()
+    model.train()
+    after = model.wv[words]
+    films = np.linalg.norm(model.wv["Troll 2"] - model.wv["Gymkata"])
+    films_before = np.linalg.norm(before[words.index("Troll 2")] - before[words.index("Gymkata")])
+    print_fn('toy corpus: "Troll 2 is great!" and "Gymkata is great!" (2-D vectors, softmax)')
+    guesses = ", ".join(f"{w} {p:.2f}" for w, p in model.predict_next("is", topn=2))
+    print_fn(f'  next word after "is": {guesses}')
+    print_fn(f'  distance "Troll 2" - "Gymkata": {films:.2f} after training '
+             f"(was {films_before:.2f})")
+    if picture is not None:
+        try:
+            from .plot import compare_words
+
+            compare_words({"before training": before, "after training": after}, words,
+                          path=picture)
+            print_fn(f"  picture of the words before and after training: {picture}")
+        except ImportError as error:
+            print_fn(f"  (no picture: {error})")
+    return model
+
+
+def run_demo(workers: int | None = None, picture: str | None = "w2v-demo.png",
+             print_fn=print) -> Word2Vec:
+    """The toy demo (:func:`toy_demo`), then skip-gram on :func:`demo_corpus`, printing
+    what the vectors learnt.
+
+    Parameters
+    ----------
+    workers : training threads for the second part (default: all cores).
+    picture : where the toy demo writes its picture (None: none).
+    print_fn : where the report goes.
+
+    Example
+    -------
+    >>> model = run_demo(picture=None, print_fn=lambda *a: None)
     >>> model.wv.most_similar("king", topn=1)[0][0] in TOPICS["royalty"][0]
     True
     """
+    toy_demo(picture, print_fn)
     corpus = demo_corpus()
     started = time.perf_counter()
     model = Word2Vec(corpus, vector_size=32, window=3, min_count=1, sg=1, negative=5,
-                     sample=0, epochs=15, workers=workers, seed=1).train()
+                     sample=0, epochs=15, workers=workers, seed=1, progress=False).train()
     elapsed = time.perf_counter() - started
     words = sum(map(len, corpus))
-    print_fn(f"w2v demo: {len(model.wv)} words, {words} tokens, skip-gram, 15 epochs "
+    print_fn(f"planted topics: {len(model.wv)} words, {words} tokens, skip-gram, 15 epochs "
              f"in {elapsed:.2f}s ({words * 15 / elapsed:,.0f} words/s)")
     print_fn("loss per epoch: " + " ".join(f"{x:.3f}" for x in model.loss_history))
     for word in ("king", "cat", "truck", "gymkata", "castle"):
