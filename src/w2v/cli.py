@@ -1,0 +1,462 @@
+"""The ``w2v`` command line: train, query, evaluate and plot word vectors.
+
+Subcommands: ``train``, ``similar``, ``analogy``, ``predict``, ``evaluate``, ``plot`` and
+``demo``. The original C tool's spellings (``w2v -train data.txt -output vec.bin -size 200
+...``) are translated to ``w2v train`` options before parsing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import inspect
+import logging
+import os
+import sys
+import time
+import traceback
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .keyedvectors import KeyedVectors
+    from .model import Word2Vec
+
+__all__ = ["CliError", "load_model", "load_vectors", "main", "translate_c_options"]
+
+#: The C tool's options with a value, and the ``w2v train`` option each becomes.
+C_OPTIONS = {
+    "-output": "-o", "-size": "--vector-size", "-window": "--window", "-sample": "--sample",
+    "-hs": "--hs", "-negative": "--negative", "-alpha": "--alpha", "-min-count": "--min-count",
+    "-threads": "--workers", "-iter": "--epochs",
+}
+#: The C tool's options that ``w2v train`` does not offer.
+UNSUPPORTED_C_OPTIONS = ("-save-vocab", "-read-vocab", "-debug", "-classes")
+_C_SPECIAL = ("-train", "-binary", "-cbow")
+_COMPRESSED = (".gz", ".bz2", ".xz")
+#: ``train`` options passed on to :class:`w2v.Word2Vec` when given: (flag, type, help).
+_TRAIN_OPTIONS: list[tuple[str, Callable[[str], object], str]] = [
+    ("--vector-size", int, "dimensions of the vectors (C: -size)"),
+    ("--window", int, "largest distance between a word and its context (C: -window)"),
+    ("--min-count", int, "ignore words seen fewer times (C: -min-count)"),
+    ("--sg", int, "1 for skip-gram, 0 for CBOW (C: -cbow 0/1)"),
+    ("--hs", int, "1 for hierarchical softmax (C: -hs)"),
+    ("--negative", int, "negative samples per example, 0 for none (C: -negative)"),
+    ("--sample", float, "threshold for downsampling frequent words (C: -sample)"),
+    ("--alpha", float, "initial learning rate (C: -alpha)"),
+    ("--epochs", int, "passes over the corpus (C: -iter)"),
+    ("--workers", int, "training threads (C: -threads)"),
+    ("--seed", int, "random seed"),
+]
+
+
+class CliError(Exception):
+    """A mistake on the command line: reported as one ``w2v: error:`` line, exit status 2."""
+
+
+def translate_c_options(argv: Sequence[str]) -> list[str]:
+    """Rewrite the word2vec C tool's single-dash options as ``w2v train`` arguments.
+
+    Arguments of other subcommands are returned unchanged. A command line that starts with a
+    C option (after ``--verbose``) gets the ``train`` subcommand inserted.
+
+    Parameters
+    ----------
+    argv : the command line without the program name.
+
+    Returns
+    -------
+    The translated command line; :class:`CliError` names an unsupported or malformed option.
+
+    Example
+    -------
+    >>> translate_c_options(["-train", "a.txt", "-output", "v.bin", "-cbow", "0", "-iter", "3"])
+    ['train', 'a.txt', '-o', 'v.bin', '--sg', '1', '--epochs', '3']
+    """
+    argv = list(argv)
+    start = 0
+    while start < len(argv) and argv[start] == "--verbose":
+        start += 1
+    if start == len(argv):
+        return argv
+    known = (*C_OPTIONS, *_C_SPECIAL, *UNSUPPORTED_C_OPTIONS)
+    if argv[start] == "train":
+        head, rest = argv[: start + 1], argv[start + 1 :]
+    elif argv[start] in known:
+        head, rest = [*argv[:start], "train"], argv[start:]
+    else:
+        return argv
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            out += rest[i:]
+            break
+        if token in UNSUPPORTED_C_OPTIONS:
+            raise CliError(f"the C tool's option {token} is not supported by w2v train")
+        if token not in C_OPTIONS and token not in _C_SPECIAL:
+            out.append(token)
+            i += 1
+            continue
+        if i + 1 >= len(rest):
+            raise CliError(f"option {token} needs a value")
+        value = rest[i + 1]
+        i += 2
+        if token == "-train":
+            out.append(value)
+        elif token in ("-binary", "-cbow"):
+            if value not in ("0", "1"):
+                raise CliError(f"option {token} takes 0 or 1, got {value!r}")
+            if token == "-binary":
+                out.append("--binary" if value == "1" else "--text")
+            else:
+                out += ["--sg", "0" if value == "1" else "1"]
+        else:
+            out += [C_OPTIONS[token], value]
+    return head + out
+
+
+def _plain_name(path: str | os.PathLike) -> str:
+    """The lower-cased file name without a compression suffix."""
+    name = os.fspath(path).lower()
+    for suffix in _COMPRESSED:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _is_native(path: Path) -> bool:
+    return path.is_dir() or (path.is_file() and zipfile.is_zipfile(path))
+
+
+def _require(path: str | os.PathLike, what: str) -> Path:
+    if not Path(path).exists():
+        raise FileNotFoundError(errno.ENOENT, f"no such {what}", os.fspath(path))
+    return Path(path)
+
+
+def load_vectors(path: str | os.PathLike) -> KeyedVectors:
+    """Load word vectors from any file the command line accepts.
+
+    A folder or a zip file is w2v's native format (a model's vectors, or vectors alone);
+    anything else is the C tool's format: binary if the name ends with ``.bin`` (before a
+    ``.gz``/``.bz2``/``.xz`` suffix), else text. If that reading fails with ``ValueError``
+    the other one is tried, and when both fail the first error is raised.
+
+    Parameters
+    ----------
+    path : the file or folder.
+
+    Returns
+    -------
+    The :class:`w2v.KeyedVectors`.
+
+    Example
+    -------
+    >>> wv = load_vectors("vectors.bin")  # doctest: +SKIP
+    >>> wv.most_similar("king", topn=1)  # doctest: +SKIP
+    """
+    from .archive import archive_kind
+    from .keyedvectors import KeyedVectors
+    from .model_files import MODEL_KIND
+
+    found = _require(path, "vectors file")
+    if _is_native(found):
+        if archive_kind(found) == MODEL_KIND:
+            from .model import Word2Vec
+
+            return Word2Vec.load(found).wv
+        return KeyedVectors.load(found)
+    binary = _plain_name(found).endswith(".bin")
+    try:
+        return KeyedVectors.load_word2vec_format(found, binary=binary)
+    except ValueError as first:
+        try:
+            return KeyedVectors.load_word2vec_format(found, binary=not binary)
+        except ValueError:
+            raise first from None
+
+
+def load_model(path: str | os.PathLike) -> Word2Vec:
+    """Load a full model (with its output layer) saved in w2v's native format.
+
+    Parameters
+    ----------
+    path : a folder or zip file written by ``Word2Vec.save`` (``w2v train --model-out``).
+
+    Returns
+    -------
+    The :class:`w2v.Word2Vec`; :class:`CliError` if the file holds only word vectors.
+
+    Example
+    -------
+    >>> model = load_model("model.zip")  # doctest: +SKIP
+    >>> model.predict_next("is", topn=1)  # doctest: +SKIP
+    """
+    from .archive import archive_kind
+    from .model import Word2Vec
+    from .model_files import MODEL_KIND
+
+    found = _require(path, "model file")
+    hint = "; save one with `w2v train CORPUS -o VECTORS --model-out MODEL.zip`"
+    if not _is_native(found):
+        raise CliError(f"{path} is a word-vectors file in the C format, not a w2v model{hint}")
+    kind = archive_kind(found)
+    if kind != MODEL_KIND:
+        raise CliError(f"{path} holds only word vectors ({kind!r}), not a full model{hint}")
+    model = Word2Vec.load(found)
+    if model.syn1 is None and model.syn1neg is None:
+        raise CliError(f"{path} has no output layer to predict with")
+    return model
+
+
+# ------------------------------------------------------------------------- commands
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .model import Word2Vec
+
+    corpus = _require(args.corpus, "corpus file")
+    options = {dest: getattr(args, dest) for dest in _train_dests()
+               if getattr(args, dest) is not None}
+    if args.no_progress:
+        options["progress"] = False
+    binary = args.binary if args.binary is not None else _plain_name(args.output).endswith(".bin")
+    started = time.perf_counter()
+    model = Word2Vec(os.fspath(corpus), **options).train()
+    model.wv.save_word2vec_format(args.output, binary=binary)
+    outputs = f"{args.output} ({'binary' if binary else 'text'})"
+    if args.model_out:
+        model.save(args.model_out)
+        outputs += f", model {args.model_out}"
+    elapsed = time.perf_counter() - started
+    print(f"w2v: {len(model.wv)} words, {model.wv.vector_size} dimensions, {elapsed:.1f}s -> "
+          f"{outputs}")
+    return 0
+
+
+def _print_scores(pairs: Sequence[tuple[str, float]]) -> int:
+    for word, score in pairs:
+        print(f"{word}\t{score:.4f}")
+    return 0
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    return _print_scores(load_vectors(args.vectors).most_similar(args.word, topn=args.topn))
+
+
+def _cmd_analogy(args: argparse.Namespace) -> int:
+    wv = load_vectors(args.vectors)
+    return _print_scores(wv.most_similar(positive=[args.b, args.c], negative=[args.a],
+                                         topn=args.topn))
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    if len(args.words) == 1:
+        return _print_scores(model.predict_next(args.words[0], topn=args.topn))
+    return _print_scores(model.predict_output_word(args.words, topn=args.topn))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    if not args.analogies and not args.pairs:
+        raise CliError("evaluate needs --analogies FILE and/or --pairs FILE")
+    wv = load_vectors(args.vectors)
+    if args.analogies:
+        score, sections = wv.evaluate_word_analogies(args.analogies)
+        total = sections[-1]
+        right, wrong = len(total["correct"]), len(total["incorrect"])
+        print(f"analogies: accuracy {score:.4f} ({right}/{right + wrong} correct, "
+              f"{total.get('oov', 0)} skipped)")
+    if args.pairs:
+        result = wv.evaluate_word_pairs(args.pairs)
+        print(f"pairs: spearman {result['spearman']:.4f}, pearson {result['pearson']:.4f}, "
+              f"{result['oov_ratio']:.1%} out of vocabulary")
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from .plot import plot_words  # optional: needs matplotlib
+
+    wv = load_vectors(args.vectors)
+    plot_words(wv, args.words, method=args.method, path=args.output)
+    print(f"w2v: wrote {args.output}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    # --no-picture: picture=None; -o PATH: picture=PATH; neither: the demo's own default
+    picture = {"picture": args.output} if args.output or args.no_picture else {}
+    if "picture" not in inspect.signature(run_demo).parameters:  # an older demo
+        picture = {}
+    run_demo(**picture)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def _train_dests() -> list[str]:
+    return [flag[2:].replace("-", "_") for flag, _, _ in _TRAIN_OPTIONS]
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    version = getattr(sys.modules.get("w2v"), "__version__", None)
+    if version:
+        return str(version)
+    try:
+        return metadata.version("w2v")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``w2v`` argument parser, with one sub-parser per command.
+
+    Example
+    -------
+    >>> build_parser().parse_args(["similar", "v.bin", "king"]).topn
+    10
+    """
+    parser = argparse.ArgumentParser(
+        prog="w2v", description="Train and query word2vec word vectors.",
+        epilog="The C tool's options also work: w2v -train data.txt -output vec.bin -size 200")
+    parser.add_argument("--version", action="version", version=f"w2v {_version()}")
+    parser.add_argument("--verbose", action="store_true", help="debug logging and tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, run: Callable, text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="debug logging and tracebacks")
+        cmd.set_defaults(run=run)
+        return cmd
+
+    train = command("train", _cmd_train, "train word vectors on a text corpus")
+    train.add_argument("corpus", help="text file (or folder, .gz/.bz2/.xz), one sentence a line")
+    train.add_argument("-o", "--output", required=True,
+                       help="vectors in the C format (binary if it ends with .bin)")
+    for flag, kind, text in _TRAIN_OPTIONS:
+        train.add_argument(flag, type=kind, help=text)
+    form = train.add_mutually_exclusive_group()
+    form.add_argument("--binary", action="store_const", const=True, help="binary vectors")
+    form.add_argument("--text", dest="binary", action="store_const", const=False,
+                      help="text vectors")
+    train.add_argument("--model-out", help="also save the full model (folder or .zip)")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    similar = command("similar", _cmd_similar, "the nearest neighbours of a word")
+    similar.add_argument("vectors", help="vectors (C format) or native model/vectors")
+    similar.add_argument("word")
+    similar.add_argument("--topn", type=int, default=10)
+
+    analogy = command("analogy", _cmd_analogy, "A is to B as C is to ?")
+    analogy.add_argument("vectors")
+    for name in ("a", "b", "c"):
+        analogy.add_argument(name, metavar=name.upper())
+    analogy.add_argument("--topn", type=int, default=5)
+
+    predict = command("predict", _cmd_predict, "the words a native model predicts around WORDs")
+    predict.add_argument("model", help="a full model saved with train --model-out")
+    predict.add_argument("words", nargs="+", metavar="WORD")
+    predict.add_argument("--topn", type=int, default=5)
+
+    evaluate = command("evaluate", _cmd_evaluate, "analogy accuracy and word-pair correlation")
+    evaluate.add_argument("vectors")
+    evaluate.add_argument("--analogies", help="questions-words file")
+    evaluate.add_argument("--pairs", help="word<TAB>word<TAB>score file")
+
+    plot = command("plot", _cmd_plot, "draw words in 2-D (needs matplotlib)")
+    plot.add_argument("vectors")
+    plot.add_argument("words", nargs="+", metavar="WORD")
+    plot.add_argument("-o", "--output", required=True, help="picture file, e.g. words.png")
+    plot.add_argument("--method", choices=("pca", "tsne"), default="pca")
+
+    demo = command("demo", _cmd_demo, "train on a built-in corpus and show what it learnt")
+    picture = demo.add_mutually_exclusive_group()
+    picture.add_argument("-o", "--output", help="where to draw the picture")
+    picture.add_argument("--no-picture", action="store_true", help="draw no picture")
+    return parser
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.strerror or error}: {error.filename}"
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _configure_logging(verbose: bool) -> Callable[[], None]:
+    """Show the ``w2v`` logger's messages on stderr; returns a function that undoes it."""
+    logger = logging.getLogger("w2v")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("w2v: %(message)s"))
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+    return undo
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``w2v`` command line and return its exit status.
+
+    Parameters
+    ----------
+    argv : the arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    0 on success, 2 for a usage mistake (one ``w2v: error:`` line on stderr, or the
+    traceback too with ``--verbose``), 130 when interrupted.
+
+    Example
+    -------
+    >>> main(["similar", "vectors.bin", "king", "--topn", "3"])  # doctest: +SKIP
+    queen	0.8123
+    ...
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in argv[: argv.index("--") if "--" in argv else len(argv)]
+    parser = build_parser()
+    undo_logging: Callable[[], None] | None = None
+    try:
+        try:
+            args, extra = parser.parse_known_args(translate_c_options(argv))
+        except SystemExit as stop:  # --help, --version and argparse's own errors
+            return stop.code if isinstance(stop.code, int) else 2
+        if extra:
+            raise CliError(f"unexpected arguments: {' '.join(extra)}")
+        if args.command is None:
+            parser.print_usage(sys.stderr)
+            print("w2v: no command given; try `w2v demo` for a quick tour, or `w2v --help`",
+                  file=sys.stderr)
+            return 2
+        if args.command == "train":
+            undo_logging = _configure_logging(verbose)
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("w2v: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `w2v similar ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (CliError, FileNotFoundError, IsADirectoryError, KeyError, ValueError, ImportError,
+            OSError, TypeError) as error:
+        if verbose:
+            traceback.print_exc()
+        print(f"w2v: error: {_message(error)}", file=sys.stderr)
+        return 2
+    finally:
+        if undo_logging is not None:
+            undo_logging()

@@ -1,0 +1,214 @@
+"""The ``w2v`` command line, run in a subprocess as a user would run it."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from w2v import KeyedVectors
+
+REPO_SRC = Path(__file__).resolve().parent.parent / "src"
+TOPICS = {
+    "royal": ["king", "queen", "prince", "princess", "throne", "crown", "castle", "realm"],
+    "animal": ["cat", "dog", "mouse", "horse", "cheese", "bone", "grass", "barn"],
+    "vehicle": ["car", "truck", "bus", "tram", "road", "street", "garage", "engine"],
+    "food": ["bread", "soup", "salad", "pasta", "oven", "spoon", "kitchen", "recipe"],
+}
+FILLERS = ["the", "a", "of", "and", "today", "often", "near", "with"]
+TRAIN = ["--vector-size", "16", "--epochs", "5", "--min-count", "1", "--workers", "2"]
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "w2v"
+    spec = importlib.util.find_spec("w2v")
+    origin = Path(spec.origin).resolve() if spec and spec.origin else REPO_SRC
+    if script.exists() and REPO_SRC not in origin.parents:
+        return [str(script)]
+    return [sys.executable, "-m", "w2v"]
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``w2v ARGS`` and return the finished process (text output)."""
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):  # absolute, so that ``cwd`` does not change what is imported
+        parts = env["PYTHONPATH"].split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in parts if p)
+    return subprocess.run([*_command(), *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+def assert_user_error(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 2, result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("w2v: error:") and lines[0][11:].strip()
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A corpus with planted topics, trained once with long options."""
+    root = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    topics = list(TOPICS.values())
+    lines = []
+    for _ in range(3000):
+        words = topics[rng.integers(len(topics))]
+        lines.append(" ".join(words[rng.integers(len(words))] if rng.random() < 0.8
+                              else FILLERS[rng.integers(len(FILLERS))] for _ in range(8)))
+    corpus = root / "corpus.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    paths = {"root": root, "corpus": corpus, "bin": root / "vectors.bin",
+             "model": root / "model.zip"}
+    result = run("train", corpus, "-o", paths["bin"], *TRAIN, "--sg", "1", "--seed", "3",
+                 "--model-out", paths["model"])
+    assert result.returncode == 0, result.stderr
+    paths["summary"] = root / "train-stdout.txt"
+    paths["summary"].write_text(result.stdout, encoding="utf-8")
+    return paths
+
+
+def test_train_writes_binary_vectors_and_model(trained: dict[str, Path]) -> None:
+    header = trained["bin"].read_bytes().split(b"\n", 1)[0].split()
+    vocab = len(FILLERS) + sum(map(len, TOPICS.values()))
+    assert header == [str(vocab).encode(), b"16"]
+    wv = KeyedVectors.load_word2vec_format(trained["bin"], binary=True)
+    assert len(wv) == vocab and wv.vector_size == 16
+    assert trained["model"].is_file()
+    summary = trained["summary"].read_text(encoding="utf-8")
+    assert len(summary.splitlines()) == 1
+    assert str(vocab) in summary and str(trained["bin"]) in summary
+    assert str(trained["model"]) in summary
+
+
+def test_train_text_and_c_tool_spelling(trained: dict[str, Path], tmp_path: Path) -> None:
+    text = tmp_path / "forced.txt.bin"
+    assert run("train", trained["corpus"], "-o", text, "--text", *TRAIN).returncode == 0
+    assert text.read_bytes()[:40].decode("ascii").count("\n") >= 1
+    wv_text = KeyedVectors.load_word2vec_format(text, binary=False)
+    c_style = tmp_path / "c.txt"
+    result = run("-train", trained["corpus"], "-output", c_style, "-size", "16", "-iter", "5",
+                 "-min-count", "1", "-threads", "2", "-binary", "0", "-cbow", "0")
+    assert result.returncode == 0, result.stderr
+    wv_c = KeyedVectors.load_word2vec_format(c_style, binary=False)
+    assert wv_c.vector_size == 16
+    assert set(wv_c.index_to_key) == set(wv_text.index_to_key)
+    again = tmp_path / "c2.txt"
+    result = run("train", "-train", trained["corpus"], "-output", again, "-size", "16",
+                 "-iter", "5", "-min-count", "1", "-threads", "2", "-cbow", "1")
+    assert result.returncode == 0, result.stderr
+    assert again.read_text(encoding="utf-8").split("\n", 1)[0].endswith(" 16")
+
+
+def test_similar_finds_topic_neighbours(trained: dict[str, Path]) -> None:
+    for path in (trained["bin"], trained["model"]):
+        result = run("similar", path, "king", "--topn", "4")
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert len(lines) == 4
+        word, score = lines[0].split("\t")
+        assert word in TOPICS["royal"] and -1 <= float(score) <= 1
+        assert len(score.split(".")[1]) == 4
+
+
+def test_analogy_prints_lines(trained: dict[str, Path]) -> None:
+    result = run("analogy", trained["bin"], "king", "queen", "cat", "--topn", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and all(len(line.split("\t")) == 2 for line in lines)
+
+
+def test_predict_prints_probabilities(trained: dict[str, Path]) -> None:
+    for words in (["king"], ["king", "queen"]):
+        result = run("predict", trained["model"], *words, "--topn", "3")
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert len(lines) == 3
+        assert all(0 < float(line.split("\t")[1]) <= 1 for line in lines)
+
+
+def test_evaluate_prints_numbers(trained: dict[str, Path], tmp_path: Path) -> None:
+    analogies = tmp_path / "questions.txt"
+    analogies.write_text(": topics\nking queen cat dog\ncar bus bread soup\n", encoding="utf-8")
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("king\tqueen\t9\ncat\tdog\t8\nking\tcar\t1\nsoup\tbus\t0.5\n",
+                     encoding="utf-8")
+    result = run("evaluate", trained["bin"], "--analogies", analogies, "--pairs", pairs)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("analogies: accuracy ") and lines[1].startswith("pairs: spearman ")
+    float(lines[0].split()[2])
+    float(lines[1].split()[2].rstrip(","))
+    assert_user_error(run("evaluate", trained["bin"]))
+
+
+def test_plot_writes_png(trained: dict[str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    try:
+        from w2v.plot import plot_words  # noqa: F401
+    except ImportError:
+        pytest.skip("w2v.plot.plot_words is not there yet")
+    picture = tmp_path / "words.png"
+    result = run("plot", trained["bin"], "king", "queen", "cat", "dog", "car", "-o", picture)
+    assert result.returncode == 0, result.stderr
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("case", ["missing corpus", "unknown word", "unsupported C option",
+                                  "bad value", "predict on C vectors", "missing vectors"])
+def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_path: Path) -> None:
+    args: list[str | Path] = {
+        "missing corpus": ["train", tmp_path / "nope.txt", "-o", tmp_path / "v.txt"],
+        "unknown word": ["similar", trained["bin"], "notaword"],
+        "unsupported C option": ["-train", trained["corpus"], "-output", tmp_path / "v.bin",
+                                 "-save-vocab", tmp_path / "vocab.txt"],
+        "bad value": ["train", trained["corpus"], "-o", tmp_path / "v.txt", "--window", "0"],
+        "predict on C vectors": ["predict", trained["bin"], "king"],
+        "missing vectors": ["similar", tmp_path / "nope.bin", "king"],
+    }[case]
+    result = run(*args)
+    assert_user_error(result)
+    if case == "unsupported C option":
+        assert "-save-vocab" in result.stderr
+    if case == "unknown word":
+        assert "notaword" in result.stderr
+    verbose = run("--verbose", *args)
+    assert verbose.returncode == 2 and "Traceback" in verbose.stderr
+    assert verbose.stderr.rstrip().splitlines()[-1].startswith("w2v: error:")
+
+
+def test_verbose_after_the_subcommand(trained: dict[str, Path]) -> None:
+    result = run("similar", trained["bin"], "notaword", "--verbose")
+    assert result.returncode == 2 and "Traceback" in result.stderr
+
+
+def test_version_help_and_no_arguments() -> None:
+    import w2v
+
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"w2v {w2v.__version__}"
+    for args in (["--help"], ["train", "--help"], ["-h"]):
+        result = run(*args)
+        assert result.returncode == 0 and result.stdout.startswith("usage: w2v")
+    empty = run()
+    assert empty.returncode == 2 and "w2v demo" in empty.stderr and not empty.stdout
+
+
+def test_demo_runs(tmp_path: Path) -> None:
+    from w2v.demo import run_demo
+
+    result = run("demo", "-o", tmp_path / "demo.png", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "king ->" in result.stdout
+    if "picture" in inspect.signature(run_demo).parameters:
+        assert (tmp_path / "demo.png").is_file()
+        no_picture = tmp_path / "none"
+        no_picture.mkdir()
+        assert run("demo", "--no-picture", cwd=no_picture).returncode == 0
+        assert not list(no_picture.iterdir())
