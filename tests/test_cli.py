@@ -212,3 +212,46 @@ def test_demo_runs(tmp_path: Path) -> None:
         no_picture.mkdir()
         assert run("demo", "--no-picture", cwd=no_picture).returncode == 0
         assert not list(no_picture.iterdir())
+
+
+def _run_in_terminal(*args: str | Path) -> tuple[int, str]:
+    """Run ``w2v ARGS`` with stdout and stderr on a pseudo-terminal; exit code and output."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()  # sized like a real terminal: 24 rows, 120 columns
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    process = subprocess.Popen([*_command(), *map(str, args)], stdout=slave, stderr=slave,
+                               stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return process.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_progress_bar_in_a_terminal_not_in_a_pipe(trained: dict[str, Path]) -> None:
+    out = trained["root"] / "bar.txt"
+    code, shown = _run_in_terminal("train", trained["corpus"], "-o", out, *TRAIN)
+    assert code == 0, shown
+    assert "100%" in shown and "epoch 5/5" in shown and "loss" in shown and "word/s" in shown
+    piped = run("train", trained["corpus"], "-o", out, *TRAIN)
+    assert piped.returncode == 0
+    assert "epoch 5/5 lr" not in piped.stderr and "100%" not in piped.stderr
+    code, quiet = _run_in_terminal("train", trained["corpus"], "-o", out, *TRAIN,
+                                   "--no-progress")
+    assert code == 0 and "100%" not in quiet
