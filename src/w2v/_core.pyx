@@ -138,6 +138,7 @@ ctypedef struct Net:
     int batch             # skip-gram: one update per window with shared noise words
     int max_outputs       # most output rows of one batched update (noise words + 1)
     int hot_nodes         # Huffman nodes (the last ones: nearest the root) copied per thread
+    int first_hot_node    # the first of them: vocab_size - 1 - hot_nodes
     int hot_words         # output word rows (the first ones: most frequent) copied per thread
     int hot_inputs        # input word rows (the first ones: most frequent) copied per thread
     PyThread_type_lock merge_lock  # one merge into the shared rows at a time
@@ -241,8 +242,8 @@ cdef void _merge_hot(const Net *net, Hot *hot) noexcept nogil:
     """Add a thread's changes to the shared rows (one thread at a time) and refresh its copies."""
     PyThread_acquire_lock(net.merge_lock, WAIT_LOCK)
     if hot.node_copy != NULL:
-        _merge_rows(net.out_nodes + <int64_t>(net.vocab_size - 1 - net.hot_nodes) * net.dim,
-                    hot.node_copy, hot.node_base, <int64_t>net.hot_nodes * net.dim)
+        _merge_rows(net.out_nodes + <int64_t>net.first_hot_node * net.dim, hot.node_copy,
+                    hot.node_base, <int64_t>net.hot_nodes * net.dim)
     if hot.word_copy != NULL:
         _merge_rows(net.out_words, hot.word_copy, hot.word_base,
                     <int64_t>net.hot_words * net.dim)
@@ -266,7 +267,7 @@ cdef void _load_hot(const Net *net, Hot *hot) noexcept nogil:
         return
     if hot.node_copy != NULL:
         _copy_rows(hot.node_copy, hot.node_base,
-                   net.out_nodes + <int64_t>(net.vocab_size - 1 - net.hot_nodes) * net.dim,
+                   net.out_nodes + <int64_t>net.first_hot_node * net.dim,
                    <int64_t>net.hot_nodes * net.dim)
     if hot.word_copy != NULL:
         _copy_rows(hot.word_copy, hot.word_base, net.out_words, <int64_t>net.hot_words * net.dim)
@@ -627,6 +628,7 @@ cdef class Kernel:
         if hot_rows < 0:
             raise ValueError(f"hot_rows must be >= 0, got {hot_rows}")
         self.net.hot_nodes = min(hot_rows, vocab - 1) if hs else 0
+        self.net.first_hot_node = vocab - 1 - self.net.hot_nodes
         self.net.hot_words = min(hot_rows, vocab) if negative > 0 and not softmax else 0
         self.net.hot_inputs = min(hot_rows, vocab)
 
@@ -741,7 +743,7 @@ cdef class Kernel:
             work.node_copy = copies.hot.node_copy
             work.word_copy = copies.hot.word_copy
             work.input_copy = copies.hot.input_copy
-            work.node_start = self.net.vocab_size - 1 - self.net.hot_nodes
+            work.node_start = self.net.first_hot_node
             work.hot_words = self.net.hot_words
             work.hot_inputs = self.net.hot_inputs
         if self.net.softmax:
