@@ -254,8 +254,12 @@ class Word2Vec:
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
             hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), batch=bool(p.batch),
-            hot_rows=min(HOT_ROWS, len(self.vocab) // HOT_SHARE) if p.threads > 1 else 0,
+            hot_rows=self._hot_rows(),
         )
+
+    def _hot_rows(self) -> int:
+        """Rows of each matrix every thread copies (see HOT_ROWS); none for one thread."""
+        return min(HOT_ROWS, len(self.vocab) // HOT_SHARE) if self.params.threads > 1 else 0
 
     def train(
         self, corpus: Iterable[list[str]] | str | None = None, epochs: int | None = None,
@@ -348,7 +352,7 @@ class Word2Vec:
         words, dim = len(self.vocab), p.vector_size
         matrix = words * dim * 4
         tokens = min(self.vocab.retained_words, SPILL_WORDS)
-        hot = min(HOT_ROWS, words // HOT_SHARE) if p.threads > 1 else 0
+        hot = self._hot_rows()
         matrices = 1 + bool(p.needs_out_words) + bool(p.hs)
         estimate = {
             "vectors": matrix,
