@@ -55,7 +55,7 @@ def _call(callback, hook: str, model, *args) -> bool:
 class TrainingMonitor:
     """Progress bar, callbacks and records of one ``train()`` call.
 
-    The trainer calls :meth:`epoch_begin`, :meth:`tick` (every ``REPORT_SECONDS``),
+    The trainer calls :meth:`epoch_begin`, :meth:`tick` (every ``trainer.REPORT_SECONDS``),
     :meth:`epoch_end` and :meth:`end` from the main thread; each returns False when
     training should stop.
 
@@ -74,8 +74,6 @@ class TrainingMonitor:
     >>> monitor = TrainingMonitor(model, [], False, 5, 10**6, 2 * 10**5,
     ...                           0.025, 1e-4)  # doctest: +SKIP
     """
-
-    REPORT_SECONDS = 0.2
 
     def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
                  total_words: int, corpus_words: int, start_alpha: float,

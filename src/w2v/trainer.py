@@ -26,6 +26,8 @@ MIN_CHUNK_WORDS = 1_000
 SYNC_EXAMPLES = 32_768
 #: ... and at least this many merges per thread per epoch, for small corpora.
 MIN_SYNCS = 16
+#: Seconds between the calling thread's reports (progress bar, ``on_batch_end``).
+REPORT_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -159,9 +161,6 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     if monitor is not None:
         monitor.end(int(progress.sum()))
     return loss.sum(axis=0)[:begun], examples.sum(axis=0)[:begun]
-
-
-REPORT_SECONDS = 0.2
 
 
 def _run_jobs(train_job, n_jobs: int, workers: int, stop: threading.Event,
