@@ -35,7 +35,6 @@ C_OPTIONS = {
 #: The C tool's options that ``w2v train`` does not offer.
 UNSUPPORTED_C_OPTIONS = ("-save-vocab", "-read-vocab", "-debug", "-classes")
 _C_SPECIAL = ("-train", "-binary", "-cbow")
-_COMPRESSED = (".gz", ".bz2", ".xz")
 #: ``train`` options passed on to :class:`w2v.Word2Vec` when given: (flag, type, help).
 _TRAIN_OPTIONS: list[tuple[str, Callable[[str], object], str]] = [
     ("--vector-size", int, "dimensions of the vectors (C: -size)"),
@@ -122,7 +121,9 @@ def translate_c_options(argv: Sequence[str]) -> list[str]:
 def _plain_name(path: str | os.PathLike) -> str:
     """The lower-cased file name without a compression suffix."""
     name = os.fspath(path).lower()
-    for suffix in _COMPRESSED:
+    from .word2vec_format import COMPRESSED_SUFFIXES
+
+    for suffix in COMPRESSED_SUFFIXES:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name

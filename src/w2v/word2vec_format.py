@@ -27,13 +27,15 @@ from numpy.typing import DTypeLike
 
 from .atomic import atomic_write
 
-__all__ = ["load_word2vec_format", "save_word2vec_format"]
+__all__ = ["COMPRESSED_SUFFIXES", "load_word2vec_format", "save_word2vec_format"]
 
 _BLOCK = 1 << 24  # bytes read, or about written, at a time
 _MAX_HEADER = 1024  # the header line is two integers: anything longer is not a header
 _MAX_WORD = 1 << 20  # a binary row whose word has no space within this many bytes is corrupt
 _OTHER_SPACE = re.compile(r"[^\S\n]")  # whitespace other than the "\n" joining the words
 _OPENERS: dict[str, Callable] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+#: File-name suffixes read and written compressed.
+COMPRESSED_SUFFIXES = tuple(_OPENERS)
 
 
 def _suffix(path: str) -> str:
