@@ -1,5 +1,7 @@
 """Callbacks, early stopping, the progress bar and the in-memory progress records."""
 
+import logging
+import re
 import threading
 
 import numpy as np
@@ -119,11 +121,17 @@ def test_a_callback_error_stops_the_threads_and_propagates(corpus):
         def on_batch_end(self, model, progress):
             raise RuntimeError("callback failed")
 
-    model = Word2Vec(corpus, callbacks=[Broken()], **FAST)
+    from tqdm import tqdm
+
+    last_resort = logging.lastResort
+    model = Word2Vec(corpus, callbacks=[Broken()], **{**FAST, "progress": True})
     with pytest.raises(RuntimeError, match="callback failed"):
         model.train()
     assert not [t for t in threading.enumerate() if t.name.startswith("w2v-worker")]
     assert np.isfinite(model.wv.vectors).all()
+    # the bar is closed and logging put back, though training ended with an error
+    assert not [bar for bar in tqdm._instances if bar.desc == "w2v"]
+    assert logging.lastResort is last_resort
 
 
 def test_progress_history_and_bar(corpus, capsys):
@@ -162,3 +170,74 @@ def test_estimate_memory_matches_the_arrays(corpus, caplog):
     assert "training will need about" in caplog.text
     with pytest.raises(ValueError, match="build_vocab"):
         Word2Vec().estimate_memory()
+
+
+def _lines(text):
+    """What a terminal would show on separate lines or overwrites: split at \\r and \\n."""
+    return [part.strip() for part in re.split(r"[\r\n]", text)]
+
+
+def test_log_lines_print_above_the_bar_and_the_handlers_come_back(corpus, capsys, tmp_path):
+    import sys
+
+    logger = logging.getLogger("w2v")
+    console = logging.StreamHandler(sys.stderr)  # captured by capsys
+    console.setFormatter(logging.Formatter("LOG %(message)s"))
+    in_file = logging.FileHandler(tmp_path / "w2v.log")
+    handlers_before, level_before = logger.handlers, logger.level
+    logger.addHandler(console)
+    logger.addHandler(in_file)
+    logger.setLevel(logging.INFO)
+    attached = list(logger.handlers)
+    last_resort = logging.lastResort
+    try:
+        Word2Vec(corpus, **{**FAST, "progress": True}).train()
+        assert logger.handlers == attached and logging.lastResort is last_resort
+    finally:
+        logger.handlers, logger.level = handlers_before, level_before
+        in_file.close()
+    err = capsys.readouterr().err
+    epoch_lines = [line for line in _lines(err) if "epoch " in line and "loss" in line
+                   and "LOG" in line]
+    # each log line stands alone: nothing of the bar before it, its whole text after
+    assert len(epoch_lines) == 4 and all(line.startswith("LOG epoch ") for line in epoch_lines)
+    assert "%|" in err  # the bar was drawn
+    logged = (tmp_path / "w2v.log").read_text()
+    assert logged.count("epoch ") == 4 and "%|" not in logged  # the file handler untouched
+
+
+def test_log_above_bar_swaps_only_console_handlers_and_adds_none(tmp_path):
+    import io
+    import sys
+
+    from w2v.monitor import log_above_bar
+
+    parent = logging.getLogger("w2v_test_parent")
+    child = logging.getLogger("w2v_test_parent.child")
+    console = logging.StreamHandler(sys.stderr)
+    in_file = logging.FileHandler(tmp_path / "x.log")
+    parent.addHandler(console)
+    parent.addHandler(in_file)
+    written = []
+    try:
+        with log_above_bar(lambda text, file: written.append((text, file)), child):
+            assert child.handlers == [] and in_file in parent.handlers
+            assert console not in parent.handlers
+            child.warning("hello")
+        assert parent.handlers == [console, in_file]
+        assert written == [("hello", sys.stderr)]
+        quiet = logging.getLogger("w2v_test_quiet")  # nothing configured: nothing added
+        quiet.propagate = False
+        with log_above_bar(lambda text, file: written.append(text), quiet):
+            assert quiet.handlers == []
+            quiet.warning("to the last resort")
+        assert written[-1] == "to the last resort"
+        stream = io.StringIO()  # not a console: left alone
+        other = logging.getLogger("w2v_test_stringio")
+        own = logging.StreamHandler(stream)
+        other.addHandler(own)
+        with log_above_bar(lambda text, file: written.append(text), other):
+            assert other.handlers == [own]
+    finally:
+        parent.handlers = []
+        in_file.close()

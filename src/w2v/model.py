@@ -317,7 +317,8 @@ class Word2Vec:
         )
         self._stop.clear()
         try:
-            loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop)
+            with monitor:
+                loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop)
         finally:
             self.wv.invalidate()
             self.training_seconds += time.perf_counter() - started

@@ -3,16 +3,17 @@ and the model's per-epoch records."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import math
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from .callbacks import TrainingProgress
 
-__all__ = ["TrainingMonitor", "show_progress"]
+__all__ = ["TrainingMonitor", "show_progress", "log_above_bar"]
 
 logger = logging.getLogger("w2v")
 
@@ -36,6 +37,74 @@ def show_progress(progress: bool | None, stream=None) -> bool:
         return False
 
 
+class _AboveBarHandler(logging.Handler):
+    """Writes what a console handler would, through ``tqdm.write`` so the bar stays whole."""
+
+    def __init__(self, original: logging.StreamHandler, write: Callable) -> None:
+        super().__init__(original.level)
+        self.setFormatter(original.formatter)
+        self.filters = list(original.filters)
+        self.stream = original.stream
+        self._write = write
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._write(self.format(record), file=self.stream)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+
+def _is_console(handler: logging.Handler) -> bool:
+    stream = getattr(handler, "stream", None)
+    return (isinstance(handler, logging.StreamHandler) and stream is not None
+            and stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__))
+
+
+@contextlib.contextmanager
+def log_above_bar(write: Callable, logger: logging.Logger | None = None) -> Iterator[None]:
+    """While inside, the console handlers that ``logger``'s records reach write through
+    ``write`` (``tqdm.write``), so log lines print above a progress bar instead of
+    through it.
+
+    Only handlers that write to stdout or stderr are swapped, on ``logger`` and on each
+    ancestor it propagates to, keeping their level, format and filters; file handlers
+    are left alone and no handler is added (library logging stays silent by default).
+    Python's last-resort handler, which prints warnings when nothing is configured, is
+    swapped too. Everything is put back on the way out.
+
+    Parameters
+    ----------
+    write : a function ``write(text, file=stream)``, such as ``tqdm.tqdm.write``.
+    logger : the logger whose records to route; default ``logging.getLogger("w2v")``.
+
+    Example
+    -------
+    >>> from tqdm import tqdm
+    >>> with log_above_bar(tqdm.write):
+    ...     logging.getLogger("w2v").warning("printed above the bar")  # doctest: +SKIP
+    """
+    logger = logging.getLogger("w2v") if logger is None else logger
+    swapped: list[tuple[logging.Logger, list[logging.Handler]]] = []
+    last_resort = logging.lastResort
+    node: logging.Logger | None = logger
+    try:
+        while node is not None:
+            if any(_is_console(handler) for handler in node.handlers):
+                swapped.append((node, node.handlers))
+                node.handlers = [_AboveBarHandler(handler, write) if _is_console(handler)
+                                 else handler for handler in node.handlers]
+            node = node.parent if node.propagate else None
+        if isinstance(last_resort, logging.StreamHandler):
+            logging.lastResort = _AboveBarHandler(last_resort, write)
+        yield
+    finally:
+        logging.lastResort = last_resort
+        for node, handlers in swapped:
+            node.handlers = handlers
+
+
 def _call(callback, hook: str, model, *args) -> bool:
     """Call ``callback.hook(model, *args)`` if it exists; False when it asks to stop.
 
@@ -55,9 +124,10 @@ def _call(callback, hook: str, model, *args) -> bool:
 class TrainingMonitor:
     """Progress bar, callbacks and records of one ``train()`` call.
 
-    The trainer calls :meth:`epoch_begin`, :meth:`tick` (every ``trainer.REPORT_SECONDS``),
-    :meth:`epoch_end` and :meth:`end` from the main thread; each returns False when
-    training should stop.
+    Used as a context manager around training, which draws the bar (and closes it on any
+    exit). Inside, the trainer calls :meth:`begin`, :meth:`epoch_begin`, :meth:`tick`
+    (every ``trainer.REPORT_SECONDS``), :meth:`epoch_end` and :meth:`end` from the main
+    thread; the first four return False when training should stop.
 
     Parameters
     ----------
@@ -71,8 +141,9 @@ class TrainingMonitor:
 
     Example
     -------
-    >>> monitor = TrainingMonitor(model, [], False, 5, 10**6, 2 * 10**5,
-    ...                           0.025, 1e-4)  # doctest: +SKIP
+    >>> with TrainingMonitor(model, [], None, 5, 10**6, 2 * 10**5,
+    ...                      0.025, 1e-4) as monitor:  # doctest: +SKIP
+    ...     run_epochs(kernel, encoded, plan, monitor)
     """
 
     def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
@@ -88,13 +159,25 @@ class TrainingMonitor:
         self.first_epoch = model.epochs_trained
         self.started = time.perf_counter()
         self.epoch_started = self.started
+        self.show_bar = show_progress(progress)
         self.bar = None
         self.bar_words = 0
-        if show_progress(progress):
+        self._exit_stack = contextlib.ExitStack()
+
+    def __enter__(self) -> TrainingMonitor:
+        """Draw the bar (if shown) and route console logging above it until the exit."""
+        if self.show_bar:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total_words, unit="word", unit_scale=True, desc="w2v",
+            self.bar = tqdm(total=self.total_words, unit="word", unit_scale=True, desc="w2v",
                             file=sys.stderr, dynamic_ncols=True, leave=True)
+            self._exit_stack.callback(self.bar.close)
+            self._exit_stack.enter_context(log_above_bar(tqdm.write))
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        """Close the bar, even when training ended with an error or Ctrl-C."""
+        self._exit_stack.close()
 
     def _all(self, hook: str, *args) -> bool:
         go_on = True
@@ -151,5 +234,6 @@ class TrainingMonitor:
     def end(self, words_done: int) -> None:
         if self.bar is not None:
             self.bar.update(words_done - self.bar_words)
-            self.bar.close()
+            self.bar_words = words_done
+            self.bar.refresh()
         self._all("on_train_end")
