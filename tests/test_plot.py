@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import w2v
-from w2v import KeyedVectors
+from w2v import KeyedVectors, plot
 from w2v.plot import compare_words, loss_curve, plot_words, project
 
 WORDS = ["troll2", "gymkata", "alien", "jaws", "rocky", "heat"]
@@ -160,6 +160,24 @@ def test_compare_words_two_panels_and_raw_2d_rows(tmp_path):
     assert imread(tmp_path / "cmp.png").shape[:2] == (500, 1000)
     with pytest.raises(ValueError, match="one row per word"):
         compare_words({"x": before}, words[:3])
+
+
+def test_labels_of_words_in_one_place_do_not_overlap():
+    pytest.importorskip("matplotlib")
+    # three words on one spot (as trained films end up) and one far away
+    after = np.array([[1.0, 1.0], [1.0, 1.0], [1.001, 1.0], [-1.0, -1.0]])
+    words = ["Troll 2", "Gymkata", "Jaws", "great"]
+    fig, _ = compare_words({"after": after}, words)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (words[i], words[j])
+    for text, point in zip(ax.texts, after, strict=True):  # each still labels its point
+        np.testing.assert_allclose(text.xy, point)
+    assert len({t.xyann for t in ax.texts[:3]}) == 3  # the three stacked
+    assert ax.texts[3].xyann == plot.LABEL_OFFSET  # the lone word left in place
 
 
 # --------------------------------------------------------------- loss_curve

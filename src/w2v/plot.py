@@ -115,10 +115,38 @@ def _check_words(words: Sequence[str]) -> list[str]:
     return words
 
 
-def _scatter(ax: Any, coords: np.ndarray, words: Sequence[str]) -> None:
+#: Offset of a label from its point, in points; labels that would overlap move up a line.
+LABEL_OFFSET = (4.0, 4.0)
+_MAX_LABEL_SHIFTS = 50
+
+
+def _scatter(ax: Any, coords: np.ndarray, words: Sequence[str]) -> list[Any]:
+    """Draw the points and a label by each; returns the labels (matplotlib annotations)."""
     ax.scatter(coords[:, 0], coords[:, 1], s=30, zorder=2)
-    for word, (x, y) in zip(words, coords, strict=True):
-        ax.annotate(word, xy=(x, y), xytext=(4, 4), textcoords="offset points", fontsize=9)
+    return [ax.annotate(word, xy=(x, y), xytext=LABEL_OFFSET, textcoords="offset points",
+                        fontsize=9)
+            for word, (x, y) in zip(words, coords, strict=True)]
+
+
+def _separate_labels(fig: Any, labels: Sequence[Any]) -> None:  # matplotlib >= 3.6
+    """Move labels up, a line at a time, until none overlaps one placed before it.
+
+    Words that end up together (the point of most pictures) would otherwise print their
+    labels on top of each other. Call once the figure's layout is final: the overlaps are
+    measured on the rendered text.
+    """
+    for axes in {label.axes for label in labels}:
+        axes.autoscale_view()  # settle the data limits the labels are placed against
+    placed: list[Any] = []
+    for label in labels:
+        line = label.get_window_extent().height * 72.0 / fig.dpi + 1.0
+        for _ in range(_MAX_LABEL_SHIFTS):
+            box = label.get_window_extent()
+            if not any(box.overlaps(other) for other in placed):
+                break
+            x, y = label.xyann
+            label.xyann = (x, y + line)
+        placed.append(label.get_window_extent())
 
 
 def plot_words(wv: Any, words: Sequence[str], method: str = "pca",
@@ -153,8 +181,9 @@ def plot_words(wv: Any, words: Sequence[str], method: str = "pca",
     coords = project(np.stack([np.asarray(wv[w]) for w in words]), method)
     if ax is None:
         ax = _new_figure(6, 6).add_subplot()
-    _scatter(ax, coords, words)
+    labels = _scatter(ax, coords, words)
     ax.set_title(title if title is not None else method.upper())
+    _separate_labels(ax.figure, labels)
     _save(ax.figure, path)
     return ax, coords
 
@@ -194,13 +223,15 @@ def compare_words(snapshots: Mapping[str, np.ndarray], words: Sequence[str],
         arrays[name] = rows
     fig = _new_figure(5 * len(arrays), 5)
     axes = fig.subplots(1, len(arrays), squeeze=False)[0]
-    all_coords = []
+    all_coords, labels = [], []
     for ax, (name, rows) in zip(axes, arrays.items(), strict=True):
         coords = rows if rows.shape[1] == 2 else project(rows, method)
-        _scatter(ax, coords, words)
+        labels.append(_scatter(ax, coords, words))
         ax.set_title(str(name))
         all_coords.append(coords)
     fig.tight_layout()
+    for panel in labels:
+        _separate_labels(fig, panel)
     _save(fig, path)
     return fig, all_coords
 
