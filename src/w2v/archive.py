@@ -40,7 +40,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from .atomic import _UMASK, _fsync_folder, atomic_write
+from .atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "write_archive"]
 
@@ -454,8 +454,9 @@ def _holds_archive(path: str) -> bool:
 
 
 def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    parent = existing_parent(path)
     path = os.path.abspath(path)
-    parent, base = os.path.split(path)
+    base = os.path.basename(path)
     _holds_archive(path)  # fail before writing anything
     tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -33,7 +34,9 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     if mode not in ("wb", "w"):
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    folder = existing_parent(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way of the file", path)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
         kwargs = {} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"}
@@ -49,6 +52,21 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def existing_parent(path: str | os.PathLike) -> str:
+    """The absolute folder ``path`` will be written into; FileNotFoundError naming ``path``
+    (not a temporary file beside it) when that folder does not exist.
+
+    Example
+    -------
+    >>> existing_parent("/tmp/vectors.bin")
+    '/tmp'
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, "no such folder to write into", os.fspath(path))
+    return folder
 
 
 def _fsync_folder(folder: str) -> None:
