@@ -20,9 +20,11 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
 
 from .corpus import PathCorpus, as_corpus
 from .keyedvectors import KeyedVectors
+from .loading import load_vectors
 from .model import Word2Vec
 from .params import TrainingParams
 from .vocab import Vocabulary
 
-__all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "as_corpus"]
+__all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "as_corpus",
+           "load_vectors"]
 __version__ = "0.1.0.dev0"
