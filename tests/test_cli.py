@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +106,27 @@ def test_train_text_and_c_tool_spelling(trained: dict[str, Path], tmp_path: Path
     assert again.read_text(encoding="utf-8").split("\n", 1)[0].endswith(" 16")
 
 
+def test_c_tool_spelling_keeps_the_c_tools_output_format(trained: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    c_args = ["-size", "8", "-iter", "1", "-min-count", "1", "-threads", "1"]
+    # the C tool writes text unless -binary 1, even to a file called .bin
+    text = tmp_path / "c-default.bin"
+    assert run("-train", trained["corpus"], "-output", text, *c_args).returncode == 0
+    header, first = text.read_text(encoding="utf-8").splitlines()[:2]
+    assert header.endswith(" 8") and len(first.split()) == 9
+    binary = tmp_path / "c-binary.bin"
+    assert run("-train", trained["corpus"], "-output", binary, *c_args,
+               "-binary", "1").returncode == 0
+    assert KeyedVectors.load_word2vec_format(binary, binary=True).vector_size == 8
+    with pytest.raises(UnicodeDecodeError):
+        binary.read_text(encoding="utf-8")
+    # w2v's own spelling picks the format from the name
+    named = tmp_path / "long.bin"
+    assert run("train", trained["corpus"], "-o", named, "--vector-size", "8", "--epochs", "1",
+               "--min-count", "1").returncode == 0
+    assert KeyedVectors.load_word2vec_format(named, binary=True).vector_size == 8
+
+
 def test_similar_finds_topic_neighbours(trained: dict[str, Path]) -> None:
     for path in (trained["bin"], trained["model"]):
         result = run("similar", path, "king", "--topn", "4")
@@ -150,10 +171,6 @@ def test_evaluate_prints_numbers(trained: dict[str, Path], tmp_path: Path) -> No
 
 def test_plot_writes_png(trained: dict[str, Path], tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    try:
-        from w2v.plot import plot_words  # noqa: F401
-    except ImportError:
-        pytest.skip("w2v.plot.plot_words is not there yet")
     picture = tmp_path / "words.png"
     result = run("plot", trained["bin"], "king", "queen", "cat", "dog", "car", "-o", picture)
     assert result.returncode == 0, result.stderr
@@ -161,7 +178,9 @@ def test_plot_writes_png(trained: dict[str, Path], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing corpus", "unknown word", "unsupported C option",
-                                  "bad value", "predict on C vectors", "missing vectors"])
+                                  "bad value", "predict on C vectors", "missing vectors",
+                                  "not a number", "no output", "unknown command",
+                                  "missing output folder"])
 def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_path: Path) -> None:
     args: list[str | Path] = {
         "missing corpus": ["train", tmp_path / "nope.txt", "-o", tmp_path / "v.txt"],
@@ -171,6 +190,11 @@ def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_pat
         "bad value": ["train", trained["corpus"], "-o", tmp_path / "v.txt", "--window", "0"],
         "predict on C vectors": ["predict", trained["bin"], "king"],
         "missing vectors": ["similar", tmp_path / "nope.bin", "king"],
+        "not a number": ["train", trained["corpus"], "-o", tmp_path / "v.txt", "--window", "x"],
+        "no output": ["train", trained["corpus"]],
+        "unknown command": ["simlar", trained["bin"], "king"],
+        "missing output folder": ["plot", trained["bin"], "king", "queen", "-o",
+                                  tmp_path / "absent" / "words.png"],
     }[case]
     result = run(*args)
     assert_user_error(result)
@@ -178,6 +202,12 @@ def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_pat
         assert "-save-vocab" in result.stderr
     if case == "unknown word":
         assert "notaword" in result.stderr
+    if case in ("not a number", "no output"):
+        assert "--window" in result.stderr or "--output" in result.stderr
+        assert "w2v train --help" in result.stderr
+    if case == "missing output folder":
+        assert str(tmp_path / "absent" / "words.png") in result.stderr
+        assert ".tmp" not in result.stderr and not (tmp_path / "absent").exists()
     verbose = run("--verbose", *args)
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
     assert verbose.stderr.rstrip().splitlines()[-1].startswith("w2v: error:")
@@ -201,17 +231,15 @@ def test_version_help_and_no_arguments() -> None:
 
 
 def test_demo_runs(tmp_path: Path) -> None:
-    from w2v.demo import run_demo
-
+    pytest.importorskip("matplotlib")
     result = run("demo", "-o", tmp_path / "demo.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "king ->" in result.stdout
-    if "picture" in inspect.signature(run_demo).parameters:
-        assert (tmp_path / "demo.png").is_file()
-        no_picture = tmp_path / "none"
-        no_picture.mkdir()
-        assert run("demo", "--no-picture", cwd=no_picture).returncode == 0
-        assert not list(no_picture.iterdir())
+    assert "king ->" in result.stdout and 'next word after "is": great' in result.stdout
+    assert (tmp_path / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    no_picture = tmp_path / "none"
+    no_picture.mkdir()
+    assert run("demo", "--no-picture", cwd=no_picture).returncode == 0
+    assert not list(no_picture.iterdir())
 
 
 def _run_in_terminal(*args: str | Path) -> tuple[int, str]:
@@ -249,6 +277,9 @@ def test_progress_bar_in_a_terminal_not_in_a_pipe(trained: dict[str, Path]) -> N
     code, shown = _run_in_terminal("train", trained["corpus"], "-o", out, *TRAIN)
     assert code == 0, shown
     assert "100%" in shown and "epoch 5/5" in shown and "loss" in shown and "word/s" in shown
+    # the epoch log lines print above the bar, each whole on its own line
+    logged = [part.strip() for part in re.split(r"[\r\n]", shown) if "examples" in part]
+    assert len(logged) == 5 and all(re.match(r"w2v: epoch \d/5: loss", p) for p in logged)
     piped = run("train", trained["corpus"], "-o", out, *TRAIN)
     assert piped.returncode == 0
     assert "epoch 5/5 lr" not in piped.stderr and "100%" not in piped.stderr

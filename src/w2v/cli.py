@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import argparse
 import errno
-import inspect
 import logging
 import os
 import sys
 import time
 import traceback
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .loading import is_native, load_vectors, plain_name
+
 if TYPE_CHECKING:
-    from .keyedvectors import KeyedVectors
     from .model import Word2Vec
 
-__all__ = ["CliError", "load_model", "load_vectors", "main", "translate_c_options"]
+__all__ = ["CliError", "build_parser", "main", "translate_c_options"]
 
 #: The C tool's options with a value, and the ``w2v train`` option each becomes.
 C_OPTIONS = {
@@ -59,7 +58,10 @@ def translate_c_options(argv: Sequence[str]) -> list[str]:
     """Rewrite the word2vec C tool's single-dash options as ``w2v train`` arguments.
 
     Arguments of other subcommands are returned unchanged. A command line that starts with a
-    C option (after ``--verbose``) gets the ``train`` subcommand inserted.
+    C option (after ``--verbose``) gets the ``train`` subcommand inserted. A command line
+    that names its corpus the C way (``-train FILE``) gets the C tool's defaults where they
+    differ from ``w2v train``'s: text vectors unless ``-binary 1``, whatever the output's
+    name, so that existing scripts and what reads their output work unchanged.
 
     Parameters
     ----------
@@ -72,7 +74,7 @@ def translate_c_options(argv: Sequence[str]) -> list[str]:
     Example
     -------
     >>> translate_c_options(["-train", "a.txt", "-output", "v.bin", "-cbow", "0", "-iter", "3"])
-    ['train', 'a.txt', '-o', 'v.bin', '--sg', '1', '--epochs', '3']
+    ['train', 'a.txt', '-o', 'v.bin', '--sg', '1', '--epochs', '3', '--text']
     """
     argv = list(argv)
     start = 0
@@ -88,11 +90,13 @@ def translate_c_options(argv: Sequence[str]) -> list[str]:
     else:
         return argv
     out: list[str] = []
+    tail: list[str] = []
+    c_corpus = c_binary = False
     i = 0
     while i < len(rest):
         token = rest[i]
         if token == "--":
-            out += rest[i:]
+            tail = rest[i:]
             break
         if token in UNSUPPORTED_C_OPTIONS:
             raise CliError(f"the C tool's option {token} is not supported by w2v train")
@@ -105,32 +109,21 @@ def translate_c_options(argv: Sequence[str]) -> list[str]:
         value = rest[i + 1]
         i += 2
         if token == "-train":
+            c_corpus = True
             out.append(value)
         elif token in ("-binary", "-cbow"):
             if value not in ("0", "1"):
                 raise CliError(f"option {token} takes 0 or 1, got {value!r}")
             if token == "-binary":
+                c_binary = True
                 out.append("--binary" if value == "1" else "--text")
             else:
                 out += ["--sg", "0" if value == "1" else "1"]
         else:
             out += [C_OPTIONS[token], value]
-    return head + out
-
-
-def _plain_name(path: str | os.PathLike) -> str:
-    """The lower-cased file name without a compression suffix."""
-    name = os.fspath(path).lower()
-    from .word2vec_format import COMPRESSED_SUFFIXES
-
-    for suffix in COMPRESSED_SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def _is_native(path: Path) -> bool:
-    return path.is_dir() or (path.is_file() and zipfile.is_zipfile(path))
+    if c_corpus and not c_binary and "--binary" not in out and "--text" not in out:
+        out.append("--text")  # the C tool's default, whatever the output is called
+    return head + out + tail
 
 
 def _require(path: str | os.PathLike, what: str) -> Path:
@@ -139,71 +132,15 @@ def _require(path: str | os.PathLike, what: str) -> Path:
     return Path(path)
 
 
-def load_vectors(path: str | os.PathLike) -> KeyedVectors:
-    """Load word vectors from any file the command line accepts.
-
-    A folder or a zip file is w2v's native format (a model's vectors, or vectors alone);
-    anything else is the C tool's format: binary if the name ends with ``.bin`` (before a
-    ``.gz``/``.bz2``/``.xz`` suffix), else text. If that reading fails with ``ValueError``
-    the other one is tried, and when both fail the first error is raised.
-
-    Parameters
-    ----------
-    path : the file or folder.
-
-    Returns
-    -------
-    The :class:`w2v.KeyedVectors`.
-
-    Example
-    -------
-    >>> wv = load_vectors("vectors.bin")  # doctest: +SKIP
-    >>> wv.most_similar("king", topn=1)  # doctest: +SKIP
-    """
-    from .archive import archive_kind
-    from .keyedvectors import KeyedVectors
-    from .model_files import MODEL_KIND
-
-    found = _require(path, "vectors file")
-    if _is_native(found):
-        if archive_kind(found) == MODEL_KIND:
-            from .model import Word2Vec
-
-            return Word2Vec.load(found).wv
-        return KeyedVectors.load(found)
-    binary = _plain_name(found).endswith(".bin")
-    try:
-        return KeyedVectors.load_word2vec_format(found, binary=binary)
-    except ValueError as first:
-        try:
-            return KeyedVectors.load_word2vec_format(found, binary=not binary)
-        except ValueError:
-            raise first from None
-
-
-def load_model(path: str | os.PathLike) -> Word2Vec:
-    """Load a full model (with its output layer) saved in w2v's native format.
-
-    Parameters
-    ----------
-    path : a folder or zip file written by ``Word2Vec.save`` (``w2v train --model-out``).
-
-    Returns
-    -------
-    The :class:`w2v.Word2Vec`; :class:`CliError` if the file holds only word vectors.
-
-    Example
-    -------
-    >>> model = load_model("model.zip")  # doctest: +SKIP
-    >>> model.predict_next("is", topn=1)  # doctest: +SKIP
-    """
+def _load_model(path: str | os.PathLike) -> Word2Vec:
+    """A full model (with its output layer) in w2v's native format, for ``predict``."""
     from .archive import archive_kind
     from .model import Word2Vec
     from .model_files import MODEL_KIND
 
     found = _require(path, "model file")
     hint = "; save one with `w2v train CORPUS -o VECTORS --model-out MODEL.zip`"
-    if not _is_native(found):
+    if not is_native(found):
         raise CliError(f"{path} is a word-vectors file in the C format, not a w2v model{hint}")
     kind = archive_kind(found)
     if kind != MODEL_KIND:
@@ -223,7 +160,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                if getattr(args, dest) is not None}
     if args.no_progress:
         options["progress"] = False
-    binary = args.binary if args.binary is not None else _plain_name(args.output).endswith(".bin")
+    binary = args.binary if args.binary is not None else plain_name(args.output).endswith(".bin")
     started = time.perf_counter()
     model = Word2Vec(os.fspath(corpus), **options).train()
     model.wv.save_word2vec_format(args.output, binary=binary)
@@ -254,7 +191,7 @@ def _cmd_analogy(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
+    model = _load_model(args.model)
     if len(args.words) == 1:
         return _print_scores(model.predict_next(args.words[0], topn=args.topn))
     return _print_scores(model.predict_output_word(args.words, topn=args.topn))
@@ -290,10 +227,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     # --no-picture: picture=None; -o PATH: picture=PATH; neither: the demo's own default
-    picture = {"picture": args.output} if args.output or args.no_picture else {}
-    if "picture" not in inspect.signature(run_demo).parameters:  # an older demo
-        picture = {}
-    run_demo(**picture)
+    run_demo(**({"picture": args.output} if args.output or args.no_picture else {}))
     return 0
 
 
@@ -314,6 +248,13 @@ def _version() -> str:
         return "unknown"
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one ``w2v: error:`` line (not a usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``w2v`` argument parser, with one sub-parser per command.
 
@@ -322,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["similar", "v.bin", "king"]).topn
     10
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="w2v", description="Train and query word2vec word vectors.",
         epilog="The C tool's options also work: w2v -train data.txt -output vec.bin -size 200")
     parser.add_argument("--version", action="version", version=f"w2v {_version()}")
@@ -434,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             args, extra = parser.parse_known_args(translate_c_options(argv))
-        except SystemExit as stop:  # --help, --version and argparse's own errors
+        except SystemExit as stop:  # --help and --version (mistakes raise CliError)
             return stop.code if isinstance(stop.code, int) else 2
         if extra:
             raise CliError(f"unexpected arguments: {' '.join(extra)}")
@@ -452,8 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `w2v similar ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (CliError, FileNotFoundError, IsADirectoryError, KeyError, ValueError, ImportError,
-            OSError, TypeError) as error:
+    except (CliError, KeyError, ValueError, ImportError, OSError) as error:
         if verbose:
             traceback.print_exc()
         print(f"w2v: error: {_message(error)}", file=sys.stderr)
