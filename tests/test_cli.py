@@ -286,3 +286,40 @@ def test_progress_bar_in_a_terminal_not_in_a_pipe(trained: dict[str, Path]) -> N
     code, quiet = _run_in_terminal("train", trained["corpus"], "-o", out, *TRAIN,
                                    "--no-progress")
     assert code == 0 and "100%" not in quiet
+
+
+STOPPING_SCRIPT = """
+import sys
+import w2v.trainer
+from w2v import Word2Vec
+from w2v.callbacks import Callback
+
+class StopInEpochTwo(Callback):
+    def on_batch_end(self, model, progress):
+        return progress.epoch < 1  # False (stop) once the second epoch reports
+
+corpus, out = sys.argv[1], sys.argv[2]
+w2v.trainer.REPORT_SECONDS = 0.005  # several reports within each epoch of a small corpus
+model = Word2Vec(corpus, vector_size=16, min_count=1, epochs=5, workers=2, seed=1,
+                 callbacks=[StopInEpochTwo()], progress=False).train()
+print(model.epochs_trained)
+model.save(out)
+"""
+
+
+def test_a_callback_stops_training_in_a_users_script(trained: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    big = tmp_path / "corpus.txt"  # long enough for reports inside the second epoch
+    big.write_text(trained["corpus"].read_text(encoding="utf-8") * 40, encoding="utf-8")
+    model_path = tmp_path / "stopped.zip"
+    result = subprocess.run([sys.executable, "-c", STOPPING_SCRIPT, str(big), str(model_path)],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2"  # one whole epoch, one stopped early, not five
+    similar = run("similar", model_path, "king", "--topn", "3")
+    assert similar.returncode == 0, similar.stderr
+    assert len(similar.stdout.splitlines()) == 3
