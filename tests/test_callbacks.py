@@ -157,6 +157,33 @@ def test_show_progress_follows_the_terminal():
     assert show_progress(True, Stream(False)) and not show_progress(False, Stream(True))
 
 
+def test_show_progress_in_a_jupyter_kernel(monkeypatch):
+    import sys
+    import types
+
+    class Stream:
+        def isatty(self):
+            return False  # a kernel's stderr is not a terminal
+
+    class ZMQInteractiveShell:  # what a notebook's get_ipython() returns
+        pass
+
+    class TerminalInteractiveShell:  # plain IPython in a terminal
+        pass
+
+    shell = ZMQInteractiveShell()
+    ipython = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert not show_progress(None, Stream())  # IPython imported, but no kernel
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert show_progress(None, Stream()) and not show_progress(False, Stream())
+    shell = TerminalInteractiveShell()
+    assert not show_progress(None, Stream())
+    ipython.get_ipython = lambda: None  # IPython present, no shell running
+    assert not show_progress(None, Stream())
+
+
 def test_estimate_memory_matches_the_arrays(corpus, caplog):
     import logging
 

@@ -51,7 +51,7 @@ class Word2Vec:
     callbacks : objects with :class:`w2v.callbacks.Callback` hooks, called from the
         training thread on every ``train()``; kept on the model, never saved.
     progress : a progress bar on stderr while training: True, False, or None (the
-        default) for only when stderr is a terminal.
+        default) for only when stderr is a terminal or in a Jupyter notebook.
 
     Attributes
     ----------

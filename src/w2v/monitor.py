@@ -13,14 +13,27 @@ from collections.abc import Callable, Iterable, Iterator
 
 from .callbacks import TrainingProgress
 
-__all__ = ["TrainingMonitor", "show_progress", "log_above_bar"]
+__all__ = ["TrainingMonitor", "in_notebook", "log_above_bar", "show_progress"]
 
 logger = logging.getLogger("w2v")
 
 
+def in_notebook() -> bool:
+    """Whether this is a Jupyter kernel (notebook, JupyterLab, VS Code, Colab), where
+    stderr is not a terminal but a progress bar shows all the same."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # an IPython without get_ipython, or one that fails: not a notebook
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def show_progress(progress: bool | None, stream=None) -> bool:
     """Whether to draw the progress bar: ``progress`` if given, else whether ``stream``
-    (default ``sys.stderr``) is a terminal.
+    (default ``sys.stderr``) is a terminal or this is a Jupyter notebook.
 
     Example
     -------
@@ -32,9 +45,11 @@ def show_progress(progress: bool | None, stream=None) -> bool:
     stream = sys.stderr if stream is None else stream
     isatty = getattr(stream, "isatty", None)
     try:
-        return bool(isatty and isatty())
+        if isatty and isatty():
+            return True
     except ValueError:  # a closed stream
         return False
+    return in_notebook()
 
 
 class _AboveBarHandler(logging.Handler):
@@ -134,7 +149,8 @@ class TrainingMonitor:
     model : the Word2Vec being trained (gets ``loss_history``, ``examples_history``,
         ``epochs_trained`` and ``progress_history`` appended as epochs end).
     callbacks : objects with any of the :class:`~w2v.callbacks.Callback` hooks.
-    progress : draw a tqdm bar on stderr (True), not (False), or only on a terminal (None).
+    progress : draw a tqdm bar on stderr (True), not (False), or only on a terminal or
+        in a notebook (None).
     epochs, total_words, corpus_words : this call's epochs, in-vocabulary words over all
         epochs, and corpus words (out-of-vocabulary ones included) per epoch.
     start_alpha, min_alpha : the learning-rate schedule.
