@@ -98,6 +98,7 @@ W2V_INLINE void w2v_axpy_portable(float alpha, const float *W2V_RESTRICT x,
 #include <intrin.h>
 #define W2V_AVX2_FN static
 #else
+#include <cpuid.h>
 #define W2V_AVX2_FN static __attribute__((target("avx2,fma")))
 #endif
 
@@ -160,8 +161,17 @@ static int w2v_cpu_has_avx2(void)
     __cpuidex(info, 7, 0);
     return (info[1] & (1 << 5)) != 0;
 #else
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    /* <cpuid.h> and xgetbv rather than __builtin_cpu_supports, which needs a runtime
+     * symbol (__cpu_model) that not every toolchain links, e.g. older macOS ones. */
+    unsigned int eax, ebx, ecx, edx, xcr0, xcr0_high;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid(1, eax, ebx, ecx, edx);
+    if (!(ecx & (1u << 12)) || !(ecx & (1u << 27)) || !(ecx & (1u << 28))) return 0;
+    __asm__ __volatile__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
+    (void)xcr0_high;
+    if ((xcr0 & 6) != 6) return 0;  /* the OS saves the SSE and AVX registers */
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    return (ebx & (1u << 5)) != 0;
 #endif
 }
 #else
