@@ -18,6 +18,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
         f"Cause: {error}"
     ) from error
 
+from ._version import __version__
 from .corpus import PathCorpus, as_corpus
 from .keyedvectors import KeyedVectors
 from .loading import load_vectors
@@ -25,6 +26,5 @@ from .model import Word2Vec
 from .params import TrainingParams
 from .vocab import Vocabulary
 
-__all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "as_corpus",
-           "load_vectors"]
-__version__ = "0.1.0.dev0"
+__all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "__version__",
+           "as_corpus", "load_vectors"]

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._version import __version__
 from .loading import is_native, load_vectors, plain_name
 
 if TYPE_CHECKING:
@@ -236,18 +237,6 @@ def _train_dests() -> list[str]:
     return [flag[2:].replace("-", "_") for flag, _, _ in _TRAIN_OPTIONS]
 
 
-def _version() -> str:
-    from importlib import metadata
-
-    version = getattr(sys.modules.get("w2v"), "__version__", None)
-    if version:
-        return str(version)
-    try:
-        return metadata.version("w2v")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose mistakes are one ``w2v: error:`` line (not a usage block)."""
 
@@ -266,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="w2v", description="Train and query word2vec word vectors.",
         epilog="The C tool's options also work: w2v -train data.txt -output vec.bin -size 200")
-    parser.add_argument("--version", action="version", version=f"w2v {_version()}")
+    parser.add_argument("--version", action="version", version=f"w2v {__version__}")
     parser.add_argument("--verbose", action="store_true", help="debug logging and tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

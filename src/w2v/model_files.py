@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._version import __version__
 from .archive import read_archive, write_archive
 from .keyedvectors import KeyedVectors
 from .params import TrainingParams
@@ -83,7 +84,7 @@ def save_keyedvectors(wv: KeyedVectors, path: str | os.PathLike) -> None:
     arrays = {"vectors": np.asarray(wv.vectors), "words_utf8": data, "word_offsets": offsets}
     if wv.counts is not None:
         arrays["counts"] = wv.counts
-    write_archive(path, VECTORS_KIND, arrays, {"w2v_version": _version()})
+    write_archive(path, VECTORS_KIND, arrays, {"w2v_version": __version__})
 
 
 def load_keyedvectors(path: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
@@ -125,7 +126,7 @@ def save_model(model: Word2Vec, path: str | os.PathLike) -> None:
     if model.syn1 is not None:
         arrays["syn1"] = np.asarray(model.syn1)
     meta = {
-        "w2v_version": _version(),
+        "w2v_version": __version__,
         "params": model.params.as_dict(),
         "vocab": {"min_count": model.vocab.min_count, "corpus_words": model.vocab.corpus_words},
         "state": {
@@ -188,12 +189,6 @@ def load_model(path: str | os.PathLike, mmap: str | None = None) -> Word2Vec:
 
 
 # ----------------------------------------------------------------- validation
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 def _section(meta: dict[str, Any], name: str, where: str) -> dict[str, Any]:
     value = meta.get(name)
     if not isinstance(value, dict):
