@@ -5,18 +5,23 @@ Everything declarative lives in pyproject.toml; this file only describes the
 Cython extensions, because their compiler flags depend on the compiler.
 """
 
+import os
 import sys
 
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-# Portable optimisation only: no -march=native in a build that is distributed.
+# Portable optimisation only: no -march=native in a build that is distributed. The
+# AVX2 path is compiled per function and chosen at run time (see _vecops.h).
 if sys.platform == "win32":
     COMPILE_ARGS = ["/O2"]
 else:
     COMPILE_ARGS = ["-O3", "-fno-math-errno"]
-
+    # No debug information in what we ship (it makes the wheel five times larger);
+    # W2V_DEBUG_SYMBOLS=1 keeps Python's -g, e.g. for a sanitizer or debugger build.
+    if not os.environ.get("W2V_DEBUG_SYMBOLS"):
+        COMPILE_ARGS.append("-g0")
 
 
 def extension(name: str) -> Extension:
