@@ -11,14 +11,14 @@
 #      so that tests/conftest.py stops the run if w2v came from anywhere but that
 #      environment or lacks its compiled core.
 #
-# Usage: bash tools/check_dist.sh [OUTDIR]   (the wheels stay in OUTDIR if given)
+# Usage: [PYTHON=python3.10] bash tools/check_dist.sh [OUTDIR]   (wheels kept in OUTDIR)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 out="${1:-$work/out}"
 mkdir -p "$out"
-python="$(command -v python3 || command -v python)"
+python="${PYTHON:-$(command -v python3 || command -v python)}"  # PYTHON=... for another version
 
 say() { printf '\n== %s\n' "$*"; }
 
