@@ -16,7 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-python -m pip install --quiet "ziglang==0.17.1" "cython>=3.0" "setuptools>=64" numpy
+python -m pip install --quiet "ziglang==0.17.1" "cython>=3.0" "setuptools>=77" numpy
 cc="$work/clang"
 printf '#!/bin/sh\nexec %q -m ziglang cc "$@"\n' "$(command -v python)" > "$cc"
 chmod +x "$cc"
