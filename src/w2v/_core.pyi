@@ -53,6 +53,7 @@ class Kernel:
         start_alpha: float,
         min_alpha: float,
         copies: HotCopies | None = None,
+        stop: NDArray[np.int32] | None = None,
     ) -> tuple[float, int]: ...
 
 class HotCopies:

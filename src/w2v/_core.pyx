@@ -53,6 +53,7 @@ cdef extern from "_vecops.h" nogil:
     double w2v_uniform_low(uint64_t r)
     int64_t w2v_sum_progress(const int64_t *slots, int n)
     void w2v_add_progress(int64_t *slots, int slot, int64_t words)
+    int w2v_stop_requested(const int32_t *flag)
     int w2v_set_simd(int wanted)
     void w2v_prefetch_row(const float *row, int n)
     float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_t first,
@@ -488,12 +489,15 @@ cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcep
 cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
                            const int64_t *offsets, int64_t lo, int64_t hi,
                            int64_t *progress, int n_slots, int slot, double total_words,
-                           double start_alpha, double min_alpha) noexcept nogil:
+                           double start_alpha, double min_alpha,
+                           const int32_t *stop) noexcept nogil:
     cdef int64_t s, k
     cdef int n
     cdef int32_t word
     cdef double done, alpha
     for s in range(lo, hi):
+        if w2v_stop_requested(stop):  # Ctrl-C or a callback: end the chunk here
+            return
         done = <double>w2v_sum_progress(progress, n_slots)
         alpha = start_alpha - (start_alpha - min_alpha) * (done / total_words)
         if alpha < min_alpha:
@@ -677,7 +681,7 @@ cdef class Kernel:
     def train_chunk(self, const int32_t[::1] ids, const int64_t[::1] offsets,
                     int64_t lo, int64_t hi, uint64_t rng_state, int64_t[::1] progress,
                     int slot, int64_t total_words, double start_alpha, double min_alpha,
-                    HotCopies copies=None):
+                    HotCopies copies=None, int32_t[::1] stop=None):
         """Train on sentences ``lo..hi-1`` of an encoded corpus, without the GIL.
 
         Parameters
@@ -693,6 +697,9 @@ cdef class Kernel:
         copies : this thread's :meth:`thread_copies` (or None: train the shared rows);
             their changes reach the shared rows every ``sync_examples`` examples and
             at :meth:`flush`, not at the end of the call.
+        stop : an int32 flag (array of one) checked before each sentence: once another
+            thread sets it nonzero, the call returns after the sentence it is on, so
+            training stops within a sentence whatever the chunk's size (or None).
 
         Returns
         -------
@@ -705,6 +712,7 @@ cdef class Kernel:
         """
         cdef Work work
         cdef int64_t longest
+        cdef const int32_t *stop_flag = NULL
         cdef Py_ssize_t n_slots = progress.shape[0]
         if not 0 <= slot < n_slots:
             raise ValueError(f"slot {slot} outside progress counters (0..{n_slots - 1})")
@@ -716,9 +724,13 @@ cdef class Kernel:
             raise ValueError("rng_state must be non-zero")
         if copies is not None and copies.kernel is not self:
             raise ValueError("these copies belong to another kernel")
+        if stop is not None and stop.shape[0] != 1:
+            raise ValueError(f"stop must be an int32 array of one flag, got {stop.shape[0]}")
         if lo == hi:
             return 0.0, 0
         longest = _check_chunk(ids, offsets, lo, hi, self.net.vocab_size)
+        if stop is not None:
+            stop_flag = &stop[0]
         work.rng = rng_state
         work.loss = 0.0
         work.examples = 0
@@ -760,7 +772,7 @@ cdef class Kernel:
                     _load_hot(&self.net, work.hot)
                 _train_sentences(&self.net, &work, &ids[0], &offsets[0], lo, hi,
                                  &progress[0], <int>n_slots, slot, <double>total_words,
-                                 start_alpha, min_alpha)
+                                 start_alpha, min_alpha, stop_flag)
         finally:
             free(work.hidden)
             free(work.grad)

@@ -274,6 +274,13 @@ W2V_INLINE int64_t w2v_sum_progress(const int64_t *slots, int n)
     return total;
 }
 
+/* Whether the calling thread has asked the workers to stop (a nonzero flag); read
+ * through volatile, like the progress counters, so each call sees the latest store. */
+W2V_INLINE int w2v_stop_requested(const int32_t *flag)
+{
+    return flag != 0 && *(const volatile int32_t *)flag != 0;
+}
+
 W2V_INLINE void w2v_add_progress(int64_t *slots, int slot, int64_t words)
 {
     volatile int64_t *p = (volatile int64_t *)slots;
