@@ -163,7 +163,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
         options["progress"] = False
     binary = args.binary if args.binary is not None else plain_name(args.output).endswith(".bin")
     started = time.perf_counter()
-    model = Word2Vec(os.fspath(corpus), **options).train()
+    model = Word2Vec(os.fspath(corpus), **options)
+    try:
+        model.train()
+    except KeyboardInterrupt:
+        if args.model_out:  # what was trained so far is consistent: keep it
+            model.save(args.model_out)
+            print(f"w2v: interrupted; the partly trained model is saved in {args.model_out} "
+                  f"({model.epochs_trained} epochs, the last one partly; no vectors file "
+                  "written); Word2Vec.load() it to use it or train it further",
+                  file=sys.stderr)
+        raise
     model.wv.save_word2vec_format(args.output, binary=binary)
     outputs = f"{args.output} ({'binary' if binary else 'text'})"
     if args.model_out:

@@ -319,6 +319,9 @@ class Word2Vec:
         try:
             with monitor:
                 loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop)
+        except KeyboardInterrupt:
+            logger.warning("interrupted: %s", monitor.interruption_report())
+            raise
         finally:
             self.wv.invalidate()
             self.training_seconds += time.perf_counter() - started

@@ -178,6 +178,7 @@ class TrainingMonitor:
         self.show_bar = show_progress(progress)
         self.bar = None
         self.bar_words = 0
+        self.words_done = 0
         self._exit_stack = contextlib.ExitStack()
 
     def __enter__(self) -> TrainingMonitor:
@@ -201,6 +202,19 @@ class TrainingMonitor:
             go_on = _call(callback, hook, self.model, *args) and go_on
         return go_on
 
+    def fraction_done(self) -> float:
+        """The share of this call's words trained, as of the last report."""
+        return self.words_done / self.total_words if self.total_words else 1.0
+
+    def interruption_report(self) -> str:
+        """How far an interrupted training got, and what the model now holds."""
+        done = self.fraction_done()
+        epoch = min(int(done * self.epochs) + 1, self.epochs)
+        return (f"stopped {done:.1%} of the way through this run's {self.epochs} epochs "
+                f"(in epoch {epoch}); the model is consistent, with "
+                f"{self.model.epochs_trained} epochs trained in all, the last one partly: "
+                "save it, use it, or train it further")
+
     def alpha(self, words_done: int) -> float:
         """The learning rate after ``words_done`` words, as the kernel computes it."""
         fraction = words_done / self.total_words if self.total_words else 1.0
@@ -217,6 +231,7 @@ class TrainingMonitor:
     def tick(self, epoch: int, words_done: int, loss: float, examples: int) -> bool:
         """Progress so far: update the bar and the records, call ``on_batch_end``."""
         elapsed = time.perf_counter() - self.started
+        self.words_done = words_done
         fraction = words_done / self.total_words if self.total_words else 1.0
         mean_loss = loss / examples if examples else math.nan
         speed = fraction * self.epochs * self.corpus_words / elapsed if elapsed > 0 else 0.0
@@ -248,6 +263,7 @@ class TrainingMonitor:
         return self._all("on_epoch_end", epoch)
 
     def end(self, words_done: int) -> None:
+        self.words_done = words_done
         if self.bar is not None:
             self.bar.update(words_done - self.bar_words)
             self.bar_words = words_done

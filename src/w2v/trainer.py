@@ -110,6 +110,8 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     """
     chunks = corpus.chunks(chunk_words(corpus.words))
     stop = threading.Event() if stop is None else stop
+    # the kernel reads this flag before each sentence: set, it ends the chunk under way
+    stop_flag = np.zeros(1, dtype=np.int32)
     progress = np.zeros(plan.workers, dtype=np.int64)
     # one row per thread: each thread adds only to its own row, so nothing is lost
     loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
@@ -125,7 +127,7 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
         chunk_loss, chunk_examples = kernel.train_chunk(
             corpus.ids, corpus.offsets, lo, hi,
             chunk_seed(plan.seed, plan.first_epoch + epoch, index), progress, slot,
-            total_words, plan.start_alpha, plan.min_alpha, copies[slot],
+            total_words, plan.start_alpha, plan.min_alpha, copies[slot], stop_flag,
         )
         loss[slot, epoch] += chunk_loss
         examples[slot, epoch] += chunk_examples
@@ -135,8 +137,15 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
                 epoch, int(progress.sum()), float(loss[:, epoch].sum()),
                 int(examples[:, epoch].sum())):
             stop.set()
+        if stop.is_set():  # from a callback, or model.stop() in another thread
+            stop_flag[0] = 1
+
+    def halt() -> None:
+        stop.set()
+        stop_flag[0] = 1
 
     begun = 0
+    interrupted: BaseException | None = None
     if monitor is not None and not monitor.begin():
         stop.set()
     for epoch in range(plan.epochs):
@@ -147,35 +156,45 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
             break
         begun += 1
         try:
-            _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers, stop,
-                      lambda epoch=epoch: report(epoch))
+            _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers, halt,
+                      lambda epoch=epoch: report(epoch), stop)
+        except KeyboardInterrupt as error:  # the threads have stopped: record the epoch
+            interrupted = error
         finally:  # every epoch ends with the shared weights complete, even on error
             for thread_copies in copies:
                 if thread_copies is not None:
                     kernel.flush(thread_copies)
         if monitor is not None:
-            report(epoch)
+            if interrupted is None:  # no on_batch_end after Ctrl-C: it may raise again
+                report(epoch)
             if not monitor.epoch_end(epoch, float(loss[:, epoch].sum()),
                                      int(examples[:, epoch].sum()), not stop.is_set()):
                 stop.set()
+        if interrupted is not None:
+            break
     if monitor is not None:
         monitor.end(int(progress.sum()))
+    if interrupted is not None:
+        raise interrupted
     return loss.sum(axis=0)[:begun], examples.sum(axis=0)[:begun]
 
 
-def _run_jobs(train_job, n_jobs: int, workers: int, stop: threading.Event,
-              report=None) -> None:
+def _run_jobs(train_job, n_jobs: int, workers: int, halt, report=None,
+              stop: threading.Event | None = None) -> None:
     """Run ``train_job(slot, index)`` for every index on ``workers`` threads.
 
     Only the hand-out of job indices takes a lock; the kernel call releases the GIL.
     The calling thread calls ``report()`` every ``REPORT_SECONDS`` while it waits. The
-    first error, or ``stop`` being set, ends the hand-out; an error is re-raised here,
-    and so is a KeyboardInterrupt (or an error of ``report``) once the threads have
-    finished their chunks.
+    first error, or ``stop`` being set, ends the hand-out. On Ctrl-C (or an error of
+    ``report``) the calling thread calls ``halt()``, which makes the kernels end their
+    chunks within a sentence, waits for every thread (further Ctrl-Cs included: the
+    shared weights must not be left to threads still writing them) and re-raises; a
+    worker's error is re-raised once all threads are done.
     """
     lock = threading.Lock()
     pending = iter(range(n_jobs))
     failures: list[BaseException] = []
+    stop = threading.Event() if stop is None else stop
 
     def work(slot: int) -> None:
         try:
@@ -187,6 +206,7 @@ def _run_jobs(train_job, n_jobs: int, workers: int, stop: threading.Event,
                 train_job(slot, index)
         except BaseException as error:  # re-raised in the caller's thread
             failures.append(error)
+            halt()
 
     threads = [
         threading.Thread(target=work, args=(slot,), name=f"w2v-worker-{slot}", daemon=True)
@@ -201,9 +221,18 @@ def _run_jobs(train_job, n_jobs: int, workers: int, stop: threading.Event,
                 if report is not None and thread.is_alive():
                     report()
     except BaseException:  # Ctrl-C, or a callback's error: stop the threads first
-        stop.set()
-        for thread in threads:
-            thread.join()
+        halt()
+        _join_through_interrupts(threads)
         raise
     if failures:
         raise failures[0]
+
+
+def _join_through_interrupts(threads: list[threading.Thread]) -> None:
+    """Wait for ``threads`` to end, even if Ctrl-C is pressed again meanwhile."""
+    for thread in threads:
+        while thread.is_alive():
+            try:
+                thread.join()
+            except KeyboardInterrupt:
+                continue
