@@ -157,7 +157,7 @@ def test_errors_replace_and_other_encoding(tmp_path):
     path = tmp_path / "l1.txt"
     path.write_bytes("café au lait\n".encode("latin-1"))
     assert list(PathCorpus(path, encoding="latin-1")) == [["café", "au", "lait"]]
-    assert list(PathCorpus(path, errors="replace")) == [["caf\ufffd", "au", "lait"]]
+    assert list(PathCorpus(path, encoding_errors="replace")) == [["caf\ufffd", "au", "lait"]]
 
 
 def test_path_corpus_is_reiterable_and_sees_new_content(tmp_path):

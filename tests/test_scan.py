@@ -44,8 +44,8 @@ NEIGHBOURS = "".join(
     for lo, hi in ((0x80, 0xC0), (0x1680, 0x16C0), (0x2000, 0x2080), (0x3000, 0x3040))
     for c in range(lo, hi)
 )
-WORD_CHARS = (
-    "abcdefghij" + "XYZ019.,'-" + "éßçñ" + "日本語中文" + "😀🎉" + "\ufeff\x00\x01\x7f\x1b\x0e"
+WORD_CHARS = (  # no NUL: it is refused (test_bad_corpora.py)
+    "abcdefghij" + "XYZ019.,'-" + "éßçñ" + "日本語中文" + "😀🎉" + "\ufeff\x01\x7f\x1b\x0e"
     + "".join(c for c in NEIGHBOURS if not c.isspace())
 )
 BAD_UTF8 = [
@@ -148,7 +148,7 @@ def test_whitespace_table_matches_python():
 
 
 def test_every_character_near_whitespace(tmp_path):
-    chars = [chr(c) for c in range(128) if c != 10] + list(NEIGHBOURS)
+    chars = [chr(c) for c in range(1, 128) if c != 10] + list(NEIGHBOURS)  # NUL: refused
     path = write(tmp_path / "c.txt", "".join(f"a{c}b {c}{c}x{c}\n" for c in chars))
     assert_same(path, block_sizes=(1, 2, 1 << 20), max_lens=(10_000,))
 
@@ -279,7 +279,7 @@ def test_unsupported_corpora_and_arguments_fall_back(tmp_path):
     path = write(tmp_path / "c.txt", "caf\xe9 au lait\nau\n".encode("latin-1"))
     for corpus in [
         PathCorpus(path, encoding="latin-1"),
-        PathCorpus(path, errors="replace"),
+        PathCorpus(path, encoding_errors="replace"),
         PathCorpus(path, encoding="utf-8-sig"),
         OwnCorpus(path),
     ]:

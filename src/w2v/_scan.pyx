@@ -15,10 +15,11 @@ bytes without creating a Python object per token:
   ``C2 E1 E2 E3`` only ever start a character, so matching them byte by byte is exact;
 * a line's tokens form sentences of ``max_len`` tokens (the last one shorter); lines
   without tokens give nothing;
-* bytes that are not valid UTF-8 always end up inside a token; such a token never
-  equals a word of a table (those are valid UTF-8), and every token not found in
-  the table is validated, so the scanner reports ``INVALID_UTF8`` and the caller
-  produces the decoding error the Python reader would have raised.
+* bytes that are not valid UTF-8, and NUL bytes, always end up inside a token; such
+  a token never equals a word of a table (those are valid UTF-8 without NUL), and
+  every token not found in the table is validated, so the scanner reports
+  ``INVALID_UTF8`` and the caller produces the error the Python reader would have
+  raised.
 
 Python reads each file in blocks straight into the scanner's buffer
 (:meth:`Scanner.window`), calls :meth:`Scanner.process` with the number of bytes
@@ -157,12 +158,15 @@ cdef inline int _space_length(const uint8_t* b, Py_ssize_t i, Py_ssize_t end) no
 
 
 cdef bint _valid_utf8(const uint8_t* p, int64_t n) noexcept nogil:
-    """Whether ``p[:n]`` is well-formed UTF-8 (what Python's strict decoder accepts)."""
+    """Whether ``p[:n]`` is well-formed UTF-8 (what Python's strict decoder accepts)
+    without NUL, which the Python reader refuses too (see ``PathCorpus._decode``)."""
     cdef int64_t i = 0
     cdef uint8_t c, b1, lo, hi
     while i < n:
         c = p[i]
         if c < 0x80:
+            if c == 0:
+                return False
             i += 1
             continue
         if c < 0xC2 or c > 0xF4:
@@ -687,7 +691,7 @@ cdef class Scanner:
                 c = b[i]
                 kind = BYTE_CLASS[c]
                 if kind == TOKEN_BYTE:
-                    high |= c
+                    high |= c if c else 0x80  # NUL: have the token validated (refused)
                     i += 1
                     continue
                 if kind == LEAD_BYTE:

@@ -13,11 +13,12 @@ import gzip
 import lzma
 import operator
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_SENTENCE_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus"]
+__all__ = ["MAX_SENTENCE_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus", "warn_if_changed"]
 
 MAX_SENTENCE_LENGTH = 10_000  # tokens; longer sentences are split into chunks, never truncated
 DEFAULT_BLOCK_SIZE = 1 << 20  # bytes read at a time by PathCorpus
@@ -67,8 +68,14 @@ class PathCorpus:
         whose regular, non-hidden files are read in sorted name order (non-recursive).
     max_sentence_length : int
         Longer lines are split into chunks of this many tokens.
-    encoding, errors : str
-        Passed to the incremental decoder (see :func:`codecs.getincrementaldecoder`).
+    encoding : str
+        The corpus's text encoding (default UTF-8).
+    encoding_errors : str
+        What to do with bytes that do not decode: ``"strict"`` (the default) raises
+        ValueError naming the file, the line and the byte offset; ``"replace"`` (U+FFFD)
+        or ``"ignore"`` go on (any :func:`codecs.register_error` name works).
+        NUL characters are refused under ``"strict"`` (a text corpus has none: a file
+        with them is binary, or UTF-16 read as UTF-8); otherwise they separate words.
     block_size : int, keyword-only
         Bytes read at a time.
 
@@ -81,14 +88,15 @@ class PathCorpus:
 
     def __init__(
         self, path: str | os.PathLike[str], max_sentence_length: int = MAX_SENTENCE_LENGTH,
-        encoding: str = "utf-8", errors: str = "strict", *, block_size: int = DEFAULT_BLOCK_SIZE,
+        encoding: str = "utf-8", encoding_errors: str = "strict", *,
+        block_size: int = DEFAULT_BLOCK_SIZE,
     ) -> None:
         self.path = Path(path)
         self.max_sentence_length = _check_max_len(max_sentence_length)
         codecs.lookup(encoding)
-        codecs.lookup_error(errors)
+        codecs.lookup_error(encoding_errors)
         self.encoding = encoding
-        self.errors = errors
+        self.encoding_errors = encoding_errors
         if block_size < 1:
             raise ValueError(f"block_size must be >= 1, got {block_size}")
         self.block_size = block_size
@@ -123,7 +131,7 @@ class PathCorpus:
     def _iter_file(self, path: Path) -> Iterator[list[str]]:
         """Yield the sentences of one file, streaming it block by block."""
         max_len = self.max_sentence_length
-        decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
+        decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
         pending: list[str] = []  # tokens of the current, unfinished line
         partial = ""  # a token possibly continued by the next block
         newlines = nbytes = 0  # counted in the raw bytes before the current block
@@ -162,7 +170,7 @@ class PathCorpus:
         >>> PathCorpus("text8", encoding="latin-1")._fast_scan_supported()  # doctest: +SKIP
         False
         """
-        if type(self) is not PathCorpus or self.errors != "strict":
+        if type(self) is not PathCorpus or self.encoding_errors != "strict":
             return False
         if codecs.lookup(self.encoding).name != "utf-8":
             return False
@@ -211,7 +219,7 @@ class PathCorpus:
 
     def _raise_decode_error(self, path: Path) -> None:
         """Decode ``path`` as iteration does, raising its ValueError at the first bad byte."""
-        decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
+        decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
         newlines = nbytes = 0
         with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
             while True:
@@ -224,9 +232,10 @@ class PathCorpus:
         raise RuntimeError(f"the compiled scanner rejected {str(path)!r} but it decodes")
 
     def _decode(self, decoder: Any, block: bytes, final: bool, path: Path, nl: int, nb: int) -> str:
-        """Decode ``block`` (``nl`` newlines and ``nb`` bytes precede it) or raise ValueError."""
+        """Decode ``block`` (``nl`` newlines and ``nb`` bytes precede it) or raise ValueError;
+        NUL characters are refused when strict, else read as spaces."""
         try:
-            return decoder.decode(block, final)
+            text = decoder.decode(block, final)
         except UnicodeDecodeError as exc:
             data = bytes(exc.object)
             carried = max(0, len(data) - len(block))  # bytes buffered from the last block
@@ -236,6 +245,19 @@ class PathCorpus:
                 f"cannot decode {str(path)!r} as {self.encoding}: line {line} "
                 f"(byte offset {offset}): {exc.reason}"
             ) from exc
+        if "\x00" not in text:
+            return text
+        if self.encoding_errors != "strict":
+            return text.replace("\x00", " ")
+        at = text.index("\x00")
+        where = f"line {nl + text[:at].count(chr(10)) + 1}"
+        if codecs.lookup(self.encoding).name == "utf-8":  # one byte: its offset is exact
+            where += f" (byte offset {nb + block.index(0)})"
+        raise ValueError(
+            f"{str(path)!r} holds a NUL character at {where}: not text in {self.encoding} "
+            "(UTF-16 text has NUL bytes: pass encoding='utf-16'); to read NULs as spaces, "
+            "pass encoding_errors='replace'"
+        )
 
 
 class SentenceCorpus:
@@ -359,3 +381,21 @@ def as_corpus(corpus: Any, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> It
             "that starts over on each call."
         )
     return SentenceCorpus(corpus, max_sentence_length)
+
+
+def warn_if_changed(scanned_words: int, read_words: int) -> None:
+    """Warn (RuntimeWarning) when a corpus read again holds a different number of tokens
+    than its vocabulary scan saw: a one-shot generator, a file still being written, or a
+    corpus whose iteration is not repeatable. Training goes on with what it read.
+
+    Example
+    -------
+    >>> warn_if_changed(1000, 1000)  # the same: nothing to say
+    """
+    if scanned_words == read_words:
+        return
+    hint = (" (a generator or iterator can be read only once: pass a list, a file path, or "
+            "an object whose __iter__ starts over)" if read_words == 0 else "")
+    warnings.warn(
+        f"the corpus changed between passes: the vocabulary scan read {scanned_words:,} "
+        f"tokens, training read {read_words:,}{hint}", RuntimeWarning, stacklevel=3)
