@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from . import _core
-from .corpus import as_corpus
+from .corpus import as_corpus, warn_if_changed
 from .encoding import SPILL_WORDS, encode_corpus
 from .huffman import HuffmanTree, build_huffman
 from .keyedvectors import KeyedVectors
@@ -121,6 +121,7 @@ class Word2Vec:
         self.progress = progress
         self._stop = threading.Event()
         self._corpus = None
+        self._corpus_words = 0  # tokens the vocabulary scan saw in self._corpus
         self._kernel = None
         self._tree: HuffmanTree | None = None
         if corpus is not None:
@@ -171,6 +172,7 @@ class Word2Vec:
             vocab = self.vocab.merged(counts, n_words)
         else:
             vocab = Vocabulary.build(sentences, p.min_count, p.max_vocab_size, p.max_final_vocab)
+            n_words = vocab.corpus_words
         if len(vocab) == 0:
             raise ValueError(
                 f"the vocabulary is empty: no word of the corpus ({vocab.corpus_words} tokens)"
@@ -184,7 +186,7 @@ class Word2Vec:
         else:
             self.vocab = vocab
             self._init_weights()
-        self._corpus = sentences
+        self._corpus, self._corpus_words = sentences, n_words
         logger.info(
             "vocabulary: %d words (min_count %d) from %d tokens in %.1fs%s; training will "
             "need about %.1f MB", len(vocab), vocab.min_count, vocab.corpus_words,
@@ -297,6 +299,8 @@ class Word2Vec:
 
         started = time.perf_counter()
         encoded = encode_corpus(sentences, self.vocab.key_to_index, self.vocab.retained_words)
+        if corpus is None:  # the corpus the vocabulary was built from, read again
+            warn_if_changed(self._corpus_words, encoded.corpus_words)
         if encoded.words == 0:
             raise ValueError(
                 f"nothing to train on: none of the corpus's {encoded.corpus_words} tokens"
