@@ -180,7 +180,8 @@ def test_plot_writes_png(trained: dict[str, Path], tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", ["missing corpus", "unknown word", "unsupported C option",
                                   "bad value", "predict on C vectors", "missing vectors",
                                   "not a number", "no output", "unknown command",
-                                  "missing output folder"])
+                                  "missing output folder", "undecodable corpus",
+                                  "unknown encoding"])
 def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_path: Path) -> None:
     args: list[str | Path] = {
         "missing corpus": ["train", tmp_path / "nope.txt", "-o", tmp_path / "v.txt"],
@@ -195,6 +196,9 @@ def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_pat
         "unknown command": ["simlar", trained["bin"], "king"],
         "missing output folder": ["plot", trained["bin"], "king", "queen", "-o",
                                   tmp_path / "absent" / "words.png"],
+        "undecodable corpus": ["train", _latin1_corpus(tmp_path), "-o", tmp_path / "v.txt"],
+        "unknown encoding": ["train", trained["corpus"], "-o", tmp_path / "v.txt",
+                             "--encoding", "no-such-codec"],
     }[case]
     result = run(*args)
     assert_user_error(result)
@@ -205,12 +209,31 @@ def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_pat
     if case in ("not a number", "no output"):
         assert "--window" in result.stderr or "--output" in result.stderr
         assert "w2v train --help" in result.stderr
+    if case == "undecodable corpus":
+        assert "latin.txt" in result.stderr and "line 2 (byte offset" in result.stderr
     if case == "missing output folder":
         assert str(tmp_path / "absent" / "words.png") in result.stderr
         assert ".tmp" not in result.stderr and not (tmp_path / "absent").exists()
     verbose = run("--verbose", *args)
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
     assert verbose.stderr.rstrip().splitlines()[-1].startswith("w2v: error:")
+
+
+def _latin1_corpus(folder: Path) -> Path:
+    path = folder / "latin.txt"
+    path.write_bytes(b"the cafe is open\nthe caf\xe9 is open\n" * 3)
+    return path
+
+
+def test_train_reads_other_encodings_and_replaces_bad_bytes_on_request(tmp_path: Path) -> None:
+    corpus = _latin1_corpus(tmp_path)
+    for options, word in ((["--encoding", "latin-1"], "caf\u00e9"),
+                          (["--encoding-errors", "replace"], "caf\ufffd")):
+        out = tmp_path / "v.txt"
+        result = run("train", corpus, "-o", out, "--min-count", "1", "--vector-size", "4",
+                     *options)
+        assert result.returncode == 0, result.stderr
+        assert word in KeyedVectors.load_word2vec_format(out, binary=False)
 
 
 def test_verbose_after_the_subcommand(trained: dict[str, Path]) -> None:

@@ -154,6 +154,7 @@ def _load_model(path: str | os.PathLike) -> Word2Vec:
 
 # ------------------------------------------------------------------------- commands
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .corpus import PathCorpus
     from .model import Word2Vec
 
     corpus = _require(args.corpus, "corpus file")
@@ -163,7 +164,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         options["progress"] = False
     binary = args.binary if args.binary is not None else plain_name(args.output).endswith(".bin")
     started = time.perf_counter()
-    model = Word2Vec(os.fspath(corpus), **options)
+    sentences = PathCorpus(corpus, encoding=args.encoding, encoding_errors=args.encoding_errors)
+    model = Word2Vec(sentences, **options)
     try:
         model.train()
     except KeyboardInterrupt:
@@ -286,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--binary", action="store_const", const=True, help="binary vectors")
     form.add_argument("--text", dest="binary", action="store_const", const=False,
                       help="text vectors")
+    train.add_argument("--encoding", default="utf-8", help="the corpus's encoding (utf-8)")
+    train.add_argument("--encoding-errors", default="strict",
+                       help="undecodable bytes and NULs: strict (an error naming the line), "
+                            "replace or ignore")
     train.add_argument("--model-out", help="also save the full model (folder or .zip)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -392,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `w2v similar ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (CliError, KeyError, ValueError, ImportError, OSError) as error:
+    except (CliError, KeyError, LookupError, ValueError, ImportError, OSError) as error:
         if verbose:
             traceback.print_exc()
         print(f"w2v: error: {_message(error)}", file=sys.stderr)
