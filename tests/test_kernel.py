@@ -218,3 +218,15 @@ def test_kernel_rejects_inconsistent_arrays():
         _core.Kernel(**{**arrays, "points": bad_points}, **options)
     with pytest.raises(ValueError, match="objective"):
         _core.Kernel(**arrays, **{**options, "negative": 0, "hs": 0})
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_nan_and_infinite_scores_stay_inside_the_tables(exact):
+    # a NaN passes both clipping tests; it once indexed the table at INT_MIN (a crash)
+    x = np.array([np.nan, -np.inf, np.inf, -1e30, 1e30])
+    sig = _core.sigmoid_lookup(x, exact)
+    log_sig = _core.log_sigmoid_lookup(x, exact)
+    assert sig[1] == 0.0 and sig[2] == 1.0 and sig[3] == 0.0 and sig[4] == 1.0
+    assert log_sig[2] == 0.0 and log_sig[4] == 0.0
+    if not exact:  # the table path gives a value from inside the table
+        assert 0.0 < sig[0] < 0.01 and np.isfinite(log_sig[0])

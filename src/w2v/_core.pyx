@@ -183,10 +183,15 @@ ctypedef struct Work:
 
 
 cdef inline int _table_index(float f) noexcept nogil:
-    cdef int i = <int>((f + MAX_EXP) * (EXP_TABLE_SIZE / (2.0 * MAX_EXP)))
-    if i >= EXP_TABLE_SIZE:
-        i = EXP_TABLE_SIZE - 1
-    return i
+    """The table bin of ``f``, always inside the table: a NaN (diverged training)
+    compares false with both clipping bounds of the callers and would otherwise be
+    cast to an int, undefined behaviour that gives INT_MIN on x86."""
+    cdef double position = (f + MAX_EXP) * (EXP_TABLE_SIZE / (2.0 * MAX_EXP))
+    if not position >= 0.0:  # NaN, or below the table
+        return 0
+    if position >= EXP_TABLE_SIZE - 1:
+        return EXP_TABLE_SIZE - 1
+    return <int>position
 
 
 cdef inline float _sigmoid(const Net *net, float f) noexcept nogil:
