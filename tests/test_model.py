@@ -209,3 +209,14 @@ def test_corpus_larger_than_the_spill_bound_streams_from_disk(tmp_path, corpus, 
     assert spilled.corpus_words == whole.corpus_words
     streamed = Word2Vec(source, **FAST).train(epochs=2)
     assert np.array_equal(streamed.wv.vectors, in_memory.wv.vectors)
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_diverged_training_is_an_error_not_nan_vectors_or_a_crash(sg):
+    rng = np.random.default_rng(0)
+    corpus = [[f"w{i}" for i in rng.integers(0, 50, 12)] for _ in range(300)]
+    model = Word2Vec(corpus, vector_size=16, min_count=1, workers=2, sg=sg, alpha=1000.0,
+                     epochs=3, progress=False)
+    with pytest.raises(ValueError, match=r"diverged in epoch 1.*lower alpha \(it was 1000\)"):
+        model.train()
+    assert model.epochs_trained == 1  # stopped at the first epoch's check

@@ -11,6 +11,8 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+import numpy as np
+
 from .callbacks import TrainingProgress
 
 __all__ = ["TrainingMonitor", "in_notebook", "log_above_bar", "show_progress"]
@@ -260,7 +262,18 @@ class TrainingMonitor:
                     epoch + 1, self.epochs, "" if complete else " (stopped early)",
                     model.loss_history[-1], examples, seconds,
                     self.corpus_words / seconds if seconds > 0 and complete else 0.0)
+        self._check_finite(epoch)
         return self._all("on_epoch_end", epoch)
+
+    def _check_finite(self, epoch: int) -> None:
+        """Raise ValueError if training diverged: NaN or infinite word vectors (summed in
+        float64, so no temporary the size of the matrix and no overflow of finite ones)."""
+        total = np.add.reduce(self.model.wv.vectors, axis=None, dtype=np.float64)
+        if not math.isfinite(total):
+            raise ValueError(
+                f"training diverged in epoch {epoch + 1}: the word vectors hold NaN or "
+                f"infinite values; start again with a lower alpha (it was "
+                f"{self.start_alpha:g}), a smaller window or fewer negative samples")
 
     def end(self, words_done: int) -> None:
         self.words_done = words_done
