@@ -95,8 +95,10 @@ def test_crlf_tabs_and_extra_spaces(tmp_path):
     assert words == ["x", "y"] and vectors.tolist() == [[1.5, -2], [3, 4]]
 
 
-def test_non_finite_values_load_as_is(tmp_path):
-    vectors, _, _ = load(put(tmp_path, b"1 4\nw nan inf -inf 1e39\n"))
+def test_non_finite_values_load_as_is_when_allowed(tmp_path):
+    with pytest.raises(ValueError, match="row 0, line 2 \\(word 'w'\\) holds nan"):
+        load(put(tmp_path, b"1 4\nw nan inf -inf 1e39\n"))
+    vectors, _, _ = load(put(tmp_path, b"1 4\nw nan inf -inf 1e39\n"), allow_nonfinite=True)
     assert np.isnan(vectors[0, 0]) and vectors[0, 1:].tolist() == [np.inf, -np.inf, np.inf]
 
 
@@ -122,7 +124,7 @@ def test_random_bit_patterns_round_trip_in_text(tmp_path):
     vectors = patterns.view(np.float32).reshape(-1, 50)
     words = [f"w{i}" for i in range(len(vectors))]
     save(tmp_path / "r.txt", vectors, words)
-    loaded, _, _ = load(tmp_path / "r.txt")
+    loaded, _, _ = load(tmp_path / "r.txt", allow_nonfinite=True)
     finite = np.isfinite(vectors)
     assert np.array_equal(bits(loaded)[finite], bits(vectors)[finite])
     assert np.array_equal(np.isnan(loaded), np.isnan(vectors))  # nan is written as "nan"
@@ -131,7 +133,8 @@ def test_random_bit_patterns_round_trip_in_text(tmp_path):
 def test_binary_keeps_nan_bits_and_text_writes_inf(tmp_path):
     special = f32(np.nan, np.inf, -np.inf).reshape(1, 3)
     save(tmp_path / "s.bin", special, ["x"], binary=True)
-    assert np.array_equal(bits(load(tmp_path / "s.bin", binary=True)[0]), bits(special))
+    loaded = load(tmp_path / "s.bin", binary=True, allow_nonfinite=True)[0]
+    assert np.array_equal(bits(loaded), bits(special))
     save(tmp_path / "s.txt", special, ["x"])
     assert (tmp_path / "s.txt").read_bytes() == b"1 3\nx nan inf -inf\n"
 

@@ -14,8 +14,8 @@ are refused before any data is read), no eval (numpy's literal-only ``.npy`` hea
   are refused: convert with ``list()``/``.item()``).
 * Arrays: bool, (u)int8..64, float16/32/64, either byte order, any shape (0-d and empty
   too); written C-ordered. Fortran-ordered ``.npy`` files from elsewhere are read fine.
-* A ``.npy`` not in the manifest is an error (a mixed-up archive). Other files in a folder
-  are ignored; any other zip member is an error (no path traversal, nothing is extracted).
+* A ``.npy`` not in the manifest is an error; other files in a folder are ignored, and links
+  out of it refused; any other zip member is an error (no path traversal, nothing extracted).
 * DEFLATED zip members (a re-zipped archive) are read into memory, even with mmap ("r" then
   gives a read-only array). mmap "r+" is refused for zips: it would break their CRCs.
   Members are CRC-checked when read into memory, not when memory-mapped.
@@ -31,6 +31,7 @@ import math
 import os
 import re
 import shutil
+import stat
 import struct
 import tempfile
 import zipfile
@@ -55,6 +56,7 @@ _MMAP_MODES = (None, "r", "r+", "c")
 _CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _MAX_DEPTH = 100
 _CHUNK = 16 * 2**20
+_MAX_NPY_HEADER = 10_000  # numpy's own limit for an .npy header (max_header_size)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so equal content gives equal bytes
 _PAD_ID = 0xD935  # extra-field id used to pad a zip member's data to an aligned offset
 _ALIGN = 64  # the .npy data within is then 64-byte aligned too
@@ -164,9 +166,9 @@ def _is_zip(path: PathLike) -> bool:
     return os.fspath(path).lower().endswith(".zip")
 
 
-def _check_name(name: object) -> None:
+def _check_name(name: object, where: str = "") -> None:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(f"array name {name!r} must be 1-200 letters, digits or '_'")
+        raise ValueError(f"{where}array name {name!r} must be 1-200 letters, digits or '_'")
 
 
 def _check_dtype(dtype: np.dtype, what: str) -> None:
@@ -234,7 +236,7 @@ def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
         raise ValueError(f"{where}: 'arrays' in meta.json must be a JSON object")
     checked = {}
     for name, entry in manifest.items():
-        _check_name(name)
+        _check_name(name, f"{where}: ")
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape"}:
             raise ValueError(f"{where}: manifest entry {name!r} must be {{'dtype', 'shape'}}")
         spec, shape = entry["dtype"], entry["shape"]
@@ -245,8 +247,9 @@ def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
         if dtype is None or dtype.str != spec:
             raise ValueError(f"{where}: array {name!r} has unsupported dtype {spec!r}")
         _check_dtype(dtype, f"{where}: array {name!r}")
-        if (not isinstance(shape, list) or len(shape) > 64
-                or any(type(n) is not int or n < 0 for n in shape)):
+        if (not isinstance(shape, list) or len(shape) > 64  # then numpy's bound, even if empty
+                or any(type(n) is not int or n < 0 for n in shape)
+                or math.prod(max(n, 1) for n in shape) * dtype.itemsize > np.iinfo(np.intp).max):
             raise ValueError(f"{where}: array {name!r} has invalid shape {shape!r}")
         checked[name] = (dtype, tuple(shape))
     header["arrays"] = checked
@@ -258,13 +261,16 @@ def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
 
 def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: tuple,
               mmap: str | None, mapper: Any, trusted: bool) -> np.ndarray:
-    """Read one ``.npy`` of ``size`` bytes from ``handle`` (at its start). ``mapper(offset,
-    shape, order)`` memory-maps the data (None: cannot); ``trusted``: ``size`` is backed
-    by bytes on disk, so a buffer that large may be allocated up front."""
+    """Read one ``.npy`` of ``size`` bytes from ``handle`` (at its start); ``mapper(offset, shape,
+    order)`` maps its data (or None); ``trusted``: ``size`` is on disk, so may be allocated."""
     try:
         version = np.lib.format.read_magic(handle)
         if version not in ((1, 0), (2, 0)):
             raise ValueError(f"unsupported .npy version {version}")
+        field = handle.read(2 if version == (1, 0) else 4)  # the header's length: numpy would
+        if len(field) < 2 or int.from_bytes(field, "little") > _MAX_NPY_HEADER:  # read 4 GB
+            raise ValueError(f"header length {field!r} is over {_MAX_NPY_HEADER} bytes")
+        handle.seek(-len(field), os.SEEK_CUR)
         read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_0")
         found_shape, fortran, found_dtype = read_header(handle)
     except Exception as error:  # numpy's parser raises assorted types on garbage
@@ -312,7 +318,7 @@ def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str]
             raise FileNotFoundError(f"no such archive: {where}")
 
         def load(name, dtype, shape):
-            file = os.path.join(where, f"{name}.npy")
+            file = _member(where, f"{name}.npy")
             with open(file, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
 
@@ -345,8 +351,7 @@ def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str]
 
             def load(name, dtype, shape):
                 info = members[f"{name}.npy"]
-                label = f"{where}:{info.filename}"
-                return _zip_array(raw, archive, info, label, dtype, shape, mmap)
+                return _zip_array(raw, archive, info, f"{where}:{name}.npy", dtype, shape, mmap)
 
             yield text, set(members), load
 
@@ -355,15 +360,15 @@ def _zip_members(archive: zipfile.ZipFile, where: str, size: int) -> dict[str, z
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         name = info.filename
-        if not 0 <= info.header_offset <= size - 30:
-            raise ValueError(f"{where}: member {name!r} has an impossible offset")
+        if not 0 <= info.header_offset <= size - 30 - info.compress_size:
+            raise ValueError(f"{where}: member {name!r} has an impossible offset or size")
         if name != META_FILE and not (name.endswith(".npy") and _NAME.fullmatch(name[:-4])):
             raise ValueError(f"{where}: unexpected member {name!r} (only meta.json and "
                              "<name>.npy at the top level are allowed)")
         if name in members:
             raise ValueError(f"{where}: duplicate member {name!r}")
-        if info.flag_bits & 0x1:
-            raise ValueError(f"{where}: member {name!r} is encrypted")
+        if info.flag_bits & 0x1 or stat.S_ISLNK(info.external_attr >> 16):
+            raise ValueError(f"{where}: member {name!r} is encrypted or a symbolic link")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ValueError(f"{where}: member {name!r} uses an unsupported compression method")
         if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
@@ -390,8 +395,7 @@ def _zip_array(raw: IO[bytes], archive: zipfile.ZipFile, info: zipfile.ZipInfo, 
         def mapper(start, shape, order):
             return np.memmap(raw.name, dtype, mmap, offset=data + start, shape=shape, order=order)
 
-    # a stored member's size is backed by real bytes only if it fits in the zip
-    trusted = stored and info.header_offset + info.file_size <= zip_size
+    trusted = stored  # then its size is backed by bytes in the zip (see _zip_members)
     try:
         with archive.open(info) as handle:
             return _load_npy(handle, info.file_size, where, dtype, shape, mmap, mapper, trusted)
@@ -399,12 +403,20 @@ def _zip_array(raw: IO[bytes], archive: zipfile.ZipFile, info: zipfile.ZipInfo, 
         raise ValueError(f"{where}: corrupt zip member: {error}") from None
 
 
+def _member(folder: str, name: str) -> str:
+    """``folder/name``; ValueError if it is a symbolic link leading out of the folder."""
+    file, root = os.path.join(folder, name), os.path.realpath(folder)
+    if os.path.islink(file) and os.path.commonpath([os.path.realpath(file), root]) != root:
+        raise ValueError(f"{file} is a symbolic link to {os.readlink(file)!r}, out of the archive")
+    return file
+
+
 def _folder_meta(folder: str) -> bytes:
-    file = os.path.join(folder, META_FILE)
+    file = _member(folder, META_FILE)
     if not os.path.isfile(file):  # missing, or a FIFO, device, ...
         raise ValueError(f"{folder}: missing meta.json (not a w2v archive)")
-    with open(file, "rb") as handle:
-        return handle.read(MAX_META_BYTES + 1)
+    with open(file, "rb") as handle:  # read no more than is there: no 64 MB buffer
+        return handle.read(min(os.fstat(handle.fileno()).st_size, MAX_META_BYTES) + 1)
 
 
 # ---------------------------------------------------------------- writing

@@ -383,10 +383,8 @@ class KeyedVectors:
         return plot_words(self, words, method=method, path=path, ax=ax)
 
     # ------------------------------------------------------------------ files
-    def save_word2vec_format(
-        self, path: str | os.PathLike, binary: bool = False,
-        fvocab: str | os.PathLike | None = None,
-    ) -> None:
+    def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False,
+                             fvocab: str | os.PathLike | None = None) -> None:
         """Write the word2vec C tool's text or binary format (atomically); ``.gz``, ``.bz2`` and
         ``.xz`` suffixes compress. ``fvocab`` also writes a ``word count`` file (needs counts).
 
@@ -396,13 +394,13 @@ class KeyedVectors:
         """
         from .word2vec_format import save_word2vec_format
 
-        save_word2vec_format(path, self._vectors, self.index_to_key, binary=binary,
-                             fvocab=fvocab, counts=self.counts)
+        save_word2vec_format(path, self._vectors, self.index_to_key, binary, fvocab, self.counts)
 
     @classmethod
     def load_word2vec_format(
         cls, path: str | os.PathLike, binary: bool = False, limit: int | None = None,
         unicode_errors: str = "strict", fvocab: str | os.PathLike | None = None,
+        allow_nonfinite: bool = False,
     ) -> KeyedVectors:
         """Read the word2vec C tool's text or binary format (also gensim's output).
 
@@ -414,6 +412,7 @@ class KeyedVectors:
         unicode_errors : how undecodable words are handled: ``"strict"`` (error naming the
             position), ``"replace"`` or ``"ignore"``.
         fvocab : a ``word count`` file (the C tool's ``-save-vocab``) giving the counts.
+        allow_nonfinite : accept NaN and infinite values (by default ``ValueError``).
 
         Example
         -------
@@ -421,9 +420,8 @@ class KeyedVectors:
         """
         from .word2vec_format import load_word2vec_format
 
-        vectors, words, counts = load_word2vec_format(
-            path, binary=binary, limit=limit, unicode_errors=unicode_errors, fvocab=fvocab)
-        return cls(vectors, words, counts)
+        return cls(*load_word2vec_format(path, binary, limit, unicode_errors, fvocab,
+                                         allow_nonfinite=allow_nonfinite))
 
     def save(self, path: str | os.PathLike) -> None:
         """Save in w2v's native format (a folder, or a ``.zip``, of ``.npy`` plus JSON).
@@ -437,8 +435,10 @@ class KeyedVectors:
         save_keyedvectors(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+    def load(cls, path: str | os.PathLike, mmap: str | None = None,
+             allow_nonfinite: bool = False) -> KeyedVectors:
         """Load vectors saved by :meth:`save`; ``mmap="r"`` maps the matrix instead of reading it.
+        NaN or infinite values raise ``ValueError`` unless ``allow_nonfinite``.
 
         Example
         -------
@@ -446,7 +446,7 @@ class KeyedVectors:
         """
         from .model_files import load_keyedvectors
 
-        return load_keyedvectors(path, mmap=mmap)
+        return load_keyedvectors(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
 
     # ---------------------------------------------------------------- helpers
     def _restricted(self, restrict_vocab: int | None) -> int:

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import warnings
+import zlib
 from collections.abc import Callable, Sequence
 from typing import IO
 
@@ -32,6 +33,10 @@ __all__ = ["COMPRESSED_SUFFIXES", "load_word2vec_format", "save_word2vec_format"
 _BLOCK = 1 << 24  # bytes read, or about written, at a time
 _MAX_HEADER = 1024  # the header line is two integers: anything longer is not a header
 _MAX_WORD = 1 << 20  # a binary row whose word has no space within this many bytes is corrupt
+_MAX_DIMS = 2**31 - 1  # the kernels index a vector with a C int
+_MAX_COUNT = 2**63 - 1  # counts are int64
+_LEADING_NEWLINES = re.compile(rb"(?:^|(?<= ))\n+")  # the C tool's "\n" before a binary word
+_ASCII_SPACE = re.compile(rb"[\t\n\r\x0b\x0c]")  # in a binary word once that "\n" is gone
 _OTHER_SPACE = re.compile(r"[^\S\n]")  # whitespace other than the "\n" joining the words
 _OPENERS: dict[str, Callable] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 #: File-name suffixes read and written compressed.
@@ -168,17 +173,51 @@ def _open(path: str) -> tuple[IO[bytes], int | None]:
     return handle, info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
+@contextlib.contextmanager
+def _decompressing(name: str):
+    """Corrupt or truncated compressed data as ``ValueError``; I/O errors stay ``OSError``."""
+    try:
+        yield
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
+        if isinstance(err, OSError) and err.errno is not None:
+            raise
+        raise ValueError(f"{name}: corrupt or truncated compressed data: {err}") from None
+
+
+def find_nonfinite(array: np.ndarray) -> tuple[int, int] | None:
+    """``(row, column)`` of the first NaN or infinity in a 0-2-D ``array``, or None; read in
+    blocks, so a memory map is read once with no full-size temporary (also used by model_files).
+    """
+    if array.dtype.kind != "f" or not array.size:
+        return None
+    rows = array.reshape(1, 1) if array.ndim == 0 else array.reshape(len(array), -1)
+    step = max(1, _BLOCK // (rows.shape[1] * rows.itemsize))
+    for start in range(0, len(rows), step):
+        bad = ~np.isfinite(rows[start : start + step])
+        if bad.any():
+            row, column = np.argwhere(bad)[0].tolist()
+            return start + row, column
+    return None
+
+
 def _decode(raw: list[bytes], errors: str, where: Callable[[int], str], newlines=False):
     """Decode words at once; on failure, find the bad one and say ``where(index)`` it is.
-    ``newlines``: drop "\\n" (the C tool's binary files have one before each word but the first).
+    ``newlines`` (binary rows): drop the "\\n"s before a word (the C tool writes one before each
+    word but the first); any other ASCII whitespace in a word is an error.
     """
     joined = b" ".join(raw)
+    if newlines:
+        joined = _LEADING_NEWLINES.sub(b"", joined)
+        found = _ASCII_SPACE.search(joined)
+        if found:
+            i = joined.count(b" ", 0, found.start())
+            raise ValueError(f"{where(i)}: word {bytes(raw[i])!r} holds whitespace; a word of a "
+                             "binary file ends at its first space and holds no other whitespace")
     try:
-        words = (joined.replace(b"\n", b"") if newlines else joined).decode("utf-8", errors)
-        words = words.split(" ")
+        words = joined.decode("utf-8", errors).split(" ")
     except UnicodeDecodeError:
         for i, word in enumerate(raw):
-            word = word.replace(b"\n", b"") if newlines else word
+            word = word.lstrip(b"\n") if newlines else word
             try:
                 word.decode("utf-8", errors)
             except UnicodeDecodeError as err:
@@ -323,14 +362,15 @@ def _read_text(handle, name, rows, dims, start, size, errors, check_rest):
         for line in lines[: rows - first]:
             lineno += 1
             parts = line.split(None, 1)
-            if count == len(out):
-                out = _grow(out, count, count + 1, rows)
             try:
                 if not parts:
                     raise ValueError(f"empty line, expected a word and {dims} values")
-                out[count] = _parse_values(parts[1] if len(parts) > 1 else b"", dims)
+                values = _parse_values(parts[1] if len(parts) > 1 else b"", dims)
             except ValueError as err:
                 raise ValueError(f"{name}: line {lineno}: {err}") from None
+            if count == len(out):  # grown only for a row really read: the file justifies it
+                out = _grow(out, count, count + 1, rows)
+            out[count] = values
             raw.append(parts[0])
             count += 1
 
@@ -352,15 +392,17 @@ def _read_text(handle, name, rows, dims, start, size, errors, check_rest):
 def _read_counts(path: str, words: list[str], errors: str) -> np.ndarray:
     """Counts from a ``-save-vocab`` file, in the order of ``words``."""
     handle, _ = _open(path)
-    with handle:
+    with handle, _decompressing(path):
         lines = handle.read().split(b"\n")
     counts: dict[str, tuple[int, int]] = {}
     for lineno, line in enumerate(lines, 1):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 2 or not parts[1].isdigit():
-            raise ValueError(f"{path}: line {lineno}: expected 'word count', got {line[:80]!r}")
+        digits = parts[1].lstrip(b"0") or b"0" if len(parts) == 2 else b""
+        if not digits.isdigit() or len(digits) > 19 or int(digits) > _MAX_COUNT:
+            raise ValueError(f"{path}: line {lineno}: expected 'word count' (count < 2**63), "
+                             f"got {line[:80]!r}")
         try:
             word = parts[0].decode("utf-8", errors)
         except UnicodeDecodeError as err:
@@ -368,7 +410,7 @@ def _read_counts(path: str, words: list[str], errors: str) -> np.ndarray:
                              f"({err.reason})") from None
         if word in counts:
             raise ValueError(f"{path}: word {word!r} on lines {counts[word][1]} and {lineno}")
-        counts[word] = (int(parts[1]), lineno)
+        counts[word] = (int(digits), lineno)
     missing = next((i for i, w in enumerate(words) if w not in counts), None)
     if missing is not None:
         raise ValueError(f"{path}: no count for word {words[missing]!r} (row {missing})")
@@ -382,6 +424,7 @@ def load_word2vec_format(
     unicode_errors: str = "strict",
     fvocab: str | os.PathLike | None = None,
     dtype: DTypeLike = np.float32,
+    allow_nonfinite: bool = False,
 ) -> tuple[np.ndarray, list[str], np.ndarray | None]:
     """Read a file in the word2vec C tool's text or binary format.
 
@@ -399,6 +442,8 @@ def load_word2vec_format(
         or ``"ignore"`` accept words the C tool truncated inside a character).
     fvocab : the C tool's ``-save-vocab`` file; its counts are returned in row order.
     dtype : floating type of the returned vectors (the files hold float32).
+    allow_nonfinite : accept NaN and infinite values (by default they raise ``ValueError``
+        naming the row: they would poison every similarity computed with them).
 
     Returns
     -------
@@ -422,7 +467,7 @@ def load_word2vec_format(
     except LookupError:
         raise ValueError(f"unknown unicode_errors handler {unicode_errors!r}") from None
     handle, size = _open(name)
-    with handle:
+    with handle, _decompressing(name):
         header = handle.readline(_MAX_HEADER)
         parts = header.split()
         if len(parts) != 2 or not all(p.isdigit() for p in parts) or (
@@ -430,6 +475,8 @@ def load_word2vec_format(
             raise ValueError(f"{name}: line 1 must be '<words> <dimensions>' (two non-negative "
                              f"integers), got {header[:80]!r}")
         promised, dims = int(parts[0]), int(parts[1])
+        if dims > _MAX_DIMS:
+            raise ValueError(f"{name}: line 1 promises {dims} dimensions, over {_MAX_DIMS}")
         rows = promised if limit is None else min(promised, operator.index(limit))
         reader = _read_binary if binary else _read_text
         with warnings.catch_warnings():
@@ -442,6 +489,11 @@ def load_word2vec_format(
             if word in seen:
                 raise ValueError(f"{name}: word {word!r} is on rows {seen[word]} and {row}")
             seen[word] = row
+    bad = None if allow_nonfinite else find_nonfinite(vectors)
+    if bad is not None:
+        line = "" if binary else f", line {bad[0] + 2}"
+        raise ValueError(f"{name}: row {bad[0]}{line} (word {words[bad[0]]!r}) holds "
+                         f"{vectors[bad]} at column {bad[1]}; allow_nonfinite=True loads it")
     vectors = vectors.astype(dtype, copy=False)
     counts = None if fvocab is None else _read_counts(os.fsdecode(fvocab), words, unicode_errors)
     return vectors, words, counts
