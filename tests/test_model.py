@@ -129,7 +129,9 @@ def test_bit_identical_across_processes_and_hash_seeds(tmp_path, corpus, sg):
     [("vector_size", 0), ("vector_size", 2.5), ("window", 0), ("negative", -1), ("sample", -0.1),
      ("epochs", 0), ("alpha", 0.0), ("min_alpha", -1.0), ("workers", 0), ("seed", -1),
      ("sg", 2), ("hs", 3), ("cbow_mean", 2), ("ns_exponent", float("nan")),
-     ("max_vocab_size", 0), ("max_final_vocab", 0), ("min_count", -1), ("loss", "hinge")],
+     ("max_vocab_size", 0), ("max_final_vocab", 0), ("min_count", -1), ("loss", "hinge"),
+     # past these the kernel's buffer sizes once overflowed (a crash in train())
+     ("window", 65_536), ("negative", 32_767), ("vector_size", 10**7)],
 )
 def test_bad_parameters_name_themselves(name, value):
     with pytest.raises(ValueError, match=name):
@@ -220,3 +222,9 @@ def test_diverged_training_is_an_error_not_nan_vectors_or_a_crash(sg):
     with pytest.raises(ValueError, match=r"diverged in epoch 1.*lower alpha \(it was 1000\)"):
         model.train()
     assert model.epochs_trained == 1  # stopped at the first epoch's check
+
+
+def test_a_window_and_size_whose_buffers_would_overflow_are_refused():
+    with pytest.raises(ValueError, match="too large to train"):
+        Word2Vec(window=5000, vector_size=300_000)
+    Word2Vec(window=5000, vector_size=200_000)  # 2 * 5000 * 200,000 < 2**31: fine

@@ -475,7 +475,8 @@ class Word2Vec:
         save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, mmap: str | None = None) -> Word2Vec:
+    def load(cls, path: str | os.PathLike, mmap: str | None = None,
+             allow_nonfinite: bool = False) -> Word2Vec:
         """Load a model written by :meth:`save`.
 
         Parameters
@@ -484,6 +485,8 @@ class Word2Vec:
         mmap : None reads the arrays into memory; ``"r"`` maps them read-only (fast, shared
             between processes, enough for queries but not for training); ``"c"`` maps them
             copy-on-write (trainable, the file is never changed).
+        allow_nonfinite : load weights holding NaN or infinite values instead of raising
+            ValueError (such a model cannot be trained further).
 
         Example
         -------
@@ -491,7 +494,7 @@ class Word2Vec:
         """
         from .model_files import load_model
 
-        return load_model(path, mmap=mmap)
+        return load_model(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
 
 
 def _fresh_rows(rng: np.random.Generator, rows: int, dim: int) -> np.ndarray:

@@ -23,6 +23,7 @@ from .archive import read_archive, write_archive
 from .keyedvectors import KeyedVectors
 from .params import TrainingParams
 from .vocab import Vocabulary
+from .word2vec_format import find_nonfinite
 
 if TYPE_CHECKING:
     from .model import Word2Vec
@@ -32,6 +33,10 @@ __all__ = ["decode_words", "encode_words", "load_keyedvectors", "load_model",
 
 MODEL_KIND = "word2vec"
 VECTORS_KIND = "keyedvectors"
+_INT64_MAX = 2**63 - 1
+#: Parameters that training uses as C ints or array sizes (a larger one would fail only then).
+_C_INT_PARAMS = ("vector_size", "window", "negative", "epochs", "workers")
+_FLAGS = ("sg", "hs", "cbow_mean", "batch")
 
 
 def encode_words(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -57,8 +62,11 @@ def decode_words(data: np.ndarray, offsets: np.ndarray, where: str) -> list[str]
     >>> decode_words(*encode_words(["a", "é"]), where="test")
     ['a', 'é']
     """
-    if data.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1:
-        raise ValueError(f"{where}: the word arrays are malformed")
+    if (data.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1 or data.dtype != np.uint8
+            or offsets.dtype.kind not in "iu"):
+        raise ValueError(f"{where}: the word arrays are malformed (words_utf8 must be uint8, "
+                         f"word_offsets integers; got {data.dtype} {data.shape}, "
+                         f"{offsets.dtype} {offsets.shape})")
     starts, ends = offsets[:-1], offsets[1:]
     if offsets[0] != 0 or offsets[-1] != len(data) or np.any(ends < starts):
         raise ValueError(f"{where}: the word offsets do not fit the word data")
@@ -87,8 +95,11 @@ def save_keyedvectors(wv: KeyedVectors, path: str | os.PathLike) -> None:
     write_archive(path, VECTORS_KIND, arrays, {"w2v_version": __version__})
 
 
-def load_keyedvectors(path: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+def load_keyedvectors(path: str | os.PathLike, mmap: str | None = None,
+                      allow_nonfinite: bool = False) -> KeyedVectors:
     """Read a ``"keyedvectors"`` archive; ``mmap`` as in :func:`w2v.archive.read_archive`.
+    NaN or infinite vectors raise ``ValueError`` unless ``allow_nonfinite`` (with ``mmap`` the
+    check reads the whole matrix once).
 
     Example
     -------
@@ -98,7 +109,7 @@ def load_keyedvectors(path: str | os.PathLike, mmap: str | None = None) -> Keyed
     where = os.fspath(path)
     words = decode_words(_array(arrays, "words_utf8", where), _array(arrays, "word_offsets", where),
                          where)
-    vectors = _matrix(arrays, "vectors", (len(words), None), where)
+    vectors = _matrix(arrays, "vectors", (len(words), None), where, allow_nonfinite)
     counts = arrays.get("counts")
     if counts is not None:
         counts = _counts(counts, len(words), where)
@@ -138,8 +149,11 @@ def save_model(model: Word2Vec, path: str | os.PathLike) -> None:
     write_archive(path, MODEL_KIND, arrays, meta)
 
 
-def load_model(path: str | os.PathLike, mmap: str | None = None) -> Word2Vec:
+def load_model(path: str | os.PathLike, mmap: str | None = None,
+               allow_nonfinite: bool = False) -> Word2Vec:
     """Read a ``"word2vec"`` archive into a model that can be queried and trained further.
+    NaN or infinite values in its float arrays (vectors, output layers, loss history) raise
+    ``ValueError`` unless ``allow_nonfinite``; ``mmap`` as in :func:`load_keyedvectors`.
 
     Example
     -------
@@ -167,9 +181,12 @@ def load_model(path: str | os.PathLike, mmap: str | None = None) -> Word2Vec:
         raise ValueError(f"{where}: the model has no words")
     model = Word2Vec(**params.as_dict())
     model.vocab = vocab
-    model.wv = KeyedVectors(_matrix(arrays, "vectors", (n, dim), where), words, vocab.counts)
-    model.syn1neg = _optional_matrix(arrays, "syn1neg", (n, dim), params.needs_out_words, where)
-    model.syn1 = _optional_matrix(arrays, "syn1", (n - 1, dim), bool(params.hs), where)
+    vectors = _matrix(arrays, "vectors", (n, dim), where, allow_nonfinite)
+    model.wv = KeyedVectors(vectors, words, vocab.counts)
+    model.syn1neg = _optional_matrix(arrays, "syn1neg", (n, dim), params.needs_out_words, where,
+                                     allow_nonfinite)
+    model.syn1 = _optional_matrix(arrays, "syn1", (n - 1, dim), bool(params.hs), where,
+                                  allow_nonfinite)
 
     epochs = _number(state, "epochs_trained", where, 0)
     loss = _array(arrays, "loss_history", where)
@@ -177,13 +194,19 @@ def load_model(path: str | os.PathLike, mmap: str | None = None) -> Word2Vec:
     if loss.shape != (epochs,) or examples.shape != (epochs,):
         raise ValueError(f"{where}: loss_history and examples_history must hold one value per "
                          f"trained epoch ({epochs})")
+    if loss.dtype.kind != "f":
+        raise ValueError(f"{where}: loss_history must be floats, got {loss.dtype}")
+    examples = _counts(examples, epochs, where, "examples_history")
+    _check_finite(loss, "loss_history", where, allow_nonfinite)
     model.loss_history = np.asarray(loss, dtype=np.float64).tolist()
     model.examples_history = np.asarray(examples, dtype=np.int64).tolist()
     model.epochs_trained = epochs
     model.vocab_updates = _number(state, "vocab_updates", where, 0)
     seconds = state.get("training_seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-        raise ValueError(f"{where}: state.training_seconds must be a number >= 0")
+    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+            or not 0 <= seconds < math.inf):  # also false for NaN
+        raise ValueError(f"{where}: state.training_seconds must be a finite number >= 0, "
+                         f"got {seconds!r}")
     model.training_seconds = float(seconds)
     return model
 
@@ -199,9 +222,10 @@ def _section(meta: dict[str, Any], name: str, where: str) -> dict[str, Any]:
 
 def _number(section: dict[str, Any], name: str, where: str, minimum: int) -> int:
     value = section.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{where}: metadata {name!r} must be an integer >= {minimum}, "
-                         f"got {value!r}")
+    if (isinstance(value, bool) or not isinstance(value, int)
+            or not minimum <= value <= _INT64_MAX):
+        raise ValueError(f"{where}: metadata {name!r} must be an integer from {minimum} to "
+                         f"2**63 - 1, got {value!r:.80}")
     return value
 
 
@@ -213,10 +237,16 @@ def _params(values: dict[str, Any], where: str) -> TrainingParams:
     for name, value in values.items():  # JSON floats can be NaN/inf; params never are
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{where}: parameter {name} is {value}")
+        if name in _FLAGS and type(value) not in (int, bool):  # TrainingParams takes 1.0
+            raise ValueError(f"{where}: parameter {name} must be 0 or 1, got {value!r}")
+        limit = 2**31 - 1 if name in _C_INT_PARAMS else _INT64_MAX
+        if type(value) is int and value > limit:
+            raise ValueError(f"{where}: parameter {name} is {value!r:.40}, over {limit}")
     try:
-        return TrainingParams(**values)
+        params = TrainingParams(**values)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: invalid training parameters: {error}") from None
+    return params  # TrainingParams bounds what the kernel's buffers are sized from
 
 
 def _array(arrays: dict[str, np.ndarray], name: str, where: str) -> np.ndarray:
@@ -225,30 +255,41 @@ def _array(arrays: dict[str, np.ndarray], name: str, where: str) -> np.ndarray:
     return arrays[name]
 
 
-def _counts(counts: np.ndarray, n: int, where: str) -> np.ndarray:
+def _counts(counts: np.ndarray, n: int, where: str, name: str = "counts") -> np.ndarray:
     if counts.shape != (n,) or counts.dtype.kind not in "iu":
-        raise ValueError(f"{where}: counts must be {n} integers, got {counts.dtype} {counts.shape}")
+        raise ValueError(f"{where}: {name} must be {n} integers, got {counts.dtype} "
+                         f"{counts.shape}")
     if n and counts.min() < 0:
-        raise ValueError(f"{where}: counts must not be negative")
+        raise ValueError(f"{where}: {name} must not be negative")
+    if n and counts.max() > _INT64_MAX:  # a uint64 would wrap around in int64
+        raise ValueError(f"{where}: {name} must be below 2**63")
     return np.asarray(counts, dtype=np.int64)
 
 
+def _check_finite(array: np.ndarray, name: str, where: str, allow_nonfinite: bool) -> None:
+    bad = None if allow_nonfinite else find_nonfinite(array)
+    if bad is not None:
+        raise ValueError(f"{where}: {name} holds NaN or infinity (first at row {bad[0]}, "
+                         f"column {bad[1]}); allow_nonfinite=True loads it")
+
+
 def _matrix(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, int | None],
-            where: str) -> np.ndarray:
+            where: str, allow_nonfinite: bool) -> np.ndarray:
     array = _array(arrays, name, where)
     rows, dims = shape
     if (array.dtype != np.float32 or array.ndim != 2 or array.shape[0] != rows
-            or (dims is not None and array.shape[1] != dims) or array.shape[1] < 1):
+            or (dims is not None and array.shape[1] != dims)):  # vectors alone may have 0
         want = f"({rows}, {dims if dims is not None else 'dim'})"
         raise ValueError(f"{where}: {name} must be float32 {want}, got {array.dtype} "
                          f"{array.shape}")
+    _check_finite(array, name, where, allow_nonfinite)
     return array
 
 
 def _optional_matrix(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, int],
-                     expected: bool, where: str) -> np.ndarray | None:
+                     expected: bool, where: str, allow_nonfinite: bool) -> np.ndarray | None:
     if not expected:
         if name in arrays:
             raise ValueError(f"{where}: {name} present but the parameters do not train it")
         return None
-    return _matrix(arrays, name, shape, where)
+    return _matrix(arrays, name, shape, where, allow_nonfinite)

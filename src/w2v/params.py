@@ -10,6 +10,10 @@ __all__ = ["TrainingParams", "LOSSES"]
 
 #: Values accepted for ``loss``: None selects the objectives with ``hs`` and ``negative``.
 LOSSES = (None, "softmax")
+#: Upper bounds that keep the kernel's buffer sizes far from overflow.
+MAX_WINDOW = 10_000  # the longest sentence (corpus.MAX_SENTENCE_LENGTH): more changes nothing
+MAX_NEGATIVE = 10_000
+MAX_VECTOR_SIZE = 1_000_000
 
 
 def _default_workers() -> int:
@@ -76,12 +80,21 @@ class TrainingParams:
     batch: bool = True
 
     def __post_init__(self) -> None:
-        _check_int("vector_size", self.vector_size, 1)
-        _check_int("window", self.window, 1)
+        # the kernel's per-thread buffers are sized from these: bounded, they cannot
+        # overflow (a window beyond the longest sentence, 10,000 tokens, changes nothing)
+        _check_int("vector_size", self.vector_size, 1, MAX_VECTOR_SIZE)
+        _check_int("window", self.window, 1, MAX_WINDOW)
         _check_int("min_count", self.min_count, 0)
         _check_flag("sg", self.sg)
         _check_flag("hs", self.hs)
-        _check_int("negative", self.negative, 0)
+        _check_int("negative", self.negative, 0, MAX_NEGATIVE)
+        # The kernel sizes per-thread buffers with C int products of these: a larger one
+        # would overflow into a too-small buffer when training (a crash, not an error).
+        if 2 * self.window * max(self.vector_size, self.negative + 1) > 2**31 - 1:
+            raise ValueError(
+                f"window {self.window} with vector_size {self.vector_size} and negative "
+                f"{self.negative} is too large to train (2 * window * max(vector_size, "
+                "negative + 1) must be < 2**31)")
         _check_float("ns_exponent", self.ns_exponent)
         _check_flag("cbow_mean", self.cbow_mean)
         _check_float("sample", self.sample, minimum=0.0)
@@ -151,11 +164,13 @@ class TrainingParams:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
+def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}")
 
 
 def _check_flag(name: str, value: object) -> None:
