@@ -34,14 +34,20 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "w2v"]
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``w2v ARGS`` and return the finished process (text output)."""
+def child_env() -> dict[str, str]:
+    """This environment for a child process, PYTHONPATH made absolute so that the
+    child's working directory does not change what it imports."""
     env = dict(os.environ)
-    if env.get("PYTHONPATH"):  # absolute, so that ``cwd`` does not change what is imported
+    if env.get("PYTHONPATH"):
         parts = env["PYTHONPATH"].split(os.pathsep)
         env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in parts if p)
+    return env
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``w2v ARGS`` and return the finished process (text output)."""
     return subprocess.run([*_command(), *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+                          env=child_env(), cwd=cwd, timeout=120)
 
 
 def assert_user_error(result: subprocess.CompletedProcess) -> None:
@@ -274,10 +280,7 @@ def _run_in_terminal(*args: str | Path) -> tuple[int, str]:
 
     master, slave = pty.openpty()  # sized like a real terminal: 24 rows, 120 columns
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
-    env = dict(os.environ)
-    if env.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    env = child_env()
     process = subprocess.Popen([*_command(), *map(str, args)], stdout=slave, stderr=slave,
                                stdin=subprocess.DEVNULL, env=env)
     os.close(slave)
@@ -332,10 +335,7 @@ model.save(out)
 
 def test_a_callback_stops_training_in_a_users_script(trained: dict[str, Path],
                                                     tmp_path: Path) -> None:
-    env = dict(os.environ)
-    if env.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    env = child_env()
     big = tmp_path / "corpus.txt"  # long enough for reports inside the second epoch
     big.write_text(trained["corpus"].read_text(encoding="utf-8") * 40, encoding="utf-8")
     model_path = tmp_path / "stopped.zip"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from planted import planted_corpus
+from test_cli import child_env
 from test_kernel import make_setup
 
 from w2v import Word2Vec, _core, trainer
@@ -89,10 +89,7 @@ def _corpus_file(path: Path) -> Path:
 def test_w2v_train_on_ctrl_c_exits_130_and_saves_the_partial_model(tmp_path):
     corpus = _corpus_file(tmp_path / "corpus.txt")
     model_out, vectors = tmp_path / "partial.zip", tmp_path / "vectors.bin"
-    env = dict(os.environ)
-    if env.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    env = child_env()
     process = subprocess.Popen(
         [sys.executable, "-m", "w2v", "train", str(corpus), "-o", str(vectors),
          "--model-out", str(model_out), "--epochs", "1000", "--sg", "1", "--workers", "2",
