@@ -179,22 +179,21 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     return loss.sum(axis=0)[:begun], examples.sum(axis=0)[:begun]
 
 
-def _run_jobs(train_job, n_jobs: int, workers: int, halt, report=None,
-              stop: threading.Event | None = None) -> None:
+def _run_jobs(train_job, n_jobs: int, workers: int, halt, report,
+              stop: threading.Event) -> None:
     """Run ``train_job(slot, index)`` for every index on ``workers`` threads.
 
     Only the hand-out of job indices takes a lock; the kernel call releases the GIL.
     The calling thread calls ``report()`` every ``REPORT_SECONDS`` while it waits. The
-    first error, or ``stop`` being set, ends the hand-out. On Ctrl-C (or an error of
-    ``report``) the calling thread calls ``halt()``, which makes the kernels end their
-    chunks within a sentence, waits for every thread (further Ctrl-Cs included: the
-    shared weights must not be left to threads still writing them) and re-raises; a
-    worker's error is re-raised once all threads are done.
+    first error, or ``stop`` being set, ends the hand-out; ``halt()`` must set ``stop``.
+    On Ctrl-C (or an error of ``report``) the calling thread calls ``halt()``, which
+    makes the kernels end their chunks within a sentence, waits for every thread
+    (further Ctrl-Cs included: the shared weights must not be left to threads still
+    writing them) and re-raises; a worker's error is re-raised once all threads are done.
     """
     lock = threading.Lock()
     pending = iter(range(n_jobs))
     failures: list[BaseException] = []
-    stop = threading.Event() if stop is None else stop
 
     def work(slot: int) -> None:
         try:
