@@ -19,6 +19,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
     ) from error
 
 from ._version import __version__
+from .checkpoint import resume
 from .corpus import PathCorpus, as_corpus
 from .keyedvectors import KeyedVectors
 from .loading import load_vectors
@@ -27,4 +28,4 @@ from .params import TrainingParams
 from .vocab import Vocabulary
 
 __all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "__version__",
-           "as_corpus", "load_vectors"]
+           "as_corpus", "load_vectors", "resume"]

@@ -154,27 +154,48 @@ def _load_model(path: str | os.PathLike) -> Word2Vec:
 
 # ------------------------------------------------------------------------- commands
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .checkpoint import prepare_resume
     from .corpus import PathCorpus
     from .model import Word2Vec
 
     corpus = _require(args.corpus, "corpus file")
     options = {dest: getattr(args, dest) for dest in _train_dests()
                if getattr(args, dest) is not None}
-    if args.no_progress:
-        options["progress"] = False
+    progress = False if args.no_progress else None
+    if args.checkpoint_every is not None and args.checkpoint is None:
+        raise CliError("--checkpoint-every needs --checkpoint PATH")
+    if args.resume and args.checkpoint is None:
+        raise CliError("--resume needs --checkpoint PATH (the checkpoint to resume)")
     binary = args.binary if args.binary is not None else plain_name(args.output).endswith(".bin")
     started = time.perf_counter()
     sentences = PathCorpus(corpus, encoding=args.encoding, encoding_errors=args.encoding_errors)
-    model = Word2Vec(sentences, **options)
+    model: Word2Vec | None = None
     try:
-        model.train()
+        if args.resume:
+            fixed = sorted(set(options) - {"workers"})
+            if fixed:
+                raise CliError(f"--resume continues the run with its own settings; leave out "
+                               f"{', '.join('--' + name.replace('_', '-') for name in fixed)}")
+            if args.checkpoint_every is not None:
+                raise CliError("--resume keeps the run's checkpoint schedule; leave out "
+                               "--checkpoint-every")
+            _require(args.checkpoint, "checkpoint")
+            run = prepare_resume(args.checkpoint, sentences, workers=options.get("workers"))
+            model = run.model
+            run.run(progress=progress)
+        else:
+            model = Word2Vec(sentences, progress=progress, **options)
+            model.train(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every)
     except KeyboardInterrupt:
-        if args.model_out:  # what was trained so far is consistent: keep it
+        if args.model_out and model is not None:  # what was trained is consistent: keep it
             model.save(args.model_out)
             print(f"w2v: interrupted; the partly trained model is saved in {args.model_out} "
                   f"({model.epochs_trained} epochs, the last one partly; no vectors file "
                   "written); Word2Vec.load() it to use it or train it further",
                   file=sys.stderr)
+        if args.checkpoint and os.path.lexists(args.checkpoint):
+            print(f"w2v: the run can go on from its last checkpoint: add --resume to the "
+                  f"same command (checkpoint {args.checkpoint})", file=sys.stderr)
         raise
     model.wv.save_word2vec_format(args.output, binary=binary)
     outputs = f"{args.output} ({'binary' if binary else 'text'})"
@@ -293,6 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="undecodable bytes and NULs: strict (an error naming the line), "
                             "replace or ignore")
     train.add_argument("--model-out", help="also save the full model (folder or .zip)")
+    train.add_argument("--checkpoint", metavar="PATH",
+                       help="save the model and the run's position here while training "
+                            "(folder or .zip, replaced atomically)")
+    train.add_argument("--checkpoint-every", metavar="WHEN",
+                       help="how often: 600, 10min, 2h, '1 epoch' (default: every epoch)")
+    train.add_argument("--resume", action="store_true",
+                       help="finish the run saved in --checkpoint (after a crash or Ctrl-C)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     similar = command("similar", _cmd_similar, "the nearest neighbours of a word")

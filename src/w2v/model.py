@@ -7,12 +7,13 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _core
 from .corpus import as_corpus, warn_if_changed
-from .encoding import SPILL_WORDS, encode_corpus
+from .encoding import EncodedCorpus, encode_corpus
 from .huffman import HuffmanTree, build_huffman
 from .keyedvectors import KeyedVectors
 from .monitor import TrainingMonitor
@@ -22,17 +23,12 @@ from .prediction import hs_log_probabilities, softmax_probabilities
 from .ranking import top_words
 from .trainer import RunPlan, run_epochs
 from .vocab import Vocabulary, count_words
+from .weights import grown_weights, hot_rows, initial_weights, memory_estimate
+
+if TYPE_CHECKING:
+    from .checkpoint import Checkpointer
 
 __all__ = ["Word2Vec"]
-
-#: When several threads train, each keeps private copies of the busiest rows of every
-#: matrix (the most frequent words' input and output rows, the Huffman nodes nearest the
-#: root), which every thread would otherwise write all the time, so that they bounce
-#: between the cores' caches (see ``trainer.SYNC_EXAMPLES`` for how often they merge).
-#: At most HOT_ROWS rows, and at most 1/HOT_SHARE of the vocabulary: a small one is all
-#: busy, and its threads must see each other's changes.
-HOT_ROWS = 256
-HOT_SHARE = 16
 
 logger = logging.getLogger("w2v")
 
@@ -196,13 +192,8 @@ class Word2Vec:
         return self
 
     def _init_weights(self) -> None:
-        p = self.params
-        n = len(self.vocab)
-        rng = np.random.default_rng(p.seed)
-        vectors = _fresh_rows(rng, n, p.vector_size)
+        vectors, self.syn1neg, self.syn1 = initial_weights(len(self.vocab), self.params)
         self.wv = KeyedVectors(vectors, self.vocab.index_to_key, self.vocab.counts)
-        self.syn1neg = np.zeros((n, p.vector_size), np.float32) if p.needs_out_words else None
-        self.syn1 = np.zeros((n - 1, p.vector_size), np.float32) if p.hs else None
         self.loss_history = []
         self.examples_history = []
         self.progress_history = []
@@ -212,25 +203,11 @@ class Word2Vec:
         self._tree = None
 
     def _grow_weights(self, vocab: Vocabulary) -> None:
-        """Adopt an updated vocabulary: trained rows move to their words' new indices,
-        new words get fresh rows (a random stream of their own per update)."""
-        p = self.params
-        old = np.array([self.vocab.key_to_index.get(w, -1) for w in vocab.index_to_key],
-                       dtype=np.int64)
-        known = old >= 0
+        """Adopt an updated vocabulary (see :func:`w2v.weights.grown_weights`)."""
         self.vocab_updates += 1
-        rng = np.random.default_rng([p.seed, self.vocab_updates])
-        vectors = np.empty((len(vocab), p.vector_size), np.float32)
-        vectors[known] = self.wv.vectors[old[known]]
-        vectors[~known] = _fresh_rows(rng, int(np.count_nonzero(~known)), p.vector_size)
-        if self.syn1neg is not None:
-            syn1neg = np.zeros_like(vectors)
-            syn1neg[known] = self.syn1neg[old[known]]
-            self.syn1neg = syn1neg
-        if self.syn1 is not None:
-            syn1 = np.zeros((len(vocab) - 1, p.vector_size), np.float32)
-            syn1[: len(self.syn1)] = self.syn1
-            self.syn1 = syn1
+        vectors, self.syn1neg, self.syn1 = grown_weights(
+            self.vocab, vocab, (self.wv.vectors, self.syn1neg, self.syn1), self.params,
+            self.vocab_updates)
         self.vocab = vocab
         self.wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
         self._kernel = None
@@ -256,16 +233,14 @@ class Word2Vec:
             tree.offsets if tree else None,
             sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
             hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), batch=bool(p.batch),
-            hot_rows=self._hot_rows(),
+            hot_rows=hot_rows(len(self.vocab), p.threads),
         )
-
-    def _hot_rows(self) -> int:
-        """Rows of each matrix every thread copies (see HOT_ROWS); none for one thread."""
-        return min(HOT_ROWS, len(self.vocab) // HOT_SHARE) if self.params.threads > 1 else 0
 
     def train(
         self, corpus: Iterable[list[str]] | str | None = None, epochs: int | None = None,
         callbacks: Iterable = (), progress: bool | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float | str | None = None,
     ) -> Word2Vec:
         """Train the model and return it, so ``Word2Vec(corpus).train()`` reads naturally.
 
@@ -279,6 +254,13 @@ class Word2Vec:
         epochs : passes over the corpus; defaults to the ``epochs`` parameter.
         callbacks : more callbacks for this call only (after the model's own).
         progress : overrides the model's ``progress`` setting for this call.
+        checkpoint : a path (folder or ``.zip``) to save the model and the run's position
+            to, atomically, while training; after a crash, :func:`w2v.resume` finishes
+            the run from the last one. A path holding an unfinished run's checkpoint
+            raises FileExistsError rather than lose it.
+        checkpoint_every : how often: seconds (``600``), ``"10min"``, ``"2h"``, or
+            ``"1 epoch"``, ``"3 epochs"`` (default: every epoch). A checkpoint is also
+            written after the last epoch.
 
         Example
         -------
@@ -287,6 +269,8 @@ class Word2Vec:
         >>> len(model.loss_history)
         2
         """
+        from .checkpoint import start_checkpoints
+
         if corpus is not None and self.vocab is None:
             self.build_vocab(corpus)
         if self.vocab is None:
@@ -296,8 +280,9 @@ class Word2Vec:
             epochs = self.params.epochs
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+        if checkpoint is None and checkpoint_every is not None:
+            raise ValueError("checkpoint_every needs a checkpoint path to write to")
 
-        started = time.perf_counter()
         encoded = encode_corpus(sentences, self.vocab.key_to_index, self.vocab.retained_words)
         if corpus is None:  # the corpus the vocabulary was built from, read again
             warn_if_changed(self._corpus_words, encoded.corpus_words)
@@ -306,23 +291,37 @@ class Word2Vec:
                 f"nothing to train on: none of the corpus's {encoded.corpus_words} tokens"
                 " is in the vocabulary"
             )
+        checkpointer = None if checkpoint is None else start_checkpoints(
+            self, checkpoint, checkpoint_every, sentences, encoded, epochs)
+        return self._train_encoded(encoded, epochs, callbacks, progress, checkpointer)
+
+    def _train_encoded(self, encoded: EncodedCorpus, epochs: int, callbacks: Iterable,
+                       progress: bool | None, checkpointer: Checkpointer | None) -> Word2Vec:
+        """Run ``epochs`` epochs over ``encoded`` (the rest of a checkpointed run, if
+        ``checkpointer`` records a position)."""
+        started = time.perf_counter()
         if self._kernel is None:
             self._check_writable()
             self._kernel = self._make_kernel()
         p = self.params
+        record = checkpointer.record if checkpointer is not None else None
         plan = RunPlan(
-            epochs=epochs, first_epoch=self.epochs_trained, workers=p.threads, seed=p.seed,
-            start_alpha=p.start_alpha, min_alpha=p.min_alpha,
+            epochs=epochs, first_epoch=record.first_epoch if record else self.epochs_trained,
+            workers=p.threads, seed=p.seed, start_alpha=p.start_alpha, min_alpha=p.min_alpha,
+            resume=record.position if record else None,
         )
         monitor = TrainingMonitor(
             self, [*self.callbacks, *callbacks],
             self.progress if progress is None else progress, epochs,
             encoded.words * epochs, encoded.corpus_words, p.start_alpha, p.min_alpha,
+            first_epoch=plan.first_epoch,
+            words_at_start=record.position.words_done if record else 0,
         )
         self._stop.clear()
         try:
             with monitor:
-                loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop)
+                loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop,
+                                     checkpointer)
         except KeyboardInterrupt:
             logger.warning("interrupted: %s", monitor.interruption_report())
             raise
@@ -356,22 +355,7 @@ class Word2Vec:
         """
         if self.vocab is None:
             raise ValueError("estimate_memory needs a vocabulary: build_vocab(corpus) first")
-        p = self.params
-        words, dim = len(self.vocab), p.vector_size
-        matrix = words * dim * 4
-        tokens = min(self.vocab.retained_words, SPILL_WORDS)
-        hot = self._hot_rows()
-        matrices = 1 + bool(p.needs_out_words) + bool(p.hs)
-        estimate = {
-            "vectors": matrix,
-            "syn1neg": matrix if p.needs_out_words else 0,
-            "syn1": (words - 1) * dim * 4 if p.hs else 0,
-            "vocabulary": words * 100,
-            "encoded_corpus": tokens * 4 + (tokens // 10_000 + 1) * 8,
-            "thread_copies": p.threads * matrices * 2 * hot * dim * 4,
-        }
-        estimate["total"] = sum(estimate.values())
-        return estimate
+        return memory_estimate(self.vocab, self.params)
 
     def stop(self) -> None:
         """Stop the training under way (from a callback or another thread): the chunks
@@ -496,7 +480,16 @@ class Word2Vec:
 
         return load_model(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
 
+    @classmethod
+    def resume(cls, checkpoint: str | os.PathLike,
+               corpus: Iterable[list[str]] | str | None = None, **options) -> Word2Vec:
+        """Finish the run a checkpoint was saved from: :func:`w2v.checkpoint.resume`
+        (``options``: ``callbacks``, ``progress``, ``workers``).
 
-def _fresh_rows(rng: np.random.Generator, rows: int, dim: int) -> np.ndarray:
-    """Initial input vectors: uniform in [-0.5, 0.5) / dim, as the C tool does."""
-    return (rng.random((rows, dim), dtype=np.float32) - 0.5) / dim
+        Example
+        -------
+        >>> model = Word2Vec.resume("run.zip")  # doctest: +SKIP
+        """
+        from .checkpoint import resume
+
+        return resume(checkpoint, corpus, **options)

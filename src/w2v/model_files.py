@@ -26,9 +26,10 @@ from .vocab import Vocabulary
 from .word2vec_format import find_nonfinite
 
 if TYPE_CHECKING:
+    from .checkpoint import RunRecord
     from .model import Word2Vec
 
-__all__ = ["decode_words", "encode_words", "load_keyedvectors", "load_model",
+__all__ = ["decode_words", "encode_words", "load_checkpoint", "load_keyedvectors", "load_model",
            "save_keyedvectors", "save_model"]
 
 MODEL_KIND = "word2vec"
@@ -116,8 +117,11 @@ def load_keyedvectors(path: str | os.PathLike, mmap: str | None = None,
     return KeyedVectors(vectors, words, counts)
 
 
-def save_model(model: Word2Vec, path: str | os.PathLike) -> None:
-    """Write everything needed to query ``model`` and continue training it.
+def save_model(model: Word2Vec, path: str | os.PathLike,
+               checkpoint: dict[str, Any] | None = None) -> None:
+    """Write everything needed to query ``model`` and continue training it; with
+    ``checkpoint`` (a :class:`w2v.checkpoint.RunRecord` as metadata), also where the run
+    under way stands, so it can be resumed.
 
     Example
     -------
@@ -146,6 +150,8 @@ def save_model(model: Word2Vec, path: str | os.PathLike) -> None:
             "vocab_updates": model.vocab_updates,
         },
     }
+    if checkpoint is not None:
+        meta["checkpoint"] = checkpoint
     write_archive(path, MODEL_KIND, arrays, meta)
 
 
@@ -159,10 +165,29 @@ def load_model(path: str | os.PathLike, mmap: str | None = None,
     -------
     >>> model = load_model("model.zip")  # doctest: +SKIP
     """
-    from .model import Word2Vec
+    arrays, meta = read_archive(path, kind=MODEL_KIND, mmap=mmap)
+    return _model(arrays, meta, os.fspath(path), allow_nonfinite)
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[Word2Vec, RunRecord]:
+    """Read a checkpoint written during training: the model, and where its run stood.
+
+    Example
+    -------
+    >>> model, record = load_checkpoint("run.zip")  # doctest: +SKIP
+    """
+    from .checkpoint import RunRecord
 
     where = os.fspath(path)
-    arrays, meta = read_archive(path, kind=MODEL_KIND, mmap=mmap)
+    arrays, meta = read_archive(path, kind=MODEL_KIND)
+    model = _model(arrays, meta, where, allow_nonfinite=False)
+    return model, RunRecord.from_meta(meta.get("checkpoint"), where, model.epochs_trained)
+
+
+def _model(arrays: dict[str, np.ndarray], meta: dict[str, Any], where: str,
+           allow_nonfinite: bool) -> Word2Vec:
+    from .model import Word2Vec
+
     params = _params(_section(meta, "params", where), where)
     vocab_meta = _section(meta, "vocab", where)
     state = _section(meta, "state", where)

@@ -156,6 +156,9 @@ class TrainingMonitor:
     epochs, total_words, corpus_words : this call's epochs, in-vocabulary words over all
         epochs, and corpus words (out-of-vocabulary ones included) per epoch.
     start_alpha, min_alpha : the learning-rate schedule.
+    first_epoch : epochs the model had trained before this run (default: as it has now;
+        a resumed run passes its run's).
+    words_at_start : words of the run trained before this call (a resumed run's).
 
     Example
     -------
@@ -166,7 +169,8 @@ class TrainingMonitor:
 
     def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
                  total_words: int, corpus_words: int, start_alpha: float,
-                 min_alpha: float) -> None:
+                 min_alpha: float, first_epoch: int | None = None,
+                 words_at_start: int = 0) -> None:
         self.model = model
         self.callbacks = list(callbacks)
         self.epochs = epochs
@@ -174,13 +178,14 @@ class TrainingMonitor:
         self.corpus_words = corpus_words
         self.start_alpha = start_alpha
         self.min_alpha = min_alpha
-        self.first_epoch = model.epochs_trained
+        self.first_epoch = model.epochs_trained if first_epoch is None else first_epoch
+        self.words_at_start = words_at_start
         self.started = time.perf_counter()
         self.epoch_started = self.started
         self.show_bar = show_progress(progress)
         self.bar = None
-        self.bar_words = 0
-        self.words_done = 0
+        self.bar_words = words_at_start
+        self.words_done = words_at_start
         self._exit_stack = contextlib.ExitStack()
 
     def __enter__(self) -> TrainingMonitor:
@@ -188,8 +193,9 @@ class TrainingMonitor:
         if self.show_bar:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=self.total_words, unit="word", unit_scale=True, desc="w2v",
-                            file=sys.stderr, dynamic_ncols=True, leave=True)
+            self.bar = tqdm(total=self.total_words, initial=self.words_at_start, unit="word",
+                            unit_scale=True, desc="w2v", file=sys.stderr, dynamic_ncols=True,
+                            leave=True)
             self._exit_stack.callback(self.bar.close)
             self._exit_stack.enter_context(log_above_bar(tqdm.write))
         return self
@@ -236,7 +242,8 @@ class TrainingMonitor:
         self.words_done = words_done
         fraction = words_done / self.total_words if self.total_words else 1.0
         mean_loss = loss / examples if examples else math.nan
-        speed = fraction * self.epochs * self.corpus_words / elapsed if elapsed > 0 else 0.0
+        trained = (words_done - self.words_at_start) / self.total_words if self.total_words else 0
+        speed = trained * self.epochs * self.corpus_words / elapsed if elapsed > 0 else 0.0
         progress = TrainingProgress(epoch=epoch, epochs=self.epochs, words_done=words_done,
                                     total_words=self.total_words, words_per_second=speed,
                                     alpha=self.alpha(words_done), loss=mean_loss,

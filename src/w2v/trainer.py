@@ -14,7 +14,8 @@ import numpy as np
 
 from .encoding import EncodedCorpus
 
-__all__ = ["RunPlan", "chunk_seed", "chunk_words", "run_epochs", "sync_examples"]
+__all__ = ["RunPlan", "RunPosition", "chunk_seed", "chunk_words", "run_epochs",
+           "sync_examples"]
 
 #: Words per job handed to a thread: small enough to balance two threads at the
 #: end of the run, large enough that the hand-out cost vanishes.
@@ -40,6 +41,19 @@ class RunPlan:
     seed: int
     start_alpha: float
     min_alpha: float
+    resume: RunPosition | None = None  # where a checkpointed run stopped
+
+
+@dataclass(frozen=True)
+class RunPosition:
+    """How far a run has got, at a point where every chunk handed out is finished: the
+    state a checkpoint saves and a resumed run starts from."""
+
+    epoch: int  # epochs of the run finished (the one under way, if next_chunk > 0)
+    next_chunk: int  # first chunk of that epoch not trained yet
+    words_done: int  # in-vocabulary words trained in the run (drives the learning rate)
+    epoch_loss: float  # summed loss of the epoch under way so far
+    epoch_examples: int  # and its examples
 
 
 def chunk_seed(seed: int, epoch: int, chunk: int) -> int:
@@ -82,7 +96,8 @@ def sync_examples(corpus_words: int, workers: int) -> int:
 
 
 def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
-               stop: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
+               stop: threading.Event | None = None,
+               checkpoint=None) -> tuple[np.ndarray, np.ndarray]:
     """Train ``plan.epochs`` epochs over ``corpus`` with ``plan.workers`` threads.
 
     The learning rate decays linearly from ``start_alpha`` to ``min_alpha`` over the
@@ -92,6 +107,13 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     set (by a callback, ``model.stop()`` or Ctrl-C), the threads finish the chunks they
     are on and take no more; their changes are merged either way.
 
+    With a ``checkpoint``, when ``checkpoint.due_now()`` (polled between reports) the
+    hand-out pauses, the threads finish their chunks, their copies are merged and
+    ``checkpoint.save(position)`` is called with the exact :class:`RunPosition`; then the
+    epoch goes on. ``checkpoint.due_after_epoch(epochs_done)`` asks the same at each
+    epoch's end. A run with ``plan.resume`` starts at that position: same chunks, same
+    random streams and the same learning rate as the run that saved it.
+
     Parameters
     ----------
     kernel : a ``w2v._core.Kernel`` bound to the model's arrays.
@@ -99,10 +121,13 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     plan : epochs, threads, seed and learning rates.
     monitor : a :class:`~w2v.monitor.TrainingMonitor` (or None).
     stop : an event that stops training when set.
+    checkpoint : an object with ``due_now()``, ``due_after_epoch(epochs_done)`` and
+        ``save(position)`` (see :class:`w2v.checkpoint.Checkpointer`), or None.
 
     Returns
     -------
-    (loss, examples) : per epoch begun, the summed loss (float64) and example count (int64).
+    (loss, examples) : per epoch begun in this call, the summed loss (float64) and
+        example count (int64).
 
     Example
     -------
@@ -116,6 +141,14 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     # one row per thread: each thread adds only to its own row, so nothing is lost
     loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
     examples = np.zeros((plan.workers, plan.epochs), dtype=np.int64)
+    start = plan.resume or RunPosition(0, 0, 0, 0.0, 0)
+    if start.next_chunk > len(chunks):
+        raise ValueError(f"cannot resume at chunk {start.next_chunk}: the corpus has only "
+                         f"{len(chunks)} chunks")
+    progress[0] = start.words_done
+    if start.epoch < plan.epochs:
+        loss[0, start.epoch] = start.epoch_loss
+        examples[0, start.epoch] = start.epoch_examples
     total_words = corpus.words * plan.epochs
     # each thread's private copies of the busiest rows, kept across its chunks
     sync = sync_examples(corpus.words, plan.workers)
@@ -139,31 +172,50 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
             stop.set()
         if stop.is_set():  # from a callback, or model.stop() in another thread
             stop_flag[0] = 1
+        elif checkpoint is not None and checkpoint.due_now():
+            pause.set()  # the threads finish their chunks and take no more
 
     def halt() -> None:
         stop.set()
         stop_flag[0] = 1
 
-    begun = 0
+    def flush() -> None:
+        for thread_copies in copies:
+            if thread_copies is not None:
+                kernel.flush(thread_copies)
+
+    def position(epoch: int, next_chunk: int) -> RunPosition:
+        return RunPosition(epoch, next_chunk, int(progress.sum()),
+                           float(loss[:, epoch].sum()) if epoch < plan.epochs else 0.0,
+                           int(examples[:, epoch].sum()) if epoch < plan.epochs else 0)
+
+    pause = threading.Event()
+    begun = start.epoch
     interrupted: BaseException | None = None
     if monitor is not None and not monitor.begin():
         stop.set()
-    for epoch in range(plan.epochs):
+    for epoch in range(start.epoch, plan.epochs):
         if stop.is_set():
             break
-        if monitor is not None and not monitor.epoch_begin(epoch):
+        first_chunk = start.next_chunk if epoch == start.epoch else 0
+        if first_chunk == 0 and monitor is not None and not monitor.epoch_begin(epoch):
             stop.set()
             break
         begun += 1
         try:
-            _run_jobs(functools.partial(train_job, epoch), len(chunks), plan.workers, halt,
-                      lambda epoch=epoch: report(epoch), stop)
+            while True:
+                pause.clear()
+                first_chunk = _run_jobs(
+                    functools.partial(train_job, epoch), range(first_chunk, len(chunks)),
+                    plan.workers, halt, lambda epoch=epoch: report(epoch), stop, pause)
+                if first_chunk == len(chunks) or stop.is_set():
+                    break
+                flush()  # paused for a checkpoint: every chunk handed out is finished
+                checkpoint.save(position(epoch, first_chunk))
         except KeyboardInterrupt as error:  # the threads have stopped: record the epoch
             interrupted = error
         finally:  # every epoch ends with the shared weights complete, even on error
-            for thread_copies in copies:
-                if thread_copies is not None:
-                    kernel.flush(thread_copies)
+            flush()
         if monitor is not None:
             if interrupted is None:  # no on_batch_end after Ctrl-C: it may raise again
                 report(epoch)
@@ -172,36 +224,45 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
                 stop.set()
         if interrupted is not None:
             break
+        if (checkpoint is not None and not stop.is_set()
+                and checkpoint.due_after_epoch(epoch + 1)):
+            checkpoint.save(position(epoch + 1, 0))
     if monitor is not None:
         monitor.end(int(progress.sum()))
     if interrupted is not None:
         raise interrupted
-    return loss.sum(axis=0)[:begun], examples.sum(axis=0)[:begun]
+    return (loss.sum(axis=0)[start.epoch:begun],
+            examples.sum(axis=0)[start.epoch:begun])
 
 
-def _run_jobs(train_job, n_jobs: int, workers: int, halt, report,
-              stop: threading.Event) -> None:
-    """Run ``train_job(slot, index)`` for every index on ``workers`` threads.
+def _run_jobs(train_job, jobs: range, workers: int, halt, report,
+              stop: threading.Event, pause: threading.Event | None = None) -> int:
+    """Run ``train_job(slot, index)`` for the indices of ``jobs``, in order, on
+    ``workers`` threads; return the first index not handed out (``jobs.stop`` if all were).
 
     Only the hand-out of job indices takes a lock; the kernel call releases the GIL.
     The calling thread calls ``report()`` every ``REPORT_SECONDS`` while it waits. The
-    first error, or ``stop`` being set, ends the hand-out; ``halt()`` must set ``stop``.
+    first error, or ``stop`` or ``pause`` being set, ends the hand-out (the jobs handed
+    out are all finished on return); ``halt()`` must set ``stop``.
     On Ctrl-C (or an error of ``report``) the calling thread calls ``halt()``, which
     makes the kernels end their chunks within a sentence, waits for every thread
     (further Ctrl-Cs included: the shared weights must not be left to threads still
     writing them) and re-raises; a worker's error is re-raised once all threads are done.
     """
     lock = threading.Lock()
-    pending = iter(range(n_jobs))
+    pending = iter(jobs)
+    handed_out = [jobs.start]
     failures: list[BaseException] = []
+    pause = threading.Event() if pause is None else pause
 
     def work(slot: int) -> None:
         try:
-            while not failures and not stop.is_set():
+            while not failures and not stop.is_set() and not pause.is_set():
                 with lock:
                     index = next(pending, None)
-                if index is None:
-                    return
+                    if index is None:
+                        return
+                    handed_out[0] = index + 1
                 train_job(slot, index)
         except BaseException as error:  # re-raised in the caller's thread
             failures.append(error)
@@ -225,6 +286,7 @@ def _run_jobs(train_job, n_jobs: int, workers: int, halt, report,
         raise
     if failures:
         raise failures[0]
+    return handed_out[0]
 
 
 def _join_through_interrupts(threads: list[threading.Thread]) -> None:
