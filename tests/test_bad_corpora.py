@@ -100,3 +100,83 @@ def test_the_same_corpus_again_or_a_new_one_is_not_warned_about():
         warnings.simplefilter("error")
         model.train()
         model.train([["a", "b"]] * 7)  # a different corpus on purpose: no warning
+
+
+# ------------------------------------------------------------------ endless tokens
+def _long_token_file(path, blob: bytes) -> None:
+    path.write_bytes(b"first line\nbefore " + blob + b" after\nlast " + blob + b"\nend\n")
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("block_size", [7, 1000, 1 << 20])
+def test_tokens_longer_than_the_limit_are_dropped_with_one_warning(tmp_path, reader,
+                                                                   block_size):
+    path = tmp_path / "corpus.txt"
+    _long_token_file(path, b"x" * 5_000)
+    corpus = READERS[reader](path, block_size=block_size, max_token_length=1_000)
+    with pytest.warns(RuntimeWarning) as caught:
+        counts, words, sentences = count_words(corpus)
+    assert (words, sentences) == (6, 4)
+    assert counts == {"first": 1, "line": 1, "before": 1, "after": 1, "last": 1, "end": 1}
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1
+    assert "corpus.txt" in messages[0] and "dropped 2 token(s) longer than 1000" in messages[0]
+    assert "first on line 2" in messages[0]
+    with warnings.catch_warnings():  # told once per corpus: the next passes are quiet
+        warnings.simplefilter("error")
+        assert list(corpus) == [["first", "line"], ["before", "after"], ["last"], ["end"]]
+
+
+def test_both_readers_keep_what_fits_the_limit_in_characters_not_bytes(tmp_path):
+    path = tmp_path / "corpus.txt"
+    fits, too_long = "é" * 10, "é" * 11  # 20 and 22 bytes, 10 and 11 characters
+    path.write_text(f"a {fits} b\n{too_long} c\n", encoding="utf-8")
+    for reader in READERS.values():
+        with pytest.warns(RuntimeWarning, match="dropped 1 token"):
+            model = Word2Vec(reader(path, max_token_length=10), min_count=1, workers=1)
+        assert sorted(model.wv.index_to_key) == sorted(["a", fits, "b", "c"])
+
+
+def test_an_endless_token_is_read_in_bounded_memory(tmp_path):
+    """100 MB without a space or a newline, read by the compiled scanner (which hands it
+    to the Python reader) in a child process: its peak memory must not grow with it."""
+    import subprocess
+    import sys
+
+    from test_cli import child_env
+
+    path = tmp_path / "endless.txt"
+    with open(path, "wb") as fh:
+        fh.write(b"hello world\n")
+        block = b"y" * (1 << 20)
+        for _ in range(100):
+            fh.write(block)
+        fh.write(b" tail\n")
+    script = (
+        "import resource, sys, warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        "from w2v import PathCorpus\n"
+        "from w2v.vocab import count_words\n"
+        "from w2v.encoding import encode_corpus\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "corpus = PathCorpus(sys.argv[1])\n"
+        "counts = count_words(corpus)[0]\n"
+        "encoded = encode_corpus(corpus, {w: i for i, w in enumerate(sorted(counts))})\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(sorted(counts), encoded.words, (after - before) // 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                          text=True, env=child_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    words, n_ids, grown_mb = done.stdout.split("] ")[0] + "]", *done.stdout.split("] ")[1].split()
+    assert words == "['hello', 'tail', 'world']" and int(n_ids) == 3
+    assert int(grown_mb) < 40, f"reading a 100 MB token grew the peak memory by {grown_mb} MB"
+
+
+def test_max_token_length_must_be_a_positive_int(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("a b\n")
+    with pytest.raises(ValueError, match="max_token_length must be >= 1"):
+        PathCorpus(path, max_token_length=0)
+    with pytest.raises(TypeError, match="max_token_length must be an int"):
+        PathCorpus(path, max_token_length=2.5)

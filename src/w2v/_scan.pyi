@@ -16,6 +16,7 @@ UNSUPPORTED: Final = 3
 class Unsupported(Exception): ...  # noqa: N818 (the runtime name)
 
 class Scanner:
+    max_token_bytes: int
     @property
     def words(self) -> int: ...
     @property

@@ -85,7 +85,8 @@ cdef enum:  # statuses of the tokenizer
     TOO_BIG = 3
 
 INVALID_UTF8 = BAD_UTF8  # status: a token is not valid UTF-8
-UNSUPPORTED = TOO_BIG    # status: a token of 4 GiB or more, or 2**31 distinct words
+# status: a token longer than ``max_token_bytes`` (or 4 GiB), or 2**31 distinct words
+UNSUPPORTED = TOO_BIG
 
 cdef enum:
     SLACK = 8        # readable bytes kept after every buffer's end (8-byte loads)
@@ -421,6 +422,7 @@ cdef class Scanner:
     cdef Py_ssize_t resume        # where token scanning resumes in the carry, or -1
     cdef uint8_t resume_high      # OR of the carried token's bytes scanned so far
     cdef int64_t max_len
+    cdef public int64_t max_token_bytes  # longer tokens end the scan with UNSUPPORTED; -1: none
     cdef int64_t in_sentence      # tokens of the current, unfinished sentence
     cdef Event* events
     cdef int n_events
@@ -443,6 +445,7 @@ cdef class Scanner:
         if type(self) is Scanner:
             raise TypeError("use CountScanner or EncodeScanner")
         self.resume = -1
+        self.max_token_bytes = -1
         self.events = <Event*>malloc(BATCH * sizeof(Event))
         if self.events == NULL:
             raise MemoryError()
@@ -585,7 +588,8 @@ cdef class Scanner:
                 if status != OK:
                     return status
                 continue
-            if e.length >= <int64_t>0xFFFFFFFF:  # longer than a slot can record
+            if e.length >= <int64_t>0xFFFFFFFF or (  # longer than a slot can record
+                    self.max_token_bytes >= 0 and e.length > self.max_token_bytes):
                 return TOO_BIG
             found = _table_find(t, b + e.start, e.length, e.head, e.hash)
             if found >= 0:
@@ -629,6 +633,8 @@ cdef class Scanner:
                           uint8_t high) noexcept nogil:
         """Apply the batch, then carry ``buf[start:end]`` over to the next block."""
         cdef int status = self._flush()
+        if resume >= 0 and self.max_token_bytes >= 0 and end - start > self.max_token_bytes:
+            return TOO_BIG  # an unfinished token already too long: carry no more of it
         if start:
             memmove(self.buf, self.buf + start, <size_t>(end - start))
         self.carry = end - start

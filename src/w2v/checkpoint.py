@@ -181,7 +181,8 @@ class RunRecord:
 def _corpus_meta(corpus: Any, where: str) -> dict[str, Any] | None:
     if corpus is None:
         return None
-    fields = {"path": str, "max_sentence_length": int, "encoding": str, "encoding_errors": str}
+    fields = {"path": str, "max_sentence_length": int, "encoding": str, "encoding_errors": str,
+              "max_token_length": int}
     if not isinstance(corpus, dict) or set(corpus) != set(fields) or not all(
             type(corpus[name]) is kind for name, kind in fields.items()):
         raise ValueError(f"{where}: checkpoint field 'corpus' must be null or an object with "
@@ -197,7 +198,7 @@ def _describe_corpus(corpus: Any) -> dict[str, Any] | None:
         return None
     return {"path": os.path.abspath(corpus.path), "max_sentence_length":
             corpus.max_sentence_length, "encoding": corpus.encoding,
-            "encoding_errors": corpus.encoding_errors}
+            "encoding_errors": corpus.encoding_errors, "max_token_length": corpus.max_token_length}
 
 
 class Checkpointer:

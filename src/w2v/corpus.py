@@ -13,30 +13,68 @@ import gzip
 import lzma
 import operator
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_SENTENCE_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus", "warn_if_changed"]
+__all__ = ["MAX_SENTENCE_LENGTH", "MAX_TOKEN_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus",
+           "warn_if_changed"]
 
 MAX_SENTENCE_LENGTH = 10_000  # tokens; longer sentences are split into chunks, never truncated
+#: Characters; a longer "token" in a file (a base64 blob, a file with no whitespace) is
+#: dropped with a warning, so reading it takes bounded memory.
+MAX_TOKEN_LENGTH = 10_000
+_SPACE = re.compile(r"\s")  # what str.split() splits on
 DEFAULT_BLOCK_SIZE = 1 << 20  # bytes read at a time by PathCorpus
 
 _OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
-def _check_max_len(max_sentence_length: int) -> int:
+def _check_max_len(max_sentence_length: int, name: str = "max_sentence_length") -> int:
     """Return ``max_sentence_length`` as an int, raising ValueError if it is below 1."""
     try:
         value = operator.index(max_sentence_length)
     except TypeError:
         raise TypeError(
-            f"max_sentence_length must be an int, got {type(max_sentence_length).__name__}"
+            f"{name} must be an int, got {type(max_sentence_length).__name__}"
         ) from None
     if value < 1:
-        raise ValueError(f"max_sentence_length must be >= 1, got {value}")
+        raise ValueError(f"{name} must be >= 1, got {value}")
     return value
+
+
+class _LongTokens:
+    """The tokens of one pass over a file that were too long to keep: counted, and
+    reported in one warning at the end of the file."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.path, self.limit = path, limit
+        self.count = 0
+        self.first_line = 0
+
+    def drop(self, line: int, count: int = 1) -> None:
+        if count and not self.count:
+            self.first_line = line
+        self.count += count
+
+    def keep(self, tokens: list[str], line: int) -> list[str]:
+        """``tokens`` without those longer than the limit (which are counted)."""
+        kept = [token for token in tokens if len(token) <= self.limit]
+        self.drop(line, len(tokens) - len(kept))
+        return kept
+
+    def warn(self, warned: set) -> None:
+        """Warn, unless ``warned`` (the corpus's record) shows this pass told it already."""
+        key = (str(self.path), self.count, self.first_line)
+        if self.count and key not in warned:
+            warned.add(key)
+            warnings.warn(
+                f"{str(self.path)!r}: dropped {self.count} token(s) longer than {self.limit} "
+                f"characters (the first on line {self.first_line}); pass "
+                "PathCorpus(..., max_token_length=N) to keep longer ones",
+                RuntimeWarning, stacklevel=5)
 
 
 def _chunks(tokens: list[str], max_len: int) -> Iterator[list[str]]:
@@ -54,6 +92,9 @@ class PathCorpus:
 
     Tokens are separated by whitespace (``str.split()``); blank lines yield nothing.
     Lines are split on ``"\\n"`` only (``"\\r\\n"`` works since ``"\\r"`` is whitespace).
+    A token longer than ``max_token_length`` characters is dropped, and the pass ends
+    with a RuntimeWarning counting them (naming the file and the first one's line), so
+    a file that is one endless token is read in bounded memory.
     Files are streamed in binary blocks and decoded incrementally, so a file that is
     a single huge line (text8) comes out as consecutive chunks of exactly
     ``max_sentence_length`` tokens (the last one shorter); no token is lost or cut.
@@ -78,6 +119,8 @@ class PathCorpus:
         with them is binary, or UTF-16 read as UTF-8); otherwise they separate words.
     block_size : int, keyword-only
         Bytes read at a time.
+    max_token_length : int, keyword-only
+        Longer tokens are dropped (default ``MAX_TOKEN_LENGTH``, 10,000 characters).
 
     Example
     -------
@@ -89,7 +132,7 @@ class PathCorpus:
     def __init__(
         self, path: str | os.PathLike[str], max_sentence_length: int = MAX_SENTENCE_LENGTH,
         encoding: str = "utf-8", encoding_errors: str = "strict", *,
-        block_size: int = DEFAULT_BLOCK_SIZE,
+        block_size: int = DEFAULT_BLOCK_SIZE, max_token_length: int = MAX_TOKEN_LENGTH,
     ) -> None:
         self.path = Path(path)
         self.max_sentence_length = _check_max_len(max_sentence_length)
@@ -100,10 +143,14 @@ class PathCorpus:
         if block_size < 1:
             raise ValueError(f"block_size must be >= 1, got {block_size}")
         self.block_size = block_size
+        self.max_token_length = _check_max_len(max_token_length, "max_token_length")
+        self._warned: set[tuple[str, int, int]] = set()  # long-token warnings given
         self.files()  # fail early on a missing path or an empty directory
 
     def __repr__(self) -> str:
-        args = f"max_sentence_length={self.max_sentence_length}, encoding={self.encoding!r}"
+        args = (f"max_sentence_length={self.max_sentence_length}, encoding={self.encoding!r}"
+                + (f", max_token_length={self.max_token_length}"
+                   if self.max_token_length != MAX_TOKEN_LENGTH else ""))
         return f"{type(self).__name__}({str(self.path)!r}, {args})"
 
     def files(self) -> list[Path]:
@@ -130,11 +177,14 @@ class PathCorpus:
 
     def _iter_file(self, path: Path) -> Iterator[list[str]]:
         """Yield the sentences of one file, streaming it block by block."""
-        max_len = self.max_sentence_length
+        max_len, limit = self.max_sentence_length, self.max_token_length
         decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
+        long_tokens = _LongTokens(path, limit)
         pending: list[str] = []  # tokens of the current, unfinished line
         partial = ""  # a token possibly continued by the next block
+        skipping = False  # in a token already too long: the rest of it is dropped
         newlines = nbytes = 0  # counted in the raw bytes before the current block
+        lines_before = 0  # lines ended in the text before the current block
         with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
             while True:
                 block = fh.read(self.block_size)
@@ -142,16 +192,32 @@ class PathCorpus:
                 text = self._decode(decoder, block, final, path, newlines, nbytes)
                 newlines += block.count(b"\n")
                 nbytes += len(block)
+                if skipping:
+                    space = _SPACE.search(text)
+                    if space is None and not final:
+                        continue
+                    text = text[space.start():] if space is not None else ""
+                    skipping = False
                 *lines, last = (partial + text).split("\n")
-                for line in lines:
-                    pending.extend(line.split())
+                for k, line in enumerate(lines):
+                    tokens = line.split()
+                    if len(line) > limit:
+                        tokens = long_tokens.keep(tokens, lines_before + k + 1)
+                    pending.extend(tokens)
                     yield from _chunks(pending, max_len)
                     pending = []
+                lines_before += len(lines)
                 tokens = last.split()
                 partial = tokens.pop() if tokens and not final and not last[-1].isspace() else ""
+                if len(partial) > limit:
+                    long_tokens.drop(lines_before + 1)
+                    partial, skipping = "", True
+                if len(last) > limit:
+                    tokens = long_tokens.keep(tokens, lines_before + 1)
                 pending.extend(tokens)
                 if final:
                     yield from _chunks(pending, max_len)
+                    long_tokens.warn(self._warned)
                     return
                 if len(pending) >= max_len:
                     cut = len(pending) - len(pending) % max_len
@@ -202,6 +268,8 @@ class PathCorpus:
             return False
         from ._scan import INVALID_UTF8, UNSUPPORTED
 
+        # a token of more bytes may have too many characters: iteration decides
+        scanner.max_token_bytes = self.max_token_length
         for path in self.files():
             with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
                 while True:
