@@ -180,3 +180,38 @@ def test_max_token_length_must_be_a_positive_int(tmp_path):
         PathCorpus(path, max_token_length=0)
     with pytest.raises(TypeError, match="max_token_length must be an int"):
         PathCorpus(path, max_token_length=2.5)
+
+
+# ------------------------------------------------------------------ empty corpora
+@pytest.mark.parametrize("content", [b"", b"\n\n  \t\n", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("reader", READERS)
+def test_an_empty_file_is_an_error_that_says_so(tmp_path, content, reader):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"vocabulary is empty: no word of the corpus \(0 tok"):
+        Word2Vec(READERS[reader](path), min_count=1)
+
+
+def test_a_folder_of_empty_files_is_an_error_too(tmp_path):
+    for name in ("a.txt", "b.txt.gz"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises((ValueError, EOFError), match=r"empty|0 tokens|ended"):
+        Word2Vec(PathCorpus(tmp_path), min_count=1)
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("block_size", [1, 2, 1 << 20])
+def test_a_utf8_byte_order_mark_does_not_stick_to_the_first_word(tmp_path, reader,
+                                                                 block_size):
+    path = tmp_path / "notepad.txt"
+    path.write_bytes(b"\xef\xbb\xbfthe cat\nthe \xef\xbb\xbfdog\n")  # only the first is a BOM
+    corpus = READERS[reader](path, block_size=block_size)
+    counts, words, _ = count_words(corpus)
+    assert counts == {"the": 2, "cat": 1, "\ufeffdog": 1} and words == 4
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xef\xbb\xbfab \xff\n")
+    with pytest.raises(ValueError, match=r"line 1 \(byte offset 6\)"):
+        count_words(READERS[reader](bad, block_size=block_size))
+    short = tmp_path / "short.txt"  # shorter than a BOM, and not one
+    short.write_bytes(b"ab")
+    assert count_words(READERS[reader](short, block_size=block_size))[0] == {"ab": 1}

@@ -92,7 +92,8 @@ class PathCorpus:
 
     Tokens are separated by whitespace (``str.split()``); blank lines yield nothing.
     Lines are split on ``"\\n"`` only (``"\\r\\n"`` works since ``"\\r"`` is whitespace).
-    A token longer than ``max_token_length`` characters is dropped, and the pass ends
+    A UTF-8 byte-order mark starting a UTF-8 file is skipped (it is not part of the
+    first word). A token longer than ``max_token_length`` characters is dropped, and the pass ends
     with a RuntimeWarning counting them (naming the file and the first one's line), so
     a file that is one endless token is read in bounded memory.
     Files are streamed in binary blocks and decoded incrementally, so a file that is
@@ -186,8 +187,10 @@ class PathCorpus:
         newlines = nbytes = 0  # counted in the raw bytes before the current block
         lines_before = 0  # lines ended in the text before the current block
         with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+            head, nbytes = self._skip_bom(fh)
             while True:
-                block = fh.read(self.block_size)
+                block = head + fh.read(self.block_size)
+                head = b""
                 final = not block
                 text = self._decode(decoder, block, final, path, newlines, nbytes)
                 newlines += block.count(b"\n")
@@ -272,6 +275,14 @@ class PathCorpus:
         scanner.max_token_bytes = self.max_token_length
         for path in self.files():
             with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+                head, _ = self._skip_bom(fh)
+                if head:  # the file's first bytes, not a byte-order mark: scan them
+                    scanner.window(len(head))[:] = head
+                    status = scanner.process(len(head))
+                    if status == INVALID_UTF8:
+                        self._raise_decode_error(path)
+                    if status == UNSUPPORTED:
+                        return False
                 while True:
                     read = fh.readinto(scanner.window(self.block_size))
                     status = scanner.process(read) if read else scanner.finish()
@@ -285,13 +296,27 @@ class PathCorpus:
                         break
         return True
 
+    def _is_utf8(self) -> bool:
+        return codecs.lookup(self.encoding).name == "utf-8"
+
+    def _skip_bom(self, fh: Any) -> tuple[bytes, int]:
+        """Read past a UTF-8 byte-order mark at the start of a UTF-8 file (Windows editors
+        write one; it would stick to the first word). Returns the bytes read that are not
+        one (to be read as the file's first), and the bytes skipped."""
+        if not self._is_utf8():
+            return b"", 0
+        head = fh.read(len(codecs.BOM_UTF8))
+        return (b"", len(head)) if head == codecs.BOM_UTF8 else (head, 0)
+
     def _raise_decode_error(self, path: Path) -> None:
         """Decode ``path`` as iteration does, raising its ValueError at the first bad byte."""
         decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
-        newlines = nbytes = 0
+        newlines = 0
         with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+            head, nbytes = self._skip_bom(fh)
             while True:
-                block = fh.read(self.block_size)
+                block = head + fh.read(self.block_size)
+                head = b""
                 self._decode(decoder, block, not block, path, newlines, nbytes)
                 if not block:
                     break
