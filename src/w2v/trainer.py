@@ -15,7 +15,7 @@ import numpy as np
 from .encoding import EncodedCorpus
 
 __all__ = ["RunPlan", "RunPosition", "chunk_seed", "chunk_words", "run_epochs",
-           "sync_examples"]
+           "run_segment", "sync_examples"]
 
 #: Words per job handed to a thread: small enough to balance two threads at the
 #: end of the run, large enough that the hand-out cost vanishes.
@@ -233,6 +233,60 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
         raise interrupted
     return (loss.sum(axis=0)[start.epoch:begun],
             examples.sum(axis=0)[start.epoch:begun])
+
+
+def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_before: int,
+                total_words: int, plan: RunPlan) -> tuple[float, int, int]:
+    """Train the chunks ``chunks`` of ``epoch`` (indices into
+    ``corpus.chunks(chunk_words(corpus.words))``) with ``plan.workers`` threads: one
+    replica's share of a round of distributed training.
+
+    The learning rate decays from ``plan.start_alpha`` to ``plan.min_alpha`` as if
+    ``words_before`` of ``total_words`` words were already trained; the threads' copies of
+    the busiest rows are merged before returning.
+
+    Returns
+    -------
+    (loss, examples, words) : summed loss, example count and words trained.
+
+    Example
+    -------
+    >>> loss, examples, words = run_segment(kernel, encoded, range(0, 10), 0, 0,
+    ...                                     encoded.words, plan)  # doctest: +SKIP
+    """
+    all_chunks = corpus.chunks(chunk_words(corpus.words))
+    if chunks.start < 0 or chunks.stop > len(all_chunks) or chunks.step != 1:
+        raise ValueError(f"chunks {chunks} outside the corpus's {len(all_chunks)} chunks")
+    stop = threading.Event()
+    stop_flag = np.zeros(1, dtype=np.int32)
+    progress = np.zeros(plan.workers, dtype=np.int64)
+    progress[0] = words_before
+    loss = np.zeros(plan.workers, dtype=np.float64)
+    examples = np.zeros(plan.workers, dtype=np.int64)
+    sync = sync_examples(corpus.words, plan.workers)
+    copies = [kernel.thread_copies(sync) if plan.workers > 1 else None
+              for _ in range(plan.workers)]
+
+    def train_job(slot: int, index: int) -> None:
+        lo, hi = all_chunks[index]
+        chunk_loss, chunk_examples = kernel.train_chunk(
+            corpus.ids, corpus.offsets, lo, hi, chunk_seed(plan.seed, epoch, index), progress,
+            slot, max(total_words, 1), plan.start_alpha, plan.min_alpha, copies[slot],
+            stop_flag)
+        loss[slot] += chunk_loss
+        examples[slot] += chunk_examples
+
+    def halt() -> None:
+        stop.set()
+        stop_flag[0] = 1
+
+    try:
+        _run_jobs(train_job, chunks, plan.workers, halt, None, stop)
+    finally:
+        for thread_copies in copies:
+            if thread_copies is not None:
+                kernel.flush(thread_copies)
+    return float(loss.sum()), int(examples.sum()), int(progress.sum()) - words_before
 
 
 def _run_jobs(train_job, jobs: range, workers: int, halt, report,

@@ -1,0 +1,230 @@
+"""Distributed training on a Dask LocalCluster of two worker processes: the vocabulary is
+the single machine's, the planted structure is learned, a worker killed mid-run neither
+drops nor double-counts a shard, and bad addresses or files give clear errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+from planted import cluster_words, planted_corpus
+
+distributed = pytest.importorskip("distributed")
+
+from w2v import Word2Vec  # noqa: E402
+from w2v import distributed as w2v_distributed  # noqa: E402
+from w2v.callbacks import Callback  # noqa: E402
+
+PARAMS = dict(vector_size=16, min_count=1, window=5, seed=4)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_files(tmp_path_factory):
+    """The planted corpus in 4 files of different sizes, and their folder."""
+    folder = tmp_path_factory.mktemp("parts")
+    corpus = planted_corpus(12_000)
+    bounds = [0, 1_000, 4_000, 8_500, len(corpus)]
+    files = []
+    for k in range(4):
+        path = folder / f"part-{k}.txt"
+        lines = [" ".join(s) for s in corpus[bounds[k]:bounds[k + 1]]]
+        path.write_text("\n".join(lines) + "\n")
+        files.append(str(path))
+    return files, folder
+
+
+def cluster_purity(model: Word2Vec) -> float:
+    hits = total = 0
+    for cluster in cluster_words():
+        for word in cluster:
+            total += 1
+            hits += model.wv.most_similar(word, topn=1)[0][0] in cluster
+    return hits / total
+
+
+def test_the_vocabulary_is_the_single_machines(client, corpus_files):
+    files, folder = corpus_files
+    model = w2v_distributed.train(files, client, epochs=1, **dict(PARAMS, min_count=3))
+    single = Word2Vec(str(folder), workers=1, **dict(PARAMS, min_count=3))
+    assert model.vocab.index_to_key == single.vocab.index_to_key
+    np.testing.assert_array_equal(model.vocab.counts, single.vocab.counts)
+    assert model.vocab.corpus_words == single.vocab.corpus_words
+    assert model.vocab.min_count == single.vocab.min_count
+
+
+@pytest.mark.parametrize("merge", w2v_distributed.MERGES)
+def test_the_planted_structure_is_learned_and_the_model_is_an_ordinary_one(
+        client, corpus_files, tmp_path, merge):
+    files, folder = corpus_files
+    stats: list = []
+    epochs = []
+
+    class Epochs(Callback):
+        def on_epoch_end(self, model, epoch):
+            epochs.append(epoch)
+
+    # a vocabulary of 36 words, every one of them in every round: short rounds (with
+    # 20,000 words a round, summed deltas overshoot and the loss rises again; README)
+    model = w2v_distributed.train(files, client, epochs=4, sync_every=2_000, stats=stats,
+                                  callbacks=[Epochs()], merge=merge, **PARAMS)
+    assert isinstance(model, Word2Vec)
+    assert epochs == [0, 1, 2, 3] and model.epochs_trained == 4
+    assert len(model.loss_history) == 4
+    assert all(b < a for a, b in zip(model.loss_history, model.loss_history[1:], strict=False))
+    assert cluster_purity(model) >= 0.9
+    # every round trained every shard's share: all words of all epochs, exactly once
+    total = Word2Vec(str(folder), workers=1, **PARAMS).vocab.retained_words
+    assert sum(s.words for s in stats) == 4 * total
+    matrix_bytes = model.wv.vectors.nbytes + model.syn1neg.nbytes
+    assert all(s.bytes_down == 2 * matrix_bytes for s in stats)
+    assert all(0 < s.bytes_up <= 2 * (matrix_bytes + 2 * len(model.wv) * 4) for s in stats)
+    # saved, loaded and trained further on one machine
+    model.save(tmp_path / "model.zip")
+    loaded = Word2Vec.load(tmp_path / "model.zip")
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    loaded.train(str(folder), epochs=1)
+    assert loaded.epochs_trained == 5
+
+
+class KillAWorker(Callback):
+    """Kills one worker process (SIGKILL, as a crash) after the first round."""
+
+    def __init__(self, client) -> None:
+        self.client, self.killed = client, None
+
+    def on_batch_end(self, model, progress):
+        if self.killed is None:
+            pids = self.client.run(os.getpid)
+            address, pid = sorted(pids.items())[0]
+            os.kill(pid, signal.SIGKILL)
+            self.killed = address
+
+
+def test_a_worker_killed_mid_run_neither_drops_nor_double_counts_a_shard(client,
+                                                                        corpus_files):
+    files, folder = corpus_files
+    stats: list = []
+    killer = KillAWorker(client)
+    model = w2v_distributed.train(files, client, epochs=3, sync_every=2_000, stats=stats,
+                                  callbacks=[killer], **PARAMS)
+    assert killer.killed is not None
+    total = Word2Vec(str(folder), workers=1, **PARAMS).vocab.retained_words
+    assert sum(s.words for s in stats) == 3 * total  # every shard's words, once
+    assert model.epochs_trained == 3 and np.isfinite(model.wv.vectors).all()
+    assert cluster_purity(model) >= 0.9
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it
+
+
+def test_a_worker_killed_while_its_tasks_run_is_dask_s_to_retry(client, corpus_files):
+    """The kill lands at a random point of the run, most likely while tasks train."""
+    import threading
+
+    files, folder = corpus_files
+    client.wait_for_workers(2, timeout=60)
+    pids = client.run(os.getpid)
+    stats: list = []
+    timer = threading.Timer(0.5, os.kill, (sorted(pids.values())[-1], signal.SIGKILL))
+    timer.start()
+    try:
+        model = w2v_distributed.train(files, client, epochs=4, sync_every=1_000,
+                                      stats=stats, **PARAMS)
+    finally:
+        timer.cancel()
+    total = Word2Vec(str(folder), workers=1, **PARAMS).vocab.retained_words
+    assert sum(s.words for s in stats) == 4 * total
+    assert model.epochs_trained == 4 and cluster_purity(model) >= 0.9
+    client.wait_for_workers(2, timeout=60)
+    assert sorted(pids.values())[-1] not in client.run(os.getpid).values()  # it was killed
+
+
+def test_a_callback_stops_training_at_the_end_of_a_round(client, corpus_files):
+    files, _ = corpus_files
+
+    class Stop(Callback):
+        def on_batch_end(self, model, progress):
+            return False
+
+    stats: list = []
+    model = w2v_distributed.train(files, client, epochs=3, sync_every=10_000, stats=stats,
+                                  callbacks=[Stop()], **PARAMS)
+    assert len(stats) == 1 and model.epochs_trained == 1
+    assert np.isfinite(model.wv.vectors).all()
+
+
+def test_a_missing_file_names_the_file_and_the_worker(client, corpus_files, tmp_path):
+    files, _ = corpus_files
+    missing = str(tmp_path / "nowhere.txt")
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.txt.*not found on Dask worker tcp://"):
+        w2v_distributed.train([files[0], missing], client, epochs=1, **PARAMS)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(corpus_files, monkeypatch):
+    files, _ = corpus_files
+    monkeypatch.setattr(w2v_distributed, "CONNECT_TIMEOUT", 2)
+    with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler at tcp://"):
+        w2v_distributed.train(files, "tcp://127.0.0.1:9", epochs=1, **PARAMS)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"sync_every": 0}, "sync_every"), ({"merge": "max"}, "merge must be one of"),
+    ({"corpus_files": []}, "corpus_files is empty"), ({"vector_size": 0}, "vector_size"),
+])
+def test_bad_arguments_are_refused_before_any_work(client, corpus_files, bad, message):
+    files, _ = corpus_files
+    arguments = {"corpus_files": files, **PARAMS, **bad}
+    with pytest.raises(ValueError, match=message):
+        w2v_distributed.train(client=client, **arguments)
+
+
+@pytest.mark.parametrize("merge", w2v_distributed.MERGES)
+def test_deltas_merge_as_documented(merge):
+    model = Word2Vec([["a", "b", "c"]] * 5, min_count=1, vector_size=2, workers=1, hs=0)
+    before = model.wv.vectors.copy()
+    empty = (np.zeros(0, np.int32), np.zeros((0, 2), np.float32))
+    ones = np.ones((1, 2), np.float32)
+    results = [
+        {"deltas": {"vectors": (np.array([0], np.int32), ones), "syn1neg": empty}},
+        {"deltas": {"vectors": (np.array([0, 1], np.int32), np.vstack([3 * ones, ones])),
+                    "syn1neg": empty}},
+    ]
+    received = w2v_distributed._apply(model, results, merge)
+    change = model.wv.vectors - before
+    expected = {"average": ([2, 2], [0.5, 0.5]), "sum": ([4, 4], [1, 1])}[merge]
+    np.testing.assert_allclose(change[0], expected[0])
+    np.testing.assert_allclose(change[1], expected[1])
+    np.testing.assert_array_equal(change[2], [0, 0])
+    assert received == 3 * 4 + 3 * 2 * 4
+
+
+def test_shards_balance_bytes(tmp_path):
+    sizes = [900, 500, 400, 100, 100]
+    files = []
+    for k, size in enumerate(sizes):
+        path = tmp_path / f"f{k}.txt"
+        path.write_text("x " * (size // 2))
+        files.append(str(path))
+    shards = w2v_distributed._split(files, 2)
+    loads = sorted(sum(os.path.getsize(f) for f in shard) for shard in shards)
+    assert loads == [1000, 1000] and sorted(sum(shards, [])) == sorted(files)
+
+
+def test_urls_are_read_through_fsspec():
+    fsspec = pytest.importorskip("fsspec")
+    with fsspec.open("memory://w2v-test/part.txt", "wb") as handle:
+        handle.write(b"a b c\nb c\n")
+    local, temporary = w2v_distributed._local_copy("memory://w2v-test/part.txt")
+    try:
+        assert temporary and open(local, "rb").read() == b"a b c\nb c\n"
+    finally:
+        os.unlink(local)
