@@ -5,6 +5,7 @@ test_model.py.)"""
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -137,6 +138,8 @@ def test_both_readers_keep_what_fits_the_limit_in_characters_not_bytes(tmp_path)
         assert sorted(model.wv.index_to_key) == sorted(["a", fits, "b", "c"])
 
 
+@pytest.mark.skipif("ASAN_OPTIONS" in os.environ,  # tools/sanitize.sh
+                    reason="under AddressSanitizer peak memory holds its shadow memory")
 def test_an_endless_token_is_read_in_bounded_memory(tmp_path):
     """100 MB without a space or a newline, read by the compiled scanner (which hands it
     to the Python reader) in a child process: its peak memory must not grow with it."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +22,14 @@ import numpy as np
 import pytest
 from test_cli import child_env
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"),
-    reason="peak memory from /proc/self/status; the formula's allocator slack is glibc's")
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"),
+        reason="peak memory from /proc/self/status; the formula's allocator slack is glibc's"),
+    pytest.mark.skipif(
+        "ASAN_OPTIONS" in os.environ,  # tools/sanitize.sh
+        reason="under AddressSanitizer peak memory holds its shadow memory and quarantine"),
+]
 
 PER_LINE = 10  # unique tokens per line, after the planted word that leads every line
 PLANTED = 8  # line i starts with planted word min(ctz(i + 1), 7): 1/2, 1/4, ... of lines
