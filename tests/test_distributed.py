@@ -179,6 +179,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(corpus_files, monkeypatch):
 @pytest.mark.parametrize("bad, message", [
     ({"sync_every": 0}, "sync_every"), ({"merge": "max"}, "merge must be one of"),
     ({"corpus_files": []}, "corpus_files is empty"), ({"vector_size": 0}, "vector_size"),
+    ({"workers": 0}, "workers"), ({"threads": -1}, "workers"),
 ])
 def test_bad_arguments_are_refused_before_any_work(client, corpus_files, bad, message):
     files, _ = corpus_files

@@ -93,9 +93,9 @@ class PathCorpus:
     Tokens are separated by whitespace (``str.split()``); blank lines yield nothing.
     Lines are split on ``"\\n"`` only (``"\\r\\n"`` works since ``"\\r"`` is whitespace).
     A UTF-8 byte-order mark starting a UTF-8 file is skipped (it is not part of the
-    first word). A token longer than ``max_token_length`` characters is dropped, and the pass ends
-    with a RuntimeWarning counting them (naming the file and the first one's line), so
-    a file that is one endless token is read in bounded memory.
+    first word). A token longer than ``max_token_length`` characters is dropped, and the
+    pass ends with a RuntimeWarning counting them (naming the file and the first one's
+    line), so a file that is one endless token is read in bounded memory.
     Files are streamed in binary blocks and decoded incrementally, so a file that is
     a single huge line (text8) comes out as consecutive chunks of exactly
     ``max_sentence_length`` tokens (the last one shorter); no token is lost or cut.

@@ -81,12 +81,13 @@ def train(corpus_files: Sequence[str | os.PathLike], client: Any = None, *,
     sync_every : words each shard trains between synchronisations: fewer mean replicas
         closer to one model (accuracy) and more rounds of traffic (see README).
     merge : how deltas combine, one of :data:`MERGES`.
-    threads : training threads per task (default: the worker's thread count).
+    threads : training threads per task (default: ``workers`` if given, else the Dask
+        worker's thread count).
     callbacks, progress : as for :meth:`Word2Vec.train`, run on the client; a callback
         stops training at the end of a round.
     stats : a list that gets one :class:`RoundStats` per round.
     params : :class:`~w2v.Word2Vec` parameters (``vector_size``, ``window``, ``sg``,
-        ``epochs``, ``seed``, ...); ``workers`` is ignored (see ``threads``).
+        ``epochs``, ``seed``, ...); ``workers`` sets ``threads``.
 
     Example
     -------
@@ -100,8 +101,10 @@ def train(corpus_files: Sequence[str | os.PathLike], client: Any = None, *,
         raise ValueError(f"sync_every must be an int >= 1 (words per shard), got {sync_every!r}")
     if merge not in MERGES:
         raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
-    params.pop("workers", None)
-    model = Word2Vec(**params, callbacks=callbacks, progress=progress, workers=1)
+    workers = params.pop("workers", None)  # gensim's name for training threads
+    if threads is None:
+        threads = workers
+    model = Word2Vec(**params, callbacks=callbacks, progress=progress, workers=threads)
     client, owned = _connect(client)
     try:
         return _train(client, files, model, sync_every, merge, threads, stats)
