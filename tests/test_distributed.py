@@ -4,6 +4,7 @@ drops nor double-counts a shard, and bad addresses or files give clear errors.""
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 
@@ -20,13 +21,21 @@ from w2v.callbacks import Callback  # noqa: E402
 PARAMS = dict(vector_size=16, min_count=1, window=5, seed=4)
 
 
+#: A hang of the cluster must fail the suite with a traceback, not use up CI's time.
+HANG_SECONDS = 600
+
+
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-    with distributed.Client(cluster) as client:
-        yield client
-    cluster.close()
+    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
+    try:
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
+        with distributed.Client(cluster) as client:
+            yield client
+        cluster.close()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="module")

@@ -230,3 +230,26 @@ def test_nan_and_infinite_scores_stay_inside_the_tables(exact):
     assert log_sig[2] == 0.0 and log_sig[4] == 0.0
     if not exact:  # the table path gives a value from inside the table
         assert 0.0 < sig[0] < 0.01 and np.isfinite(log_sig[0])
+
+
+def test_misaligned_ids_are_refused_by_the_kernel_and_copied_by_the_trainer():
+    """Arrays that come through Dask's serialisation can start at any byte: the kernel
+    reads ids as C ints, so it refuses them, and the trainer hands it aligned copies."""
+    from w2v import trainer
+    from w2v.encoding import EncodedCorpus
+
+    arrays, options, ids, offsets = make_setup("ns", "sg")
+    kernel = _core.Kernel(**arrays, **options, exact=True)
+    raw = np.zeros(ids.nbytes + 1, dtype=np.uint8)
+    misaligned = raw[1:].view(np.int32)
+    misaligned[:] = ids
+    assert not misaligned.flags.aligned
+    progress = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="aligned"):
+        kernel.train_chunk(misaligned, offsets, 0, len(offsets) - 1, 7, progress, 0, len(ids),
+                           0.025, 1e-4, None)
+    corpus = EncodedCorpus(misaligned, offsets, len(ids))
+    plan = trainer.RunPlan(epochs=1, first_epoch=0, workers=1, seed=1, start_alpha=0.025,
+                           min_alpha=1e-4)
+    loss, examples = trainer.run_epochs(kernel, corpus, plan)
+    assert examples[0] > 0

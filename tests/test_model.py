@@ -228,3 +228,13 @@ def test_a_window_and_size_whose_buffers_would_overflow_are_refused():
     with pytest.raises(ValueError, match="too large to train"):
         Word2Vec(window=5000, vector_size=300_000)
     Word2Vec(window=5000, vector_size=200_000)  # 2 * 5000 * 200,000 < 2**31: fine
+
+
+def test_weights_misaligned_in_memory_are_refused_for_training():
+    model = Word2Vec([["a", "b", "c"]] * 20, min_count=1, vector_size=4, workers=1)
+    raw = np.zeros(model.syn1neg.nbytes + 1, dtype=np.uint8)
+    misaligned = raw[1:].view(np.float32).reshape(model.syn1neg.shape)
+    assert not misaligned.flags.aligned
+    model.syn1neg = misaligned
+    with pytest.raises(ValueError, match="syn1neg are not aligned"):
+        model.train()

@@ -171,6 +171,13 @@ if ((status != 0)); then
     exit 1
 fi
 
+# Without arguments: the whole suite except the Dask tests, whose worker processes (each
+# an ASan-instrumented Python, started and restarted by Dask's nanny) run into Dask's own
+# timeouts under the sanitizer's slowdown: one run in three hung. The kernel code those
+# workers call is the same the other tests drive.
+if [ "$#" -eq 0 ]; then
+    set -- --ignore=tests/test_distributed.py
+fi
 say "tests: $python -m pytest -q -p no:cacheprovider $*"
 tests_start=$SECONDS
 status=0

@@ -36,7 +36,7 @@ Conventions (the reference implementation in the tests follows them exactly):
 import numpy as np
 
 from libc.math cimport exp, log, log1p
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
 from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_free_lock,
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
@@ -844,6 +844,10 @@ cdef int64_t _check_chunk(const int32_t[::1] ids, const int64_t[::1] offsets,
     cdef int64_t s, k, longest = 0
     cdef int64_t n_ids = ids.shape[0]
     cdef int bad = 0
+    if ((n_ids and (<uintptr_t>&ids[0]) % sizeof(int32_t))
+            or (offsets.shape[0] and (<uintptr_t>&offsets[0]) % sizeof(int64_t))):
+        raise ValueError("ids and offsets must be aligned arrays (np.require(a, "
+                         "requirements='A') copies one that is not)")
     with nogil:
         for s in range(lo, hi):
             if offsets[s] < 0 or offsets[s] > offsets[s + 1] or offsets[s + 1] > n_ids:

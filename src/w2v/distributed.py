@@ -227,7 +227,7 @@ def _broadcast(client: Any, value: Any, attempts: int = 3) -> Any:
     the workers there are then."""
     for attempt in range(attempts):
         try:
-            [future] = client.scatter([value], broadcast=True)
+            [future] = client.scatter([value], broadcast=True, hash=False)
             return future
         except OSError:  # distributed's CommClosedError is one
             if attempt == attempts - 1:

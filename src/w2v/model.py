@@ -382,6 +382,11 @@ class Word2Vec:
                     f"cannot train: the model's {name} are read-only (loaded with mmap='r'?); "
                     "load it with mmap=None or mmap='c' to train further"
                 )
+            if array is not None and not array.flags.aligned:
+                raise ValueError(
+                    f"cannot train: the model's {name} are not aligned in memory (mapped "
+                    "from a file another program wrote?); load it with mmap=None"
+                )
 
     # ------------------------------------------------------------- prediction
     def predict_output_word(

@@ -134,6 +134,7 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     >>> loss, examples = run_epochs(kernel, encoded, plan)  # doctest: +SKIP
     """
     chunks = corpus.chunks(chunk_words(corpus.words))
+    ids, offsets = _aligned(corpus)
     stop = threading.Event() if stop is None else stop
     # the kernel reads this flag before each sentence: set, it ends the chunk under way
     stop_flag = np.zeros(1, dtype=np.int32)
@@ -158,7 +159,7 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     def train_job(epoch: int, slot: int, index: int) -> None:
         lo, hi = chunks[index]
         chunk_loss, chunk_examples = kernel.train_chunk(
-            corpus.ids, corpus.offsets, lo, hi,
+            ids, offsets, lo, hi,
             chunk_seed(plan.seed, plan.first_epoch + epoch, index), progress, slot,
             total_words, plan.start_alpha, plan.min_alpha, copies[slot], stop_flag,
         )
@@ -257,6 +258,7 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
     all_chunks = corpus.chunks(chunk_words(corpus.words))
     if chunks.start < 0 or chunks.stop > len(all_chunks) or chunks.step != 1:
         raise ValueError(f"chunks {chunks} outside the corpus's {len(all_chunks)} chunks")
+    ids, offsets = _aligned(corpus)
     stop = threading.Event()
     stop_flag = np.zeros(1, dtype=np.int32)
     progress = np.zeros(plan.workers, dtype=np.int64)
@@ -270,7 +272,7 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
     def train_job(slot: int, index: int) -> None:
         lo, hi = all_chunks[index]
         chunk_loss, chunk_examples = kernel.train_chunk(
-            corpus.ids, corpus.offsets, lo, hi, chunk_seed(plan.seed, epoch, index), progress,
+            ids, offsets, lo, hi, chunk_seed(plan.seed, epoch, index), progress,
             slot, max(total_words, 1), plan.start_alpha, plan.min_alpha, copies[slot],
             stop_flag)
         loss[slot] += chunk_loss
@@ -287,6 +289,12 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
             if thread_copies is not None:
                 kernel.flush(thread_copies)
     return float(loss.sum()), int(examples.sum()), int(progress.sum()) - words_before
+
+
+def _aligned(corpus: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus's ids and offsets, copied if they are not aligned in memory (as arrays
+    that came through Dask's serialisation can be): the kernel reads them as C ints."""
+    return (np.require(corpus.ids, np.int32, "CA"), np.require(corpus.offsets, np.int64, "CA"))
 
 
 def _run_jobs(train_job, jobs: range, workers: int, halt, report,
