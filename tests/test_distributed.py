@@ -136,7 +136,8 @@ def test_a_worker_killed_mid_run_neither_drops_nor_double_counts_a_shard(client,
 
 
 def test_a_worker_killed_while_its_tasks_run_is_dask_s_to_retry(client, corpus_files):
-    """The kill lands at a random point of the run, most likely while tasks train."""
+    """The kill lands at a random point of the run: while tasks train, or while the
+    model travels to the workers."""
     import threading
 
     files, folder = corpus_files

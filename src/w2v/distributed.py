@@ -24,6 +24,7 @@ import math
 import os
 import tempfile
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -164,7 +165,7 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
     logger.info("vocabulary: %d words from %d tokens in %d files on %d workers (%.1fs)",
                 len(model.vocab), model.vocab.corpus_words, len(files), n_workers,
                 time.perf_counter() - started)
-    vocab = _broadcast(client, model.vocab)
+    vocab = _share(client, model.vocab)
     encoded = [client.submit(_encode_files, shard, vocab, pure=False) for shard in shards]
     layouts = client.gather([client.submit(_layout, e) for e in encoded])
     words = [layout[-1] for layout in layouts]
@@ -186,7 +187,7 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
             for k in range(rounds):
                 start = time.perf_counter()
                 weights = (model.wv.vectors, model.syn1neg, model.syn1)
-                shared = _broadcast(client, weights)
+                shared = _share(client, weights)
                 tasks = []
                 for s, layout in enumerate(layouts):
                     chunks = _round_chunks(len(layout) - 1, rounds, k)
@@ -221,20 +222,19 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
     return model
 
 
-def _broadcast(client: Any, value: Any, attempts: int = 3) -> Any:
-    """``value`` scattered to every worker, as a future. A worker lost while it is being
-    sent (a scatter is not a task, so Dask does not retry it) means sending it again to
-    the workers there are then."""
-    for attempt in range(attempts):
-        try:
-            [future] = client.scatter([value], broadcast=True, hash=False)
-            return future
-        except OSError:  # distributed's CommClosedError is one
-            if attempt == attempts - 1:
-                raise
-            logger.warning("a Dask worker was lost while the model was sent; sending again")
-            client.wait_for_workers(1, timeout=60)
-    raise AssertionError("unreachable")
+def _share(client: Any, value: Any) -> Any:
+    """``value`` as a future the round's tasks depend on: a task that returns it, with
+    ``value`` in its spec. Dask copies its result to the workers that need it, and if the
+    worker holding it dies, runs it again. (A scatter is not a task: Dask neither
+    retries it, nor bounds it, and one aimed at a worker that has just died waited for
+    ever in the fault tests.)"""
+    with warnings.catch_warnings():  # the model is meant to travel with the task
+        warnings.filterwarnings("ignore", message=".*[Ll]arge object", category=UserWarning)
+        return client.submit(_identity, value, pure=False)
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 def _split(files: list[str], n: int) -> list[list[str]]:
