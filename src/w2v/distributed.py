@@ -186,7 +186,10 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
             loss = examples = 0.0
             for k in range(rounds):
                 start = time.perf_counter()
-                weights = (model.wv.vectors, model.syn1neg, model.syn1)
+                # copies: Dask may serialise them after this thread has moved on, and a
+                # task it runs again must see this round's model, not a later one
+                weights = tuple(None if a is None else a.copy()
+                                for a in (model.wv.vectors, model.syn1neg, model.syn1))
                 shared = _share(client, weights)
                 tasks = []
                 for s, layout in enumerate(layouts):
