@@ -3,13 +3,14 @@
 The corpus files are split into one shard per worker. Each worker counts its files with
 the compiled counter; the counts merge in a tree of tasks into the vocabulary (the same
 one a single machine builds from the same files). Each shard is encoded once, on a
-worker, and stays there as a Dask future. Training goes in rounds: the client
-broadcasts the model, every shard trains about ``sync_every`` of its words with the
-compiled multi-threaded trainer and its own random streams, and sends back only the
-rows it changed, as deltas; the client merges them (the average of the replicas, as
-Spark MLlib and pWord2Vec's MPI version combine them) and starts the next round. The
-learning rate follows the progress of the whole run: every shard trains the same share
-of its words in each round.
+worker, and stays there as a Dask future. Training goes in rounds: the client sends the
+model to the workers (as a task's result, which Dask can run again), every shard trains
+about ``sync_every`` of its words with the compiled multi-threaded trainer and its own
+random streams, and sends back only the rows it changed, as deltas; the client adds
+them (by default: the replicas' average with the learning rate scaled by their number)
+or averages them (``merge="average"``, as Spark MLlib combines replicas) and starts the
+next round. The learning rate follows the progress of the whole
+run: every shard trains the same share of its words in each round.
 
 Each round is a set of pure tasks: a task that Dask runs again after losing a worker
 computes the same delta from the same inputs, and the client takes exactly one result
@@ -60,7 +61,7 @@ class RoundStats:
     round: int
     words: int  # trained by all shards in the round
     seconds: float
-    bytes_down: int  # the model broadcast to the workers (its size x workers)
+    bytes_down: int  # the model sent to the workers (its size x workers)
     bytes_up: int  # the deltas sent back (changed rows x vector_size x 4, and their indices)
     rows_changed: int  # summed over shards and matrices
 
@@ -186,8 +187,8 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
             loss = examples = 0.0
             for k in range(rounds):
                 start = time.perf_counter()
-                # copies: Dask may serialise them after this thread has moved on, and a
-                # task it runs again must see this round's model, not a later one
+                # copies: nothing Dask keeps (to run the task again) may refer to arrays
+                # the client changes in place after the round
                 weights = tuple(None if a is None else a.copy()
                                 for a in (model.wv.vectors, model.syn1neg, model.syn1))
                 shared = _share(client, weights)
@@ -232,7 +233,8 @@ def _share(client: Any, value: Any) -> Any:
     retries it, nor bounds it, and one aimed at a worker that has just died waited for
     ever in the fault tests.)"""
     with warnings.catch_warnings():  # the model is meant to travel with the task
-        warnings.filterwarnings("ignore", message=".*[Ll]arge object", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph)",
+                                category=UserWarning)
         return client.submit(_identity, value, pure=False)
 
 
