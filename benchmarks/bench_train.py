@@ -32,7 +32,6 @@ import inspect
 import json
 import os
 import platform
-import re
 import resource
 import shlex
 import statistics
@@ -55,6 +54,7 @@ from bench_quality import (
     w2v,
     write_json_atomic,
 )
+from proc_memory import proc_kb
 
 SCALING = "w2v-1w"  # w2v with one worker, run when --scaling is given
 WORKER_FLAG = "--worker-json"
@@ -99,16 +99,6 @@ def w2v_accepts_batch() -> bool:
 
 
 # ----------------------------------------------------------------------------- child side
-
-
-def _status_kb(field: str) -> int | None:
-    """A ``kB`` field of /proc/self/status (VmRSS, VmHWM), or None where there is none."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            found = re.search(rf"^{field}:\s+(\d+) kB", handle.read(), re.MULTILINE)
-    except OSError:
-        return None
-    return int(found.group(1)) if found else None
 
 
 def _mb(kb: int | None) -> float | None:
@@ -176,13 +166,13 @@ def run_child(spec: dict) -> dict:
 
     build = _build_w2v if spec["impl"] == "w2v" else _build_gensim
     model, vocab_s, train = build(spec)
-    rss_before_train_kb = _status_kb("VmRSS")
-    hwm_before_train_kb = _status_kb("VmHWM")
+    rss_before_train_kb = proc_kb("VmRSS")
+    hwm_before_train_kb = proc_kb("VmHWM")
     isolated = _reset_peak_rss()
     started = time.perf_counter()
     train()
     train_s = time.perf_counter() - started
-    hwm_train_kb = _status_kb("VmHWM")
+    hwm_train_kb = proc_kb("VmHWM")
     wv = model.wv
     out = {
         "vocab_s": vocab_s, "train_s": train_s, "vocab_size": len(wv.index_to_key),
@@ -195,7 +185,7 @@ def run_child(spec: dict) -> dict:
     if spec["pairs"]:
         out["ws353_spearman"] = evaluate_word_pairs(wv, spec["pairs"])["spearman"]
     out["eval_s"] = time.perf_counter() - started
-    hwm_eval_kb = _status_kb("VmHWM")
+    hwm_eval_kb = proc_kb("VmHWM")
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
     # Resetting VmHWM also lowers ru_maxrss, so the run's peak is the largest of the phases'.
     peaks = (maxrss_kb, hwm_before_train_kb, hwm_train_kb, hwm_eval_kb)

@@ -36,13 +36,14 @@ import json
 import math
 import os
 import platform
-import re
 import resource
 import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from proc_memory import proc_kb
 
 REPO = Path(__file__).resolve().parent.parent
 CHILD_FLAG = "--child-json"
@@ -166,20 +167,10 @@ class LineSentences:
 # ----------------------------------------------------------------------------- child side
 
 
-def _status_kb(field: str) -> int | None:
-    """A ``kB`` field of /proc/self/status (VmRSS, VmHWM), or None where there is none."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            found = re.search(rf"^{field}:\s+(\d+) kB", handle.read(), re.MULTILINE)
-    except OSError:
-        return None
-    return int(found.group(1)) if found else None
-
-
 def _peak_kb() -> int:
     """This process's peak resident memory so far, in kB: VmHWM, as Linux carries
     ``ru_maxrss`` over ``execve`` (a child would report the parent's RSS at the fork)."""
-    hwm = _status_kb("VmHWM")
+    hwm = proc_kb("VmHWM")
     return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -239,12 +230,8 @@ def run_in_subprocess(spec: dict, w2v_root: str) -> dict:
 
 def mem_available() -> int | None:
     """MemAvailable in bytes, or None where /proc/meminfo has none."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            found = re.search(r"^MemAvailable:\s+(\d+) kB", handle.read(), re.MULTILINE)
-    except OSError:
-        return None
-    return int(found.group(1)) * 1024 if found else None
+    available = proc_kb("MemAvailable", "/proc/meminfo")
+    return None if available is None else available * 1024
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
