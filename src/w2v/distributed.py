@@ -168,11 +168,12 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                 time.perf_counter() - started)
     vocab = _share(client, model.vocab)
     encoded = [client.submit(_encode_files, shard, vocab, pure=False) for shard in shards]
-    layouts = client.gather([client.submit(_layout, e) for e in encoded])
+    described = client.gather([client.submit(_layout, e) for e in encoded])
+    layouts = [layout for layout, _ in described]
     words = [layout[-1] for layout in layouts]
     if sum(words) == 0:
         raise ValueError("nothing to train on: no token of the corpus is in the vocabulary")
-    corpus_words = sum(client.gather([client.submit(_corpus_words, e) for e in encoded]))
+    corpus_words = sum(tokens for _, tokens in described)
     rounds = max(1, max(math.ceil(w / sync_every) for w in words))
     seeds = [int(np.random.SeedSequence([p.seed, s]).generate_state(1, np.uint32)[0])
              for s in range(len(shards))]
@@ -193,9 +194,11 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                                 for a in (model.wv.vectors, model.syn1neg, model.syn1))
                 shared = _share(client, weights)
                 tasks = []
+                done = epoch * sum(words)  # words trained once this round is over
                 for s, layout in enumerate(layouts):
                     chunks = _round_chunks(len(layout) - 1, rounds, k)
                     before = epoch * words[s] + int(layout[chunks.start])
+                    done += int(layout[chunks.stop])
                     tasks.append(client.submit(
                         _train_round, encoded[s], vocab, shared, chunks,
                         model.epochs_trained, before, words[s] * p.epochs, seeds[s],
@@ -211,8 +214,6 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                                     up, sum(r["rows"] for r in results))
                 if stats is not None:
                     stats.append(record)
-                done = epoch * sum(words) + sum(int(layout[_round_chunks(
-                    len(layout) - 1, rounds, k).stop]) for layout in layouts)
                 if not monitor.tick(epoch, done, loss, int(examples)):
                     go_on = False
                 if not go_on or model._stop.is_set():
@@ -372,15 +373,12 @@ def _encode_files(files: list[str], vocab: Vocabulary) -> EncodedCorpus:
                          sum(part.corpus_words for part in parts))
 
 
-def _layout(encoded: EncodedCorpus) -> np.ndarray:
-    """Words before each chunk of the shard, and in all (``len(chunks) + 1`` values)."""
+def _layout(encoded: EncodedCorpus) -> tuple[np.ndarray, int]:
+    """Words before each chunk of the shard, and in all (``len(chunks) + 1`` values); and
+    the shard's tokens, out-of-vocabulary ones included."""
     bounds = encoded.chunks(chunk_words(encoded.words))
     starts = [encoded.offsets[lo] for lo, _ in bounds] + [encoded.words]
-    return np.asarray(starts, dtype=np.int64)
-
-
-def _corpus_words(encoded: EncodedCorpus) -> int:
-    return encoded.corpus_words
+    return np.asarray(starts, dtype=np.int64), encoded.corpus_words
 
 
 def _train_round(encoded: EncodedCorpus, vocab: Vocabulary, weights: tuple, chunks: range,
