@@ -43,7 +43,8 @@ import numpy as np
 
 from .atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "write_archive"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "read_meta",
+           "write_archive"]
 
 FORMAT_NAME = "w2v"
 FORMAT_VERSION = 1
@@ -154,9 +155,22 @@ def archive_kind(path: PathLike) -> str:
     >>> archive_kind("/tmp/w2v-doc.zip")  # doctest: +SKIP
     'demo'
     """
+    return read_meta(path)[0]
+
+
+def read_meta(path: PathLike, kind: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The kind and the caller's metadata of a w2v archive, reading only its ``meta.json``
+    (validated as :func:`read_archive` does; no array is read).
+
+    Example
+    -------
+    >>> read_meta("/tmp/w2v-doc.zip")  # doctest: +SKIP
+    ('demo', {'a': [1]})
+    """
     where = os.fspath(path)
     with _open_source(where, None) as (text, _, _):
-        return _checked_header(text, where, None)["kind"]
+        header = _checked_header(text, where, kind)
+    return header["kind"], header["meta"]
 
 
 # ---------------------------------------------------------------- validation

@@ -281,10 +281,10 @@ def start_checkpoints(model: Word2Vec, path: str | os.PathLike,
 
 def _unfinished(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a checkpoint of a run that has epochs left."""
-    from .archive import read_archive
+    from .archive import read_meta
 
     try:
-        _, meta = read_archive(path, mmap="r" if os.path.isdir(path) else None)
+        _, meta = read_meta(path)
         run = meta["checkpoint"]
         return run["position"]["epoch"] < run["run_epochs"]
     except (ValueError, OSError, KeyError, TypeError):  # not a (readable) checkpoint
