@@ -16,6 +16,7 @@ distributed = pytest.importorskip("distributed")
 
 from w2v import Word2Vec  # noqa: E402
 from w2v import distributed as w2v_distributed  # noqa: E402
+from w2v import replica as w2v_replica  # noqa: E402
 from w2v.callbacks import Callback  # noqa: E402
 
 PARAMS = dict(vector_size=16, min_count=1, window=5, seed=4)
@@ -96,8 +97,11 @@ def test_the_planted_structure_is_learned_and_the_model_is_an_ordinary_one(
     total = Word2Vec(str(folder), workers=1, **PARAMS).vocab.retained_words
     assert sum(s.words for s in stats) == 4 * total
     matrix_bytes = model.wv.vectors.nbytes + model.syn1neg.nbytes
-    assert all(s.bytes_down == 2 * matrix_bytes for s in stats)
+    # the first round sends the whole model, later ones the changed rows, never more
+    assert stats[0].bytes_down == 2 * matrix_bytes
+    assert all(0 < s.bytes_down <= 2 * matrix_bytes for s in stats)
     assert all(0 < s.bytes_up <= 2 * (matrix_bytes + 2 * len(model.wv) * 4) for s in stats)
+    assert all(0 < s.train_seconds < s.seconds for s in stats)
     # saved, loaded and trained further on one machine
     model.save(tmp_path / "model.zip")
     loaded = Word2Vec.load(tmp_path / "model.zip")
@@ -234,8 +238,126 @@ def test_urls_are_read_through_fsspec():
     fsspec = pytest.importorskip("fsspec")
     with fsspec.open("memory://w2v-test/part.txt", "wb") as handle:
         handle.write(b"a b c\nb c\n")
-    local, temporary = w2v_distributed._local_copy("memory://w2v-test/part.txt")
+    local, temporary = w2v_replica.local_copy("memory://w2v-test/part.txt")
     try:
         assert temporary and open(local, "rb").read() == b"a b c\nb c\n"
     finally:
         os.unlink(local)
+    with pytest.raises(FileNotFoundError, match="memory://w2v-test/none.txt"):
+        w2v_replica.local_copy("memory://w2v-test/none.txt")
+
+
+def test_workers_read_urls_and_name_the_missing_one(client, corpus_files, tmp_path):
+    """fsspec URLs on the worker processes: the same vocabulary as the paths; a missing
+    URL is named."""
+    pytest.importorskip("fsspec")
+    files, _ = corpus_files
+    urls = [f"local://{f}" for f in files]
+    by_url = w2v_distributed.train(urls, client, epochs=1, sync_every=2_000, **PARAMS)
+    by_path = w2v_distributed.train(files, client, epochs=1, sync_every=2_000, **PARAMS)
+    assert by_url.vocab.index_to_key == by_path.vocab.index_to_key
+    np.testing.assert_array_equal(by_url.vocab.counts, by_path.vocab.counts)
+    missing = f"local://{tmp_path}/nowhere.txt"
+    with pytest.raises(FileNotFoundError, match=r"local://.*nowhere\.txt.*Dask worker tcp://"):
+        w2v_distributed.train([urls[0], missing], client, epochs=1, **PARAMS)
+
+
+# ------------------------------------------------------------------ replicas, in-process
+def two_shards(tmp_path):
+    """A model with weights, and the planted corpus encoded as two shards."""
+    corpus = planted_corpus(600)
+    paths = []
+    for k, part in enumerate((corpus[:300], corpus[300:])):
+        path = tmp_path / f"shard-{k}.txt"
+        path.write_text("\n".join(" ".join(s) for s in part) + "\n")
+        paths.append(str(path))
+    model = Word2Vec(str(tmp_path), workers=1, **dict(PARAMS, vector_size=8))
+    model.train(epochs=1)
+    encoded = [w2v_replica.encode_files([p], model.vocab) for p in paths]
+    return model, encoded
+
+
+def train_shard(run, shard, encoded, model, update, seed=7):
+    words = encoded.words
+    n_chunks = len(w2v_replica.layout(encoded)[0]) - 1
+    options = {"params": model.params.as_dict(), "threads": 1}
+    return w2v_replica.train_round(run, shard, encoded, model.vocab, update,
+                                   range(n_chunks), 0, 0, words, seed, options)
+
+
+def whole(model, merges=0):
+    return w2v_replica.Update(merges, weights=(model.wv.vectors.copy(), model.syn1neg.copy(),
+                                               None))
+
+
+@pytest.mark.parametrize("merge", w2v_distributed.MERGES)
+def test_after_an_update_every_replica_holds_the_clients_model_bit_for_bit(tmp_path, merge):
+    model, encoded = two_shards(tmp_path)
+    run = f"test-{merge}"
+    try:
+        update = whole(model)
+        for merges in range(1, 4):
+            results = [train_shard(run, s, encoded[s], model, update) for s in (0, 1)]
+            assert all(r["rows"] > 0 for r in results)
+            w2v_distributed._apply(model, results, merge)
+            update = w2v_distributed.next_update(model, results, merges)
+            for s in (0, 1):  # what each replica would start the next round from
+                replica = w2v_replica._REPLICAS[(run, s)]
+                replica.apply(update)
+                np.testing.assert_array_equal(replica.weights["vectors"], model.wv.vectors)
+                np.testing.assert_array_equal(replica.weights["syn1neg"], model.syn1neg)
+    finally:
+        assert w2v_replica.drop_run(run) == 2
+    assert not any(key[0] == run for key in w2v_replica._REPLICAS)
+
+
+def test_a_rows_update_carries_only_the_changed_rows():
+    model = Word2Vec([["a", "b", "c", "d"]] * 5, min_count=1, vector_size=4, workers=1)
+    model.train(epochs=1)
+    d = 4
+    results = [
+        {"deltas": {"vectors": (np.array([0, 2], np.int32), np.ones((2, d), np.float32)),
+                    "syn1neg": (np.array([2], np.int32), np.ones((1, d), np.float32))},
+         "attempt": "x"},
+        {"deltas": {"vectors": (np.array([2], np.int32), np.ones((1, d), np.float32)),
+                    "syn1neg": (np.arange(4, dtype=np.int32), np.ones((4, d), np.float32))},
+         "attempt": "y"},
+    ]
+    update = w2v_distributed.next_update(model, results, 5)
+    rows, values = update.rows["vectors"]
+    np.testing.assert_array_equal(rows, [0, 2])
+    np.testing.assert_array_equal(values, model.wv.vectors[[0, 2]])
+    rows, values = update.rows["syn1neg"]  # every row: sent whole, without indices
+    assert rows is None
+    np.testing.assert_array_equal(values, model.syn1neg)
+    assert update.round == 5 and update.accepted == {0: "x", 1: "y"}
+    assert update.nbytes == 2 * 4 + 2 * d * 4 + model.syn1neg.nbytes
+
+
+def test_a_replica_that_is_not_the_expected_one_answers_stale(tmp_path):
+    model, encoded = two_shards(tmp_path)
+    run = "test-stale"
+    try:
+        first = train_shard(run, 0, encoded[0], model, whole(model))
+        w2v_distributed._apply(model, [first], "sum")
+        update = w2v_distributed.next_update(model, [first], 1)
+        # no replica of this shard on this worker (a task moved): stale
+        assert train_shard(run, 1, encoded[1], model, update) == w2v_replica.STALE
+        # another run's replica: stale
+        assert train_shard("other", 0, encoded[0], model, update) == w2v_replica.STALE
+        # the real update is taken
+        second = train_shard(run, 0, encoded[0], model, update)
+        assert second["rows"] > 0
+        # an update for a round it did not just train: stale, and the replica is dropped
+        assert train_shard(run, 0, encoded[0], model, update) == w2v_replica.STALE
+        assert (run, 0) not in w2v_replica._REPLICAS
+        # the whole model starts it afresh; then an attempt the client did not take (the
+        # task ran twice, elsewhere) is stale
+        third = train_shard(run, 0, encoded[0], model, whole(model, 2))
+        w2v_distributed._apply(model, [third], "sum")
+        update = w2v_distributed.next_update(model, [third], 3)
+        other = w2v_replica.Update(3, rows=update.rows, accepted={0: "not-this-one"})
+        assert train_shard(run, 0, encoded[0], model, other) == w2v_replica.STALE
+    finally:
+        w2v_replica.drop_run(run)
+        w2v_replica.drop_run("other")

@@ -2,20 +2,25 @@
 
 The corpus files are split into one shard per worker. Each worker counts its files with
 the compiled counter; the counts merge in a tree of tasks into the vocabulary (the same
-one a single machine builds from the same files). Each shard is encoded once, on a
-worker, and stays there as a Dask future. Training goes in rounds: the client sends the
-model to the workers (as a task's result, which Dask can run again), every shard trains
-about ``sync_every`` of its words with the compiled multi-threaded trainer and its own
-random streams, and sends back only the rows it changed, as deltas; the client adds
-them (by default: the replicas' average with the learning rate scaled by their number)
-or averages them (``merge="average"``, as Spark MLlib combines replicas) and starts the
-next round. The learning rate follows the progress of the whole
-run: every shard trains the same share of its words in each round.
+one a single machine builds from the same files). Each shard is encoded once, on its
+own worker, and stays there as a Dask future.
 
-Each round is a set of pure tasks: a task that Dask runs again after losing a worker
-computes the same delta from the same inputs, and the client takes exactly one result
-per shard per round, so nothing is counted twice or dropped. Scheduling, transport and
-retries are Dask's.
+Training goes in rounds. Each worker keeps its shard's replica of the model in memory
+(:mod:`w2v.replica`); every shard trains about ``sync_every`` of its words with the
+compiled multi-threaded trainer and its own random streams, and sends back only the
+rows it changed, as deltas. The client adds them (``merge="sum"``, the default: the
+replicas' average with the learning rate scaled by their number) or averages them
+(``merge="average"``, as Spark MLlib combines replicas), and the next round's tasks get
+the rows that changed, with their merged values: the replicas then hold the client's
+model exactly. The first round, and a replica that is not where or what the client
+expects (its worker died, its task was moved or run twice), get the whole model. The
+learning rate follows the progress of the whole run: every shard trains the same share
+of its words in each round.
+
+Updates travel as the results of small tasks, which Dask copies to the workers that
+need them and runs again if their worker dies. Each round's tasks compute their deltas
+from their inputs alone, and the client takes exactly one result per shard per round,
+so nothing is counted twice or dropped. Scheduling, transport and retries are Dask's.
 """
 
 from __future__ import annotations
@@ -23,21 +28,20 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 import time
+import uuid
 import warnings
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .encoding import EncodedCorpus, encode_corpus
+from . import replica as worker
 from .model import Word2Vec
 from .monitor import TrainingMonitor
-from .trainer import RunPlan, chunk_words, run_segment
-from .vocab import Vocabulary, count_words
+from .replica import MATRICES, Update
+from .vocab import Vocabulary
 
 __all__ = ["MERGES", "RoundStats", "train"]
 
@@ -64,6 +68,7 @@ class RoundStats:
     bytes_down: int  # the model sent to the workers (its size x workers)
     bytes_up: int  # the deltas sent back (changed rows x vector_size x 4, and their indices)
     rows_changed: int  # summed over shards and matrices
+    train_seconds: float  # the slowest shard's training (the rest is communication)
 
 
 def train(corpus_files: Sequence[str | os.PathLike], client: Any = None, *,
@@ -155,8 +160,10 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
            threads: int | None, stats: list | None) -> Word2Vec:
     p = model.params
     started = time.perf_counter()
-    n_workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    addresses = sorted(client.scheduler_info(n_workers=-1)["workers"])
+    n_workers = max(1, len(addresses))
     shards = _split(files, n_workers)
+    homes = [addresses[s % n_workers] if addresses else None for s in range(len(shards))]
     model.vocab = _vocabulary(client, files, p)
     if len(model.vocab) == 0:
         raise ValueError(f"the vocabulary is empty: no word of the corpus "
@@ -167,64 +174,183 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                 len(model.vocab), model.vocab.corpus_words, len(files), n_workers,
                 time.perf_counter() - started)
     vocab = _share(client, model.vocab)
-    encoded = [client.submit(_encode_files, shard, vocab, pure=False) for shard in shards]
-    described = client.gather([client.submit(_layout, e) for e in encoded])
+    encoded = [client.submit(worker.encode_files, shard, vocab, workers=home and [home],
+                             allow_other_workers=True, pure=False)
+               for shard, home in zip(shards, homes, strict=True)]
+    described = client.gather([client.submit(worker.layout, e) for e in encoded])
     layouts = [layout for layout, _ in described]
     words = [layout[-1] for layout in layouts]
     if sum(words) == 0:
         raise ValueError("nothing to train on: no token of the corpus is in the vocabulary")
-    corpus_words = sum(tokens for _, tokens in described)
+    run = _Run(client, uuid.uuid4().hex, homes, encoded, vocab, {
+        "params": p.as_dict(), "threads": threads,
+        "seeds": [int(np.random.SeedSequence([p.seed, s]).generate_state(1, np.uint32)[0])
+                  for s in range(len(shards))]})
     rounds = max(1, max(math.ceil(w / sync_every) for w in words))
-    seeds = [int(np.random.SeedSequence([p.seed, s]).generate_state(1, np.uint32)[0])
-             for s in range(len(shards))]
     monitor = TrainingMonitor(model, model.callbacks, model.progress, p.epochs,
-                              sum(words) * p.epochs, corpus_words, p.start_alpha, p.min_alpha)
-    options = {"params": p.as_dict(), "threads": threads, "merge": merge}
-    with monitor:
-        go_on = monitor.begin()
-        for epoch in range(p.epochs):
-            if not go_on or not monitor.epoch_begin(epoch):
-                break
-            loss = examples = 0.0
-            for k in range(rounds):
-                start = time.perf_counter()
-                # copies: nothing Dask keeps (to run the task again) may refer to arrays
-                # the client changes in place after the round
-                weights = tuple(None if a is None else a.copy()
-                                for a in (model.wv.vectors, model.syn1neg, model.syn1))
-                shared = _share(client, weights)
-                tasks = []
-                done = epoch * sum(words)  # words trained once this round is over
-                for s, layout in enumerate(layouts):
-                    chunks = _round_chunks(len(layout) - 1, rounds, k)
-                    before = epoch * words[s] + int(layout[chunks.start])
-                    done += int(layout[chunks.stop])
-                    tasks.append(client.submit(
-                        _train_round, encoded[s], vocab, shared, chunks,
-                        model.epochs_trained, before, words[s] * p.epochs, seeds[s],
-                        options, pure=False))
-                results = client.gather(tasks)
-                up = _apply(model, results, merge)
-                model.wv.invalidate()
-                round_words = sum(r["words"] for r in results)
-                loss += sum(r["loss"] for r in results)
-                examples += sum(r["examples"] for r in results)
-                down = sum(a.nbytes for a in weights if a is not None) * n_workers
-                record = RoundStats(epoch, k, int(round_words), time.perf_counter() - start, down,
-                                    up, sum(r["rows"] for r in results))
-                if stats is not None:
-                    stats.append(record)
-                if not monitor.tick(epoch, done, loss, int(examples)):
-                    go_on = False
-                if not go_on or model._stop.is_set():
-                    go_on = False
+                              sum(words) * p.epochs, sum(tokens for _, tokens in described),
+                              p.start_alpha, p.min_alpha)
+    try:
+        with monitor:
+            go_on = monitor.begin()
+            for epoch in range(p.epochs):
+                if not go_on or not monitor.epoch_begin(epoch):
                     break
-            if not monitor.epoch_end(epoch, loss, int(examples), go_on):
-                go_on = False
-        monitor.end(monitor.words_done)
-    logger.info("trained %d epochs on %d shards in %.1fs", model.epochs_trained, len(shards),
-                time.perf_counter() - started)
+                loss = examples = 0.0
+                for k in range(rounds):
+                    tick = time.perf_counter()
+                    jobs = []
+                    done = epoch * sum(words)  # words trained once this round is over
+                    for s, layout in enumerate(layouts):
+                        chunks = _round_chunks(len(layout) - 1, rounds, k)
+                        jobs.append((chunks, model.epochs_trained,
+                                     epoch * words[s] + int(layout[chunks.start]),
+                                     words[s] * p.epochs))
+                        done += int(layout[chunks.stop])
+                    results, down = run.round(model, jobs)
+                    up = _apply(model, results, merge)
+                    model.wv.invalidate()
+                    run.merged(model, results)
+                    loss += sum(r["loss"] for r in results)
+                    examples += sum(r["examples"] for r in results)
+                    record = RoundStats(
+                        epoch, k, int(sum(r["words"] for r in results)),
+                        time.perf_counter() - tick, down, up, sum(r["rows"] for r in results),
+                        max(r["seconds"][1] for r in results))
+                    if stats is not None:
+                        stats.append(record)
+                    if not monitor.tick(epoch, done, loss, int(examples)):
+                        go_on = False
+                    if not go_on or model._stop.is_set():
+                        go_on = False
+                        break
+                if not monitor.epoch_end(epoch, loss, int(examples), go_on):
+                    go_on = False
+            monitor.end(monitor.words_done)
+    finally:
+        run.close()
+    logger.info("trained %d epochs on %d shards in %.1fs (%d replicas sent whole)",
+                model.epochs_trained, len(shards), time.perf_counter() - started, run.resent)
     return model
+
+
+class _Run:
+    """The client's view of the replicas: where each lives, what each round sends them."""
+
+    def __init__(self, client: Any, name: str, homes: list, encoded: list, vocab: Any,
+                 options: dict) -> None:
+        self.client, self.name, self.encoded, self.vocab = client, name, encoded, vocab
+        self.options = options
+        self.homes = homes  # the worker of each shard's replica (a preference for Dask)
+        self.update: Update | None = None  # for the next round; None: the whole model
+        self.merges = 0  # rounds merged into the client's model
+        self.resent = 0  # replicas sent the whole model after the first round
+
+    def round(self, model: Word2Vec, jobs: list[tuple]) -> tuple[list[dict], int]:
+        """Every shard's result for one round, and the bytes of the updates sent."""
+        moved = self._spread()
+        whole = None
+        if self.update is None or moved:
+            whole = self._whole(model)
+        shared = {}  # what each shard gets: the update, or the whole model
+        sent = 0
+        futures = []
+        for s, job in enumerate(jobs):
+            update = whole if self.update is None or s in moved else self.update
+            if id(update) not in shared:
+                shared[id(update)] = _share(self.client, update)
+            futures.append(self._submit(s, shared[id(update)], job))
+            sent += update.nbytes
+        self.resent += len(moved) if self.update is not None else 0
+        results = self.client.gather(futures)
+        while stale := [s for s, r in enumerate(results) if r.get("stale")]:
+            # a task that ran again, or elsewhere: that shard gets the whole model
+            whole = whole or self._whole(model)
+            whole_future = _share(self.client, whole)
+            self.resent += len(stale)
+            retried = self.client.gather([self._submit(s, whole_future, jobs[s])
+                                          for s in stale])
+            for s, result in zip(stale, retried, strict=True):
+                results[s] = result
+            sent += len(stale) * whole.nbytes
+        self.homes = [result["worker"] for result in results]
+        return results, sent
+
+    def _spread(self) -> set[int]:
+        """Give shards of lost workers, or sharing a worker while another has none, a
+        worker of their own; returns those moved (their replica must start afresh)."""
+        alive = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        if not alive:
+            return set()
+        load = {address: 0 for address in alive}
+        moved = set()
+        for s, home in enumerate(self.homes):
+            if home in load and (load[home] == 0 or min(load.values()) == load[home]):
+                load[home] += 1
+            else:
+                moved.add(s)
+        for s in sorted(moved):
+            home = min(alive, key=load.__getitem__)
+            load[home] += 1
+            self.homes[s] = home
+        return moved
+
+    def merged(self, model: Word2Vec, results: list[dict]) -> None:
+        """Note that ``results`` are merged into ``model``: the next round sends only the
+        rows they changed."""
+        self.merges += 1
+        self.update = next_update(model, results, self.merges)
+
+    def close(self) -> None:
+        """Free the replicas on the workers (best effort: a dead worker took its own)."""
+        try:
+            self.client.run(worker.drop_run, self.name)
+        except Exception as error:  # noqa: BLE001 - cleaning up must not hide the real error
+            logger.warning("could not free the replicas of run %s: %s", self.name, error)
+
+    def _whole(self, model: Word2Vec) -> Update:
+        # copies: nothing Dask keeps (to run a task again) may refer to arrays the client
+        # changes in place after the round
+        return Update(self.merges, weights=tuple(
+            None if m is None else m.copy() for m in (_matrix(model, n) for n in MATRICES)))
+
+    def _submit(self, shard: int, update: Any, job: tuple) -> Any:
+        chunks, epoch, before, total = job
+        # a preference, not a restriction: a lost worker's tasks run elsewhere
+        return self.client.submit(
+            worker.train_round, self.name, shard, self.encoded[shard], self.vocab, update,
+            chunks, epoch, before, total, self.options["seeds"][shard], self.options,
+            workers=[self.homes[shard]], allow_other_workers=True, pure=False)
+
+
+def next_update(model: Word2Vec, results: list[dict], merges: int) -> Update:
+    """The update that brings the replicas which trained ``results`` to ``model``, into
+    which ``results`` were merged (the ``merges``-th merge): the rows any replica changed,
+    with their merged values (the whole matrix where that is no larger).
+
+    Example
+    -------
+    >>> update = next_update(model, results, 1)  # doctest: +SKIP
+    >>> update.rows["vectors"]  # (row indices, their values)  # doctest: +SKIP
+    """
+    rows = {}
+    for name in MATRICES:
+        target = _matrix(model, name)
+        if target is None:
+            continue
+        changed = np.zeros(len(target), dtype=bool)
+        for result in results:
+            changed[result["deltas"][name][0]] = True
+        changed = np.flatnonzero(changed).astype(np.int32)
+        if len(changed) * (target.itemsize * target.shape[1] + changed.itemsize) < target.nbytes:
+            rows[name] = (changed, target[changed])
+        else:  # (nearly) every row changed: the indices would only add bytes
+            rows[name] = (None, target.copy())
+    return Update(merges, rows=rows, accepted={s: r["attempt"] for s, r in enumerate(results)})
+
+
+def _matrix(model: Word2Vec, name: str) -> np.ndarray | None:
+    return model.wv.vectors if name == "vectors" else getattr(model, name)
 
 
 def _share(client: Any, value: Any) -> Any:
@@ -263,12 +389,12 @@ def _split(files: list[str], n: int) -> list[list[str]]:
 
 def _vocabulary(client: Any, files: list[str], p: Any) -> Vocabulary:
     """Count every file on the workers, merge the counts in a tree, build the vocabulary."""
-    counts = client.map(_count_file, files, max_vocab_size=p.max_vocab_size, pure=False)
+    counts = client.map(worker.count_file, files, max_vocab_size=p.max_vocab_size, pure=False)
     while len(counts) > 1:
         pairs = [counts[i:i + 2] for i in range(0, len(counts), 2)]
-        counts = [client.submit(_merge_counts, *pair, pure=False) if len(pair) == 2
+        counts = [client.submit(worker.merge_counts, *pair, pure=False) if len(pair) == 2
                   else pair[0] for pair in pairs]
-    return client.submit(_build_vocabulary, counts[0], p.min_count, p.max_final_vocab,
+    return client.submit(worker.build_vocabulary, counts[0], p.min_count, p.max_final_vocab,
                          pure=False).result()
 
 
@@ -280,143 +406,13 @@ def _round_chunks(n_chunks: int, rounds: int, k: int) -> range:
 def _apply(model: Word2Vec, results: list[dict], merge: str) -> int:
     """Merge the replicas' deltas into the model's matrices; returns the bytes received."""
     received = 0
-    for name in ("vectors", "syn1neg", "syn1"):
-        target = model.wv.vectors if name == "vectors" else getattr(model, name)
+    for name in MATRICES:
+        target = _matrix(model, name)
         if target is None:
             continue
-        total = np.zeros_like(target)
         for result in results:
             rows, delta = result["deltas"][name]
-            total[rows] += delta  # rows are unique within one replica's deltas
+            # rows are unique within one replica's deltas, so += adds each once
+            target[rows] += delta / len(results) if merge == "average" else delta
             received += rows.nbytes + delta.nbytes
-        if merge == "average":
-            total /= len(results)
-        target += total
     return received
-
-
-# ------------------------------------------------------------------ the workers' side
-def _worker_address() -> str:
-    try:
-        from distributed import get_worker
-
-        return get_worker().address
-    except (ImportError, ValueError):
-        return "this process"
-
-
-def _local_copy(path: str) -> tuple[str, bool]:
-    """A local path for ``path``: itself, or a temporary copy of a URL (fsspec)."""
-    if "://" not in path or path.startswith("file://"):
-        return path.removeprefix("file://"), False
-    try:
-        import fsspec
-    except ImportError as error:
-        raise ImportError(f"reading {path} needs fsspec: pip install fsspec") from error
-    suffix = "".join(s for s in os.path.splitext(path)[1:] if s in (".gz", ".bz2", ".xz"))
-    handle, local = tempfile.mkstemp(suffix=suffix or ".txt", prefix="w2v-shard-")
-    with os.fdopen(handle, "wb") as out, fsspec.open(path, "rb") as source:
-        while block := source.read(1 << 22):
-            out.write(block)
-    return local, True
-
-
-def _open_corpus(path: str):
-    from .corpus import PathCorpus
-
-    local, temporary = _local_copy(path)
-    try:
-        return PathCorpus(local), local if temporary else None
-    except FileNotFoundError:
-        raise FileNotFoundError(f"corpus file {path!r} not found on Dask worker "
-                                f"{_worker_address()}") from None
-
-
-def _count_file(path: str, max_vocab_size: int | None) -> tuple[Counter, int]:
-    corpus, temporary = _open_corpus(path)
-    try:
-        counts, n_words, _ = count_words(corpus, max_vocab_size)
-        return counts, n_words
-    finally:
-        if temporary:
-            os.unlink(temporary)
-
-
-def _merge_counts(a: tuple[Counter, int], b: tuple[Counter, int]) -> tuple[Counter, int]:
-    counts = Counter(a[0])
-    counts.update(b[0])
-    return counts, a[1] + b[1]
-
-
-def _build_vocabulary(total: tuple[Counter, int], min_count: int,
-                      max_final_vocab: int | None) -> Vocabulary:
-    return Vocabulary(total[0], min_count, max_final_vocab, corpus_words=total[1])
-
-
-def _encode_files(files: list[str], vocab: Vocabulary) -> EncodedCorpus:
-    """The shard's files encoded one after the other, as one corpus."""
-    parts = []
-    for path in files:
-        corpus, temporary = _open_corpus(path)
-        try:
-            parts.append(encode_corpus(corpus, vocab.key_to_index))
-        finally:
-            if temporary:
-                os.unlink(temporary)
-    ids = np.concatenate([part.ids for part in parts]).astype(np.int32, copy=False)
-    offsets = [np.zeros(1, np.int64)]
-    shift = 0
-    for part in parts:
-        offsets.append(part.offsets[1:] + shift)
-        shift += part.words
-    return EncodedCorpus(ids, np.concatenate(offsets),
-                         sum(part.corpus_words for part in parts))
-
-
-def _layout(encoded: EncodedCorpus) -> tuple[np.ndarray, int]:
-    """Words before each chunk of the shard, and in all (``len(chunks) + 1`` values); and
-    the shard's tokens, out-of-vocabulary ones included."""
-    bounds = encoded.chunks(chunk_words(encoded.words))
-    starts = [encoded.offsets[lo] for lo, _ in bounds] + [encoded.words]
-    return np.asarray(starts, dtype=np.int64), encoded.corpus_words
-
-
-def _train_round(encoded: EncodedCorpus, vocab: Vocabulary, weights: tuple, chunks: range,
-                 epoch: int, words_before: int, total_words: int, seed: int,
-                 options: dict) -> dict:
-    """Train a copy of the model on ``chunks`` of the shard; return the changed rows."""
-    params = dict(options["params"])
-    threads = options["threads"] or _worker_threads()
-    replica = Word2Vec(**{**params, "workers": threads})
-    replica.vocab = vocab
-    vectors, syn1neg, syn1 = (None if w is None else np.array(w) for w in weights)
-    from .keyedvectors import KeyedVectors
-
-    replica.wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
-    replica.syn1neg, replica.syn1 = syn1neg, syn1
-    kernel = replica._make_kernel()
-    p = replica.params
-    plan = RunPlan(epochs=1, first_epoch=epoch, workers=p.threads, seed=seed,
-                   start_alpha=p.start_alpha, min_alpha=p.min_alpha)
-    loss, examples, words = run_segment(kernel, encoded, chunks, epoch, words_before,
-                                        total_words, plan)
-    deltas = {}
-    rows_changed = 0
-    for name, old, new in zip(("vectors", "syn1neg", "syn1"), weights,
-                              (vectors, syn1neg, syn1), strict=True):
-        if old is None:
-            continue
-        rows = np.flatnonzero(np.any(new != old, axis=1)).astype(np.int32)
-        deltas[name] = (rows, new[rows] - old[rows])
-        rows_changed += len(rows)
-    return {"loss": loss, "examples": examples, "words": words, "deltas": deltas,
-            "rows": rows_changed}
-
-
-def _worker_threads() -> int:
-    try:
-        from distributed import get_worker
-
-        return max(1, get_worker().state.nthreads)
-    except (ImportError, ValueError, AttributeError):
-        return 1
