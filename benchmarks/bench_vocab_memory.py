@@ -45,6 +45,8 @@ from pathlib import Path
 
 from proc_memory import proc_kb
 
+from w2v._scan import SLOT_BYTES, table_slots
+
 REPO = Path(__file__).resolve().parent.parent
 CHILD_FLAG = "--child-json"
 PATHS = ("compiled", "python")
@@ -54,21 +56,11 @@ PATHS = ("compiled", "python")
 TOKENS = 29_999_990
 
 # The formula (see the README's "Memory of the vocabulary scan"); bytes.
-SLOT_BYTES = 32  # w2v._scan's Slot: head, meta, value, offset (4 x 8 bytes)
 ORDER_BYTES = 8  # the table's insertion-order array: one int64 per word
 VOCAB_BYTES = 160  # Python objects per word while Vocabulary is built, besides the str
 # glibc serves blocks up to this size from its heap once it has freed one that large, and
 # keeps them resident after free(): the table's two slot arrays then outlive the scan
 GLIBC_MMAP_MAX = 32 << 20
-
-
-def table_slots(words: int) -> int:
-    """Slots of the compiled counter's table once it has held ``words`` words: a power of
-    two, at least 1024 and at least twice the words."""
-    slots = 1024
-    while slots < 2 * words:
-        slots *= 2
-    return slots
 
 
 def str_bytes(length: float) -> int:
@@ -85,7 +77,7 @@ def estimate_bytes(path: str, held: int, kept: int, length: float, pruned: bool)
     """
     vocab = kept * (VOCAB_BYTES + str_bytes(length))
     if path == "compiled":
-        slots = table_slots(held)
+        slots = table_slots(held)  # w2v._scan's own sizing rule
         # a prune rehashes into a second table of the same size; growing, into one twice as
         # large (the old one is half as big): 2 or 1.5 tables at once
         count = (2 if pruned else 1.5) * SLOT_BYTES * slots + (ORDER_BYTES + length) * held

@@ -351,3 +351,11 @@ if given is not None:
             assert_same_counts(corpus)
             assert_same_counts(corpus, max_vocab_size)
             assert_same_encoding(corpus, vocabulary(corpus))
+
+
+def test_table_slots_is_the_power_of_two_of_at_least_twice_the_words():
+    assert [_scan.table_slots(n) for n in (0, 512, 513, 1_000_000)] == [1024, 1024, 2048,
+                                                                        1 << 21]
+    assert _scan.SLOT_BYTES == 32  # head, meta, value, offset
+    with pytest.raises(ValueError, match="words must be >= 0"):
+        _scan.table_slots(-1)

@@ -22,6 +22,8 @@ import numpy as np
 import pytest
 from test_cli import child_env
 
+from w2v import _scan
+
 pytestmark = [
     pytest.mark.skipif(
         not sys.platform.startswith("linux"),
@@ -37,7 +39,6 @@ WIDTH = 8  # bytes per token
 BOUND = 10_000  # max_vocab_size under test (a multiple of PER_LINE: see assert_exact)
 
 # The formula, in bytes (README: "Memory of the vocabulary scan")
-SLOT_BYTES = 32  # w2v._scan's hash-table slot
 ORDER_BYTES = 8  # its insertion-order entry
 VOCAB_BYTES = 160  # Python objects per word while Vocabulary is built, besides the str
 VOCAB_BYTES_MAX = 300  # ... at most (dict and list sizes step by powers of two)
@@ -84,23 +85,16 @@ print(json.dumps(out))
 """
 
 
-def table_slots(words: int) -> int:
-    """Slots of the compiled counter's table after holding ``words`` words."""
-    slots = 1024
-    while slots < 2 * words:
-        slots *= 2
-    return slots
-
-
 def str_bytes(length: int) -> int:
-    return 16 * math.ceil((49 + length) / 16)
+    """An ASCII str of ``length`` characters, as the allocator rounds it (16 bytes)."""
+    return 16 * math.ceil(sys.getsizeof("a" * length) / 16)
 
 
 def compiled_bound(held: int, kept: int) -> int:
     """The scan (two slot arrays while pruning, the words' bytes and order) plus the
     Vocabulary of the words kept: their sum, as glibc keeps slot arrays under 32 MiB
     resident after the scan."""
-    table = SLOT_BYTES * table_slots(held)
+    table = _scan.SLOT_BYTES * _scan.table_slots(held)
     return (2 * table + (ORDER_BYTES + WIDTH) * held
             + kept * (VOCAB_BYTES_MAX + str_bytes(WIDTH)) + SLACK)
 
@@ -113,7 +107,7 @@ def python_bound(held: int, kept: int) -> int:
 
 def unbounded_estimate(distinct: int) -> int:
     """The formula with every distinct word held and kept: what no bound would need."""
-    table = SLOT_BYTES * table_slots(distinct)
+    table = _scan.SLOT_BYTES * _scan.table_slots(distinct)
     scan = 1.5 * table + (ORDER_BYTES + WIDTH) * distinct
     return int(max(scan, distinct * (VOCAB_BYTES + str_bytes(WIDTH))))
 

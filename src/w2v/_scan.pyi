@@ -6,12 +6,16 @@ from typing import Final, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["INVALID_UTF8", "UNSUPPORTED", "CountScanner", "EncodeScanner", "Unsupported"]
+__all__ = ["INVALID_UTF8", "SLOT_BYTES", "UNSUPPORTED", "CountScanner", "EncodeScanner",
+           "Unsupported", "table_slots"]
 
 _CountsT = TypeVar("_CountsT", bound=dict[str, int])
 
 INVALID_UTF8: Final = 1
 UNSUPPORTED: Final = 3
+SLOT_BYTES: Final[int]
+
+def table_slots(words: int) -> int: ...
 
 class Unsupported(Exception): ...  # noqa: N818 (the runtime name)
 

@@ -38,7 +38,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 
-__all__ = ["INVALID_UTF8", "UNSUPPORTED", "CountScanner", "EncodeScanner", "Unsupported"]
+__all__ = ["INVALID_UTF8", "SLOT_BYTES", "UNSUPPORTED", "CountScanner", "EncodeScanner",
+           "Unsupported", "table_slots"]
 
 
 cdef extern from *:
@@ -274,11 +275,37 @@ cdef Slot* _new_slots(Table* t, uint64_t n_slots) noexcept nogil:
     return slots
 
 
-cdef int _table_init(Table* t, int64_t expected) noexcept nogil:
+cdef inline uint64_t _slots_for(int64_t words) noexcept nogil:
+    """The slots of a table holding ``words`` words: a power of two, at least 1024 and at
+    least twice the words."""
     cdef uint64_t n_slots = 1024
-    memset(t, 0, sizeof(Table))
-    while n_slots < <uint64_t>(2 * expected + 2):
+    while n_slots < <uint64_t>(2 * words):
         n_slots *= 2
+    return n_slots
+
+
+#: Bytes of one slot of the counter's hash table (for memory estimates).
+SLOT_BYTES = sizeof(Slot)
+
+
+def table_slots(int64_t words) -> int:
+    """The slots of the counter's hash table once it has held ``words`` distinct words
+    (it peaks at 1.5 times ``table_slots(words) * SLOT_BYTES`` while growing, and at twice
+    that while pruning).
+
+    Example
+    -------
+    >>> table_slots(1_000_000) * SLOT_BYTES // 2**20
+    64
+    """
+    if words < 0:
+        raise ValueError(f"words must be >= 0, got {words}")
+    return _slots_for(words)
+
+
+cdef int _table_init(Table* t, int64_t expected) noexcept nogil:
+    cdef uint64_t n_slots = _slots_for(expected + 1)
+    memset(t, 0, sizeof(Table))
     t.slots = _new_slots(t, n_slots)
     t.mask = n_slots - 1
     t.capacity = 1024 if expected < 1024 else expected
@@ -374,8 +401,8 @@ cdef int _table_add(Table* t, const uint8_t* p, int64_t n, uint64_t head, uint64
     t.arena_size += n
     t.order[t.size] = -1 - found
     t.size += 1
-    if <uint64_t>(2 * t.size) > t.mask + 1:
-        if _table_resize(t, 2 * (t.mask + 1)) < 0:
+    if _slots_for(t.size) > t.mask + 1:
+        if _table_resize(t, _slots_for(t.size)) < 0:
             return NO_MEMORY
     return OK
 
