@@ -4,9 +4,10 @@ The corpus is cut into ``--parts`` files (at spaces, about equal bytes, under a 
 folder). One process trains on the folder with ``--threads`` threads; then
 ``w2v.distributed.train`` trains on the files with ``--dask-workers`` worker processes of
 one thread each, for each ``--sync-every`` and ``--merge``, the same epochs and settings.
-Printed per run: words/s, analogy accuracy, rounds, and the bytes sent per round (the
-model broadcast, and the deltas sent back). Medians over ``--repeat`` runs go into the
-table and the JSON.
+Printed per run: words/s, analogy accuracy, rounds, the bytes sent per round (the
+updates sent to the workers, and the deltas sent back), and the training share (the
+slowest shard's training time over the round's: the rest is communication and merge).
+Medians over ``--repeat`` runs go into the table and the JSON.
 
 Usage
 -----
@@ -95,6 +96,7 @@ def run_distributed(args: argparse.Namespace, client, files: list[str], words: i
             "rounds": len(stats),
             "bytes_down_per_round": statistics.mean(s.bytes_down for s in stats),
             "bytes_up_per_round": statistics.mean(s.bytes_up for s in stats),
+            "training_share": sum(s.train_seconds for s in stats) / train_s,
             **evaluate(model.wv, args)}
 
 
@@ -126,13 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     medians = {name: median(runs) for name, runs in results.items()}
     base = medians[f"1 process x {args.threads} threads"]
     rows = [["run", "words/s", "analogy", "vs 1 process", "rounds", "MB down/round",
-             "MB up/round"]]
+             "MB up/round", "training share"]]
     for name, m in medians.items():
         rows.append([name, f"{m['words_per_s']:,.0f}", f"{m['analogy']:.2%}",
                      f"{(m['analogy'] - base['analogy']) * 100:+.2f} pt",
                      f"{m.get('rounds', 0):.0f}",
                      f"{m.get('bytes_down_per_round', 0) / 2**20:.1f}",
-                     f"{m.get('bytes_up_per_round', 0) / 2**20:.1f}"])
+                     f"{m.get('bytes_up_per_round', 0) / 2**20:.1f}",
+                     f"{m['training_share']:.0%}" if "training_share" in m else ""])
     print("\n".join(align(rows)))
     if args.json:
         write_json_atomic(args.json, {"args": {k: v for k, v in vars(args).items()},
