@@ -361,3 +361,34 @@ def test_a_replica_that_is_not_the_expected_one_answers_stale(tmp_path):
     finally:
         w2v_replica.drop_run(run)
         w2v_replica.drop_run("other")
+
+
+class FakeClient:
+    """What _Run asks of a Client to place shards: the live workers, and ``run``."""
+
+    def __init__(self, alive):
+        self.alive, self.ran = alive, []
+
+    def scheduler_info(self, n_workers=-1):
+        return {"workers": {address: {} for address in self.alive}}
+
+    def run(self, function, *args, workers=None):
+        self.ran.append((function.__name__, args, workers))
+
+
+@pytest.mark.parametrize("homes, alive, moved, after, dropped", [
+    (["A", "B"], ["A", "B"], set(), ["A", "B"], []),
+    # both shards on one worker (as after a loss) while another has none: one moves,
+    # and the replica it leaves on a live worker is freed
+    (["A", "A"], ["A", "B"], {1}, ["A", "B"], [("drop_run", ("run", 1), ["A"])]),
+    (["C", "A"], ["A", "B"], {0}, ["B", "A"], []),  # C died
+    (["A", "A", "B"], ["A", "B"], set(), ["A", "A", "B"], []),  # more shards than workers
+    (["A", "B"], ["A"], {1}, ["A", "A"], []),
+])
+def test_each_shard_gets_a_worker_of_its_own_when_one_is_free(homes, alive, moved, after,
+                                                             dropped):
+    client = FakeClient(alive)
+    run = w2v_distributed._Run(client, "run", list(homes), [None] * len(homes), None, {})
+    assert run._spread() == moved
+    assert run.homes == after
+    assert client.ran == dropped

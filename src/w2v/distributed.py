@@ -65,7 +65,7 @@ class RoundStats:
     round: int
     words: int  # trained by all shards in the round
     seconds: float
-    bytes_down: int  # the model sent to the workers (its size x workers)
+    bytes_down: int  # the updates sent to the shards (changed rows, or the whole model)
     bytes_up: int  # the deltas sent back (changed rows x vector_size x 4, and their indices)
     rows_changed: int  # summed over shards and matrices
     train_seconds: float  # the slowest shard's training (the rest is communication)
@@ -277,21 +277,25 @@ class _Run:
         return results, sent
 
     def _spread(self) -> set[int]:
-        """Give shards of lost workers, or sharing a worker while another has none, a
-        worker of their own; returns those moved (their replica must start afresh)."""
+        """Move the shards of lost workers, and those over a worker's fair share (as when
+        a lost worker's shards ran on another and a new worker has joined), to the
+        workers with fewest; returns the shards moved (their replicas start afresh)."""
         alive = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
         if not alive:
             return set()
         load = {address: 0 for address in alive}
+        fair = -(-len(self.homes) // len(alive))  # shards per worker, at most
         moved = set()
         for s, home in enumerate(self.homes):
-            if home in load and (load[home] == 0 or min(load.values()) == load[home]):
+            if home in load and load[home] < fair:
                 load[home] += 1
             else:
                 moved.add(s)
         for s in sorted(moved):
             home = min(alive, key=load.__getitem__)
             load[home] += 1
+            if self.homes[s] in load:  # a worker still alive: free the replica it leaves
+                self.client.run(worker.drop_run, self.name, s, workers=[self.homes[s]])
             self.homes[s] = home
         return moved
 

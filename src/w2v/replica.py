@@ -1,5 +1,6 @@
 """The workers' side of distributed training (:mod:`w2v.distributed`): reading, counting
-and encoding a shard's files, and training a replica of the model on it.
+and encoding a shard's files, and training a replica of the model on it. Internal: the
+functions here are Dask tasks that :mod:`w2v.distributed` submits.
 
 A worker keeps each shard's replica in memory between rounds (with its kernel: alias and
 keep tables built once). A round's update then only carries the rows the last merge
@@ -133,10 +134,11 @@ def changed_rows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return rows, new[rows] - old[rows]
 
 
-def drop_run(run: str) -> int:
-    """Forget the replicas of ``run`` on this worker; returns how many there were."""
+def drop_run(run: str, shard: int | None = None) -> int:
+    """Forget the replicas of ``run`` (of all shards, or of ``shard``) on this worker;
+    returns how many there were."""
     with _REPLICAS_LOCK:
-        keys = [key for key in _REPLICAS if key[0] == run]
+        keys = [key for key in _REPLICAS if key[0] == run and shard in (None, key[1])]
         for key in keys:
             del _REPLICAS[key]
     return len(keys)
