@@ -152,6 +152,19 @@ def test_empty_or_bad_queries_raise_valueerror(kv, call):
         call(kv)
 
 
+@pytest.mark.parametrize("arguments, message", [
+    ({"topn": -1}, "topn must be a non-negative integer or None, got -1"),
+    ({"topn": True}, "topn must be a non-negative integer or None, got True"),
+    ({"topn": 2.5}, "topn must be"),
+    ({"restrict_vocab": 0}, "restrict_vocab must be >= 1, got 0"),
+    ({"restrict_vocab": True}, "restrict_vocab must be an integer or None, got True"),
+])
+def test_bad_topn_or_restrict_vocab_is_named(kv, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        kv.most_similar("a", **arguments)
+    assert kv.most_similar("a", topn=None, restrict_vocab=2).shape == (2,)
+
+
 def test_unit_cache_is_invalidated(kv):
     before = kv.most_similar("a", topn=1)[0][0]
     assert before == "b"

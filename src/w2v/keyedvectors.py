@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .ranking import top_words
+from .ranking import as_terms, checked_topn, restricted_rows, top_words
 
 __all__ = ["KeyedVectors"]
 
@@ -248,7 +248,7 @@ class KeyedVectors:
         >>> kv.most_similar_cosmul(positive=["a"], topn=1)[0][0]
         'b'
         """
-        pos, neg = _as_list(positive), _as_list(negative)
+        pos, neg = as_terms(positive), as_terms(negative)
         if not pos and not neg:
             raise ValueError("most_similar_cosmul needs at least one positive or negative word")
         n = self._restricted(restrict_vocab)
@@ -301,7 +301,7 @@ class KeyedVectors:
         >>> kv.doesnt_match(["a", "b", "c"])
         'c'
         """
-        words = _as_list(words)
+        words = as_terms(words)
         if not words:
             raise ValueError("doesnt_match needs at least one word")
         rows = np.array([self.get_index(w) for w in words], dtype=np.int64)
@@ -450,13 +450,7 @@ class KeyedVectors:
 
     # ---------------------------------------------------------------- helpers
     def _restricted(self, restrict_vocab: int | None) -> int:
-        if restrict_vocab is None:
-            return len(self)
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
-            raise ValueError(f"restrict_vocab must be an integer or None, got {restrict_vocab!r}")
-        if restrict_vocab < 1:
-            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-        return min(int(restrict_vocab), len(self))
+        return restricted_rows(restrict_vocab, len(self))
 
     def _unit_query(self, vector: Any) -> np.ndarray:
         """Validate a query vector and scale it to unit length (a zero vector stays zero)."""
@@ -468,7 +462,7 @@ class KeyedVectors:
 
     def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, list[int]]:
         """Weighted mean of the query terms, and the rows of the query words."""
-        terms = [(t, 1.0) for t in _as_list(positive)] + [(t, -1.0) for t in _as_list(negative)]
+        terms = [(t, 1.0) for t in as_terms(positive)] + [(t, -1.0) for t in as_terms(negative)]
         if not terms:
             raise ValueError("cannot compute similarity with no input: give positive or negative")
         total = np.zeros(self.vector_size, dtype=np.float32)
@@ -502,18 +496,4 @@ class KeyedVectors:
         """The ``topn`` best of ``scores`` (a fresh array) outside ``exclude``, or all."""
         if topn is None:
             return scores
-        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
-            raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
-        return top_words(scores, self.index_to_key, int(topn), exclude)
-
-
-def _as_list(terms: Any) -> list:
-    """A query argument as a list: None -> [], one word or vector -> [it]."""
-    if terms is None:
-        return []
-    if isinstance(terms, (str, np.ndarray)):
-        return [terms]
-    if (isinstance(terms, tuple) and len(terms) == 2 and not isinstance(terms[1], bool)
-            and isinstance(terms[1], (int, float, np.number))):
-        return [terms]  # a single (word, weight) pair
-    return list(terms)
+        return top_words(scores, self.index_to_key, checked_topn(topn), exclude)

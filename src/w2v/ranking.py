@@ -1,12 +1,14 @@
-"""Picking the best-scoring words: ``argpartition`` for the top-n, then an exact sort."""
+"""Picking the best-scoring words (``argpartition`` for the top-n, then an exact sort),
+and checking the arguments of the queries that do."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["top_words"]
+__all__ = ["as_terms", "checked_topn", "restricted_rows", "top_words"]
 
 
 def top_words(scores: np.ndarray, index_to_key: Sequence[str], topn: int,
@@ -39,3 +41,52 @@ def top_words(scores: np.ndarray, index_to_key: Sequence[str], topn: int,
         best = np.arange(size)
     best = best[np.lexsort((best, -scores[best]))][:k]
     return [(index_to_key[i], float(scores[i])) for i in best]
+
+
+def checked_topn(topn: Any) -> int:
+    """``topn`` as an int, or ValueError naming it (a bool is not a count).
+
+    Example
+    -------
+    >>> checked_topn(10)
+    10
+    """
+    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
+        raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
+    return int(topn)
+
+
+def restricted_rows(restrict_vocab: Any, rows: int) -> int:
+    """How many of ``rows`` (most frequent first) a query with ``restrict_vocab`` ranks:
+    all of them for None; ValueError naming a bad value.
+
+    Example
+    -------
+    >>> restricted_rows(30_000, 1_000)
+    1000
+    """
+    if restrict_vocab is None:
+        return rows
+    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
+        raise ValueError(f"restrict_vocab must be an integer or None, got {restrict_vocab!r}")
+    if restrict_vocab < 1:
+        raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    return min(int(restrict_vocab), rows)
+
+
+def as_terms(terms: Any) -> list:
+    """A query argument as a list: None -> [], one word or vector -> [it].
+
+    Example
+    -------
+    >>> as_terms("king"), as_terms(None), as_terms(("king", 2.0))
+    (['king'], [], [('king', 2.0)])
+    """
+    if terms is None:
+        return []
+    if isinstance(terms, (str, np.ndarray)):
+        return [terms]
+    if (isinstance(terms, tuple) and len(terms) == 2 and not isinstance(terms[1], bool)
+            and isinstance(terms[1], (int, float, np.number))):
+        return [terms]  # a single (word, weight) pair
+    return list(terms)
