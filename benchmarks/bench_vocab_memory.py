@@ -59,7 +59,7 @@ TOKENS = 29_999_990
 ORDER_BYTES = 8  # the table's insertion-order array: one int64 per word
 VOCAB_BYTES = 160  # Python objects per word while Vocabulary is built, besides the str
 # glibc serves blocks up to this size from its heap once it has freed one that large, and
-# keeps them resident after free(): the table's two slot arrays then outlive the scan
+# keeps them resident after free(): the table's slot arrays then outlive the scan
 GLIBC_MMAP_MAX = 32 << 20
 
 
@@ -68,21 +68,26 @@ def str_bytes(length: float) -> int:
     return 16 * math.ceil((49 + length) / 16)
 
 
-def estimate_bytes(path: str, held: int, kept: int, length: float, pruned: bool) -> dict:
+def estimate_bytes(path: str, held: int, kept: int, length: float) -> dict:
     """The formula: peak bytes of the count and of the whole vocabulary step.
 
     ``held``: most distinct words held at once (max_vocab_size plus one sentence's new
     words, or all of them without a bound); ``kept``: words left at the end (>= min_count);
-    ``length``: average word length in bytes; ``pruned``: whether any prune happened.
+    ``length``: average word length in bytes.
     """
     vocab = kept * (VOCAB_BYTES + str_bytes(length))
     if path == "compiled":
         slots = table_slots(held)  # w2v._scan's own sizing rule
-        # a prune rehashes into a second table of the same size; growing, into one twice as
-        # large (the old one is half as big): 2 or 1.5 tables at once
-        count = (2 if pruned else 1.5) * SLOT_BYTES * slots + (ORDER_BYTES + length) * held
+        # growing moves the words into a table twice as large (the old one is half as big);
+        # a prune re-places them in the same table through a copy of at most half of it:
+        # 1.5 tables at once either way
+        words = (ORDER_BYTES + length) * held
+        # then the counts come out as a dict (str objects and dict slots, as below) while
+        # the table is still held: the larger of the two is the count's peak
+        count = max(1.5 * SLOT_BYTES * slots + words,
+                    SLOT_BYTES * slots + words + held * (str_bytes(length) + 66))
         if SLOT_BYTES * slots < GLIBC_MMAP_MAX:  # freed into the C heap, still resident
-            vocab += 2 * SLOT_BYTES * slots
+            vocab += 1.5 * SLOT_BYTES * slots
     else:
         # Counter: the str objects plus a dict slot (22-44 bytes; 66 while the dict grows)
         count = held * (str_bytes(length) + 66)
@@ -288,8 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         available = mem_available()
         for which in args.paths:
             settings = list(args.sizes)
-            unbounded = estimate_bytes(which, corpus["distinct"], corpus["distinct"], length,
-                                       False)["step"]
+            unbounded = estimate_bytes(which, corpus["distinct"], corpus["distinct"],
+                                       length)["step"]
             if args.unbounded == "yes" or (args.unbounded == "auto" and available
                                            and 1.5 * unbounded < available):
                 settings.append(None)
@@ -305,8 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                 result.update(path=which, max_vocab_size=bound)
                 held = corpus["distinct"] if bound is None else min(
                     bound + line_words, corpus["distinct"])
-                estimate = estimate_bytes(which, held, result["kept"], length,
-                                          bound is not None and bound < corpus["distinct"])
+                estimate = estimate_bytes(which, held, result["kept"], length)
                 result["estimate_count_kb"] = estimate["count"] / 1024
                 result["estimate_step_kb"] = estimate["step"] / 1024
                 result["count_growth_kb"] = result["count_peak_kb"] - baseline

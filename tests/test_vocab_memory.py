@@ -91,11 +91,11 @@ def str_bytes(length: int) -> int:
 
 
 def compiled_bound(held: int, kept: int) -> int:
-    """The scan (two slot arrays while pruning, the words' bytes and order) plus the
-    Vocabulary of the words kept: their sum, as glibc keeps slot arrays under 32 MiB
-    resident after the scan."""
+    """The scan (1.5 slot arrays while growing or pruning, the words' bytes and order)
+    plus the Vocabulary of the words kept: their sum, as glibc keeps slot arrays under
+    32 MiB resident after the scan."""
     table = _scan.SLOT_BYTES * _scan.table_slots(held)
-    return (2 * table + (ORDER_BYTES + WIDTH) * held
+    return int(1.5 * table + (ORDER_BYTES + WIDTH) * held
             + kept * (VOCAB_BYTES_MAX + str_bytes(WIDTH)) + SLACK)
 
 

@@ -290,8 +290,8 @@ SLOT_BYTES = sizeof(Slot)
 
 def table_slots(int64_t words) -> int:
     """The slots of the counter's hash table once it has held ``words`` distinct words
-    (it peaks at 1.5 times ``table_slots(words) * SLOT_BYTES`` while growing, and at twice
-    that while pruning).
+    (the slot arrays peak at 1.5 times ``table_slots(words) * SLOT_BYTES``, while growing
+    or pruning).
 
     Example
     -------
@@ -367,6 +367,23 @@ cdef int _table_resize(Table* t, uint64_t n_slots) noexcept nogil:
     return 0
 
 
+cdef int _table_replace_in_place(Table* t) noexcept nogil:
+    """Re-place every word in the table's own slot array (after a prune has dropped some),
+    keeping their order: through a copy of the words' slots, at most half the array,
+    where a fresh array would have doubled the table's memory."""
+    cdef Slot* kept = <Slot*>malloc(<size_t>(t.size if t.size > 0 else 1) * sizeof(Slot))
+    cdef int64_t k
+    if kept == NULL:
+        return -1
+    for k in range(t.size):
+        kept[k] = t.slots[t.order[k]]
+    memset(t.slots, 0, <size_t>(t.mask + 1) * sizeof(Slot))
+    for k in range(t.size):
+        t.order[k] = _table_place(t.slots, t.mask, &kept[k])
+    free(kept)
+    return 0
+
+
 cdef int _table_add(Table* t, const uint8_t* p, int64_t n, uint64_t head, uint64_t h,
                     int64_t found, int64_t value) noexcept nogil:
     """Add ``p[:n]`` at ``found`` (a free slot from :func:`_table_find`); return a status."""
@@ -422,7 +439,7 @@ cdef int _table_prune(Table* t, int64_t min_reduce) noexcept nogil:
             kept += 1
     t.size = kept
     t.arena_size = used
-    return 0 if _table_resize(t, t.mask + 1) == 0 else NO_MEMORY
+    return 0 if _table_replace_in_place(t) == 0 else NO_MEMORY
 
 
 # --- the tokenizer ---------------------------------------------------------------------
