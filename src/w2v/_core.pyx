@@ -38,6 +38,7 @@ import numpy as np
 from libc.math cimport exp, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp
 from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_free_lock,
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
@@ -935,3 +936,47 @@ def log_sigmoid_lookup(const double[::1] x, bint exact=False):
     array([-10.])
     """
     return _table_lookup(x, exact, True)
+
+
+def row_deltas(const float[:, ::1] before not None, const float[:, ::1] after not None):
+    """The rows of ``after`` whose bits differ from ``before``'s, and ``after - before``
+    on those rows: what a replica changed in a round of distributed training. One pass
+    without the GIL finds the rows, a second computes their deltas.
+
+    Returns
+    -------
+    (rows, deltas) : int32 row indices, ascending; float32 (len(rows), columns).
+
+    Example
+    -------
+    >>> before = np.zeros((3, 2), np.float32); after = before.copy(); after[1, 0] = 0.5
+    >>> row_deltas(before, after)
+    (array([1], dtype=int32), array([[0.5, 0. ]], dtype=float32))
+    """
+    if before.shape[0] != after.shape[0] or before.shape[1] != after.shape[1]:
+        raise ValueError(f"before ({before.shape[0]}, {before.shape[1]}) and after "
+                         f"({after.shape[0]}, {after.shape[1]}) must have the same shape")
+    if before.shape[0] >= 2**31:
+        raise ValueError(f"{before.shape[0]} rows do not fit int32 row indices")
+    cdef Py_ssize_t n = after.shape[0], d = after.shape[1], i, j, k = 0
+    changed = np.zeros(n, dtype=np.uint8)
+    cdef uint8_t[::1] mark = changed
+    if d > 0:
+        with nogil:
+            for i in range(n):
+                if memcmp(&before[i, 0], &after[i, 0], <size_t>d * sizeof(float)) != 0:
+                    mark[i] = 1
+                    k += 1
+    rows = np.empty(k, dtype=np.int32)
+    deltas = np.empty((k, d), dtype=np.float32)
+    cdef int32_t[::1] r = rows
+    cdef float[:, ::1] out = deltas
+    k = 0
+    with nogil:
+        for i in range(n):
+            if mark[i]:
+                r[k] = <int32_t>i
+                for j in range(d):
+                    out[k, j] = after[i, j] - before[i, j]
+                k += 1
+    return rows, deltas

@@ -324,7 +324,8 @@ class _Run:
         return self.client.submit(
             worker.train_round, self.name, shard, self.encoded[shard], self.vocab, update,
             chunks, epoch, before, total, self.options["seeds"][shard], self.options,
-            workers=[self.homes[shard]], allow_other_workers=True, pure=False)
+            workers=None if self.homes[shard] is None else [self.homes[shard]],
+            allow_other_workers=True, pure=False)
 
 
 def next_update(model: Word2Vec, results: list[dict], merges: int) -> Update:

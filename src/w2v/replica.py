@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._core import row_deltas
 from .encoding import EncodedCorpus, encode_corpus
 from .trainer import RunPlan, chunk_words, run_segment
 from .vocab import Vocabulary, count_words
@@ -117,7 +118,7 @@ def train_round(run: str, shard: int, encoded: EncodedCorpus, vocab: Vocabulary,
     loss, examples, words = run_segment(replica.kernel, encoded, chunks, epoch, words_before,
                                         total_words, plan)
     trained = time.perf_counter()
-    deltas = {name: changed_rows(replica.before[name], w)
+    deltas = {name: row_deltas(replica.before[name], w)
               for name, w in replica.weights.items()}
     replica.trained_round, replica.attempt = update.round, uuid.uuid4().hex
     with _REPLICAS_LOCK:
@@ -126,12 +127,6 @@ def train_round(run: str, shard: int, encoded: EncodedCorpus, vocab: Vocabulary,
             "rows": sum(len(rows) for rows, _ in deltas.values()), "attempt": replica.attempt,
             "worker": worker_address(),
             "seconds": (started - entered, trained - started, time.perf_counter() - trained)}
-
-
-def changed_rows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of the rows of ``new`` that differ from ``old``, their deltas)."""
-    rows = np.flatnonzero((new != old).any(axis=1)).astype(np.int32)
-    return rows, new[rows] - old[rows]
 
 
 def drop_run(run: str, shard: int | None = None) -> int:
