@@ -86,6 +86,57 @@ def test_a_run_resumed_from_its_checkpoint_ends_with_the_weights_of_one_never_st
     assert final.complete and final.position.words_done == 3 * record.trained_words
 
 
+class CtrlCInEpoch(Callback):
+    """Raises KeyboardInterrupt, as Ctrl-C would, at a report a quarter or more into
+    ``epoch`` (of ``epochs``)."""
+
+    def __init__(self, epoch: int, epochs: int) -> None:
+        self.epoch, self.epochs = epoch, epochs
+
+    def on_batch_end(self, model, progress):
+        if progress.words_done > (self.epoch + 0.25) * progress.total_words / self.epochs:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_writes_a_checkpoint_at_the_exact_chunk_and_the_run_resumes_from_it(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(trainer, "REPORT_SECONDS", 0.002)
+    corpus = corpus_words()
+    whole = Word2Vec(corpus, **PARAMS).train()
+    path = tmp_path / "run.zip"
+    saved: list = []
+    original = checkpoint.Checkpointer.save
+    monkeypatch.setattr(checkpoint.Checkpointer, "save",
+                        lambda self, position: (original(self, position), saved.append(position)))
+    interrupted = Word2Vec(corpus, **PARAMS)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.train(checkpoint=path, checkpoint_every="10 epochs",
+                          callbacks=[CtrlCInEpoch(1, PARAMS["epochs"])])
+    # no checkpoint was due: the only one is the interrupt's, in the middle of epoch 1
+    assert len(saved) == 1
+    _, record = load_checkpoint(path)
+    assert not record.complete
+    assert record.position.epoch == 1 and 0 < record.position.next_chunk
+    epoch_words = interrupted.vocab.retained_words
+    assert epoch_words < record.position.words_done < 2 * epoch_words
+    resumed = w2v.resume(path, corpus)
+    np.testing.assert_array_equal(resumed.wv.vectors, whole.wv.vectors)
+    assert resumed.loss_history == whole.loss_history
+    assert resumed.epochs_trained == 3
+
+
+def test_ctrl_c_without_time_to_finish_the_chunks_writes_no_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr(trainer, "REPORT_SECONDS", 0.002)
+    monkeypatch.setattr(trainer, "FINISH_SECONDS", 0.0)
+    path = tmp_path / "run.zip"
+    model = Word2Vec(corpus_words() * 3, **dict(PARAMS, workers=2))
+    with pytest.raises(KeyboardInterrupt):
+        model.train(checkpoint=path, checkpoint_every="10 epochs",
+                    callbacks=[CtrlCInEpoch(1, PARAMS["epochs"])])
+    assert not path.exists()  # cut mid-chunk: no exact position to record
+    assert np.isfinite(model.wv.vectors).all()
+
+
 class CrashAfterEpochs(Callback):
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,9 @@ SYNC_EXAMPLES = 32_768
 MIN_SYNCS = 16
 #: Seconds between the calling thread's reports (progress bar, ``on_batch_end``).
 REPORT_SECONDS = 0.2
+#: On Ctrl-C in a checkpointed run, seconds the threads get to finish their chunks (so
+#: that a checkpoint can record exactly what was trained) before they are cut short.
+FINISH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,11 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     With a ``checkpoint``, when ``checkpoint.due_now()`` (polled between reports) the
     hand-out pauses, the threads finish their chunks, their copies are merged and
     ``checkpoint.save(position)`` is called with the exact :class:`RunPosition`; then the
-    epoch goes on. ``checkpoint.due_after_epoch(epochs_done)`` asks the same at each
-    epoch's end. A run with ``plan.resume`` starts at that position: same chunks, same
-    random streams and the same learning rate as the run that saved it.
+    epoch goes on. Ctrl-C does the same (if the threads finish within
+    ``FINISH_SECONDS``), then raises ``KeyboardInterrupt``.
+    ``checkpoint.due_after_epoch(epochs_done)`` asks the same at each epoch's end. A run
+    with ``plan.resume`` starts at that position: same chunks, same random streams and
+    the same learning rate as the run that saved it.
 
     Parameters
     ----------
@@ -208,7 +214,8 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
                 pause.clear()
                 first_chunk = _run_jobs(
                     functools.partial(train_job, epoch), range(first_chunk, len(chunks)),
-                    plan.workers, halt, lambda epoch=epoch: report(epoch), stop, pause)
+                    plan.workers, halt, lambda epoch=epoch: report(epoch), stop, pause,
+                    finish_on_interrupt=checkpoint is not None)
                 if first_chunk == len(chunks) or stop.is_set():
                     break
                 flush()  # paused for a checkpoint: every chunk handed out is finished
@@ -217,6 +224,9 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
             interrupted = error
         finally:  # every epoch ends with the shared weights complete, even on error
             flush()
+        next_job = getattr(interrupted, "w2v_next_job", None)
+        if next_job is not None:  # every chunk handed out was finished: an exact position
+            checkpoint.save(position(epoch, next_job))
         if monitor is not None:
             if interrupted is None:  # no on_batch_end after Ctrl-C: it may raise again
                 report(epoch)
@@ -298,7 +308,8 @@ def _aligned(corpus: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _run_jobs(train_job, jobs: range, workers: int, halt, report,
-              stop: threading.Event, pause: threading.Event | None = None) -> int:
+              stop: threading.Event, pause: threading.Event | None = None,
+              finish_on_interrupt: bool = False) -> int:
     """Run ``train_job(slot, index)`` for the indices of ``jobs``, in order, on
     ``workers`` threads; return the first index not handed out (``jobs.stop`` if all were).
 
@@ -310,6 +321,10 @@ def _run_jobs(train_job, jobs: range, workers: int, halt, report,
     makes the kernels end their chunks within a sentence, waits for every thread
     (further Ctrl-Cs included: the shared weights must not be left to threads still
     writing them) and re-raises; a worker's error is re-raised once all threads are done.
+    With ``finish_on_interrupt``, Ctrl-C first gives the threads ``FINISH_SECONDS`` to
+    finish the chunks they are on; if they do (and no second Ctrl-C comes), the
+    ``KeyboardInterrupt`` re-raised carries ``w2v_next_job``, the first job not handed
+    out, as an exact position to checkpoint.
     """
     lock = threading.Lock()
     pending = iter(jobs)
@@ -342,13 +357,33 @@ def _run_jobs(train_job, jobs: range, workers: int, halt, report,
                 thread.join(REPORT_SECONDS)
                 if report is not None and thread.is_alive():
                     report()
-    except BaseException:  # Ctrl-C, or a callback's error: stop the threads first
+    except KeyboardInterrupt as interrupt:
+        if finish_on_interrupt and _finish_chunks(threads, pause) and not failures:
+            interrupt.w2v_next_job = handed_out[0]
+            raise
+        halt()
+        _join_through_interrupts(threads)
+        raise
+    except BaseException:  # a callback's error: stop the threads first
         halt()
         _join_through_interrupts(threads)
         raise
     if failures:
         raise failures[0]
     return handed_out[0]
+
+
+def _finish_chunks(threads: list[threading.Thread], pause: threading.Event) -> bool:
+    """Stop the hand-out and wait up to ``FINISH_SECONDS`` for ``threads`` to finish
+    their chunks; False if they did not, or Ctrl-C came again meanwhile."""
+    pause.set()
+    deadline = time.monotonic() + FINISH_SECONDS
+    try:
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        return False
+    return not any(thread.is_alive() for thread in threads)
 
 
 def _join_through_interrupts(threads: list[threading.Thread]) -> None:
