@@ -114,6 +114,8 @@ def test_ctrl_c_writes_a_checkpoint_at_the_exact_chunk_and_the_run_resumes_from_
                           callbacks=[CtrlCInEpoch(1, PARAMS["epochs"])])
     # no checkpoint was due: the only one is the interrupt's, in the middle of epoch 1
     assert len(saved) == 1
+    # it records the time trained up to it (train() adds it to the model only at its end)
+    assert 0 < Word2Vec.load(path).training_seconds <= interrupted.training_seconds
     _, record = load_checkpoint(path)
     assert not record.complete
     assert record.position.epoch == 1 and 0 < record.position.next_chunk

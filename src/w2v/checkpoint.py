@@ -225,6 +225,10 @@ class Checkpointer:
         self.record = record
         self.last_save = time.monotonic()
         self.saves = 0
+        # the model's training time so far, and since when it is training again: each
+        # checkpoint records the time up to itself, not the time before this call
+        self.base_seconds = model.training_seconds
+        self.created = time.perf_counter()
 
     def due_now(self) -> bool:
         """Whether a time-based checkpoint is due (polled while the threads train)."""
@@ -245,7 +249,12 @@ class Checkpointer:
 
         started = time.perf_counter()
         self.record = RunRecord(**{**self.record.__dict__, "position": position})
-        save_model(self.model, self.path, checkpoint=self.record.as_meta())
+        seconds = self.model.training_seconds  # train() adds this call's time when it ends
+        self.model.training_seconds = self.base_seconds + (started - self.created)
+        try:
+            save_model(self.model, self.path, checkpoint=self.record.as_meta())
+        finally:
+            self.model.training_seconds = seconds
         self.saves += 1
         self.last_save = time.monotonic()
         where = (f"after epoch {position.epoch}" if position.next_chunk == 0 else
