@@ -176,6 +176,14 @@ def test_a_callback_stops_training_at_the_end_of_a_round(client, corpus_files):
     assert np.isfinite(model.wv.vectors).all()
 
 
+def test_fewer_files_than_workers_is_warned_about(client, corpus_files):
+    files, _ = corpus_files
+    with pytest.warns(RuntimeWarning, match="1 corpus files for 2 Dask workers: 1 of them"):
+        model = w2v_distributed.train(files[-1:], client, epochs=1, sync_every=2_000,
+                                      **PARAMS)
+    assert model.epochs_trained == 1
+
+
 def test_a_missing_file_names_the_file_and_the_worker(client, corpus_files, tmp_path):
     files, _ = corpus_files
     missing = str(tmp_path / "nowhere.txt")

@@ -163,6 +163,11 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
     addresses = sorted(client.scheduler_info(n_workers=-1)["workers"])
     n_workers = max(1, len(addresses))
     shards = _split(files, n_workers)
+    if len(files) < n_workers:
+        warnings.warn(f"{len(files)} corpus files for {n_workers} Dask workers: "
+                      f"{n_workers - len(files)} of them will not train (a file is never "
+                      "split); cut the corpus into at least as many files as workers",
+                      RuntimeWarning, stacklevel=3)
     homes = [addresses[s % n_workers] if addresses else None for s in range(len(shards))]
     model.vocab = _vocabulary(client, files, p)
     if len(model.vocab) == 0:
