@@ -10,8 +10,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from w2v import archive
-from w2v.archive import FORMAT_VERSION, archive_kind, read_archive, write_archive
+from w2v import archive, archive_write
+from w2v.archive import FORMAT_VERSION, archive_kind, read_archive
+from w2v.archive_write import write_archive
 
 DTYPES = ["?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", ">f8", ">i4"]
 META = {"window": 5, "loss": [1.5, math.nan, math.inf, -math.inf], "nested": {"a": [None, True]},
@@ -460,7 +461,7 @@ def test_failed_write_keeps_previous_archive(target, monkeypatch):
     parent = os.path.dirname(target)
     write_archive(target, "demo", {"old": np.arange(5)}, {"v": 1})
     before = snapshot(parent)
-    monkeypatch.setattr(archive, "_write_npy", failing_write)
+    monkeypatch.setattr(archive_write, "_write_npy", failing_write)
     with pytest.raises(OSError, match="disk full"):
         write_archive(target, "demo", {"new": np.arange(3), "more": np.ones(2)}, {"v": 2})
     monkeypatch.undo()

@@ -1,4 +1,5 @@
 """w2v's own file format: ``.npy`` arrays plus JSON metadata, in a folder or a zip.
+This module reads it and checks what it reads; :mod:`w2v.archive_write` writes it.
 
 Both hold ``meta.json`` and one ``<name>.npy`` per array, at the top level. ``meta.json`` is
 ``{"format": "w2v", "format_version": 1, "kind": ..., "arrays": {name: {"dtype": "<f4",
@@ -30,21 +31,16 @@ import json
 import math
 import os
 import re
-import shutil
 import stat
 import struct
-import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import numpy as np
 
-from .atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
-
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "read_meta",
-           "write_archive"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "read_meta"]
 
 FORMAT_NAME = "w2v"
 FORMAT_VERSION = 1
@@ -58,54 +54,9 @@ _CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _MAX_DEPTH = 100
 _CHUNK = 16 * 2**20
 _MAX_NPY_HEADER = 10_000  # numpy's own limit for an .npy header (max_header_size)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so equal content gives equal bytes
-_PAD_ID = 0xD935  # extra-field id used to pad a zip member's data to an aligned offset
-_ALIGN = 64  # the .npy data within is then 64-byte aligned too
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError)
 
 PathLike = str | os.PathLike
-
-
-def write_archive(
-    path: PathLike, kind: str, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
-) -> None:
-    """Save ``arrays`` and ``meta`` atomically as a w2v archive (zip if ``path`` ends in
-    ``.zip``, else a folder). A failed write leaves whatever was at ``path`` untouched.
-
-    Parameters
-    ----------
-    path : target; an existing folder is replaced only if it is a w2v archive (or empty),
-        otherwise FileExistsError.
-    kind : what the archive holds, e.g. ``"word2vec"``; letters, digits and ``_``.
-    arrays : name (letters, digits, ``_``) -> numeric or bool ndarray.
-    meta : JSON plain data; TypeError naming the key path otherwise.
-
-    Example
-    -------
-    >>> write_archive("/tmp/w2v-doc.zip", "demo", {"x": np.arange(3)}, {"a": [1]})  # doctest: +SKIP
-    """
-    if not isinstance(kind, str) or not _NAME.fullmatch(kind):
-        raise ValueError(f"kind must be a name of letters, digits and '_', got {kind!r}")
-    if not isinstance(meta, Mapping):
-        raise TypeError(f"meta must be a mapping, got {type(meta).__name__}")
-    plain = _plain(dict(meta), "meta", 0)
-    prepared: dict[str, np.ndarray] = {}
-    for name, array in arrays.items():
-        _check_name(name)
-        if not isinstance(array, np.ndarray):
-            raise TypeError(f"array {name!r} must be a numpy array, got {type(array).__name__}")
-        _check_dtype(array.dtype, f"array {name!r}")
-        prepared[name] = array if array.flags.c_contiguous else np.array(array, order="C")
-    if len({name.lower() for name in prepared}) < len(prepared):  # case-insensitive disks
-        raise ValueError(f"array names must differ in more than case: {sorted(prepared)}")
-    manifest = {n: {"dtype": a.dtype.str, "shape": list(a.shape)} for n, a in prepared.items()}
-    header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "kind": kind,
-              "arrays": manifest, "meta": plain}
-    text = json.dumps(header, allow_nan=True).encode("ascii") + b"\n"
-    if len(text) > MAX_META_BYTES:
-        raise ValueError(f"meta.json would be {len(text)} bytes, over {MAX_META_BYTES}")
-    files = [(f"{name}.npy", array) for name, array in prepared.items()] + [(META_FILE, text)]
-    (_write_zip if _is_zip(path) else _write_folder)(os.fspath(path), files)  # meta.json last
 
 
 def read_archive(
@@ -115,7 +66,7 @@ def read_archive(
 
     Parameters
     ----------
-    path : a ``.zip`` file or a folder written by :func:`write_archive`.
+    path : a ``.zip`` file or a folder written by :func:`w2v.archive_write.write_archive`.
     kind : if given, the archive must be of this kind.
     mmap : None to read arrays into memory, or a ``np.memmap`` mode: ``"r"`` (read-only),
         ``"c"`` (copy-on-write), ``"r+"`` (writes go to the file; folders only).
@@ -148,7 +99,7 @@ def archive_kind(path: PathLike) -> str:
 
     Parameters
     ----------
-    path : a ``.zip`` file or a folder written by :func:`write_archive`.
+    path : a ``.zip`` file or a folder written by :func:`w2v.archive_write.write_archive`.
 
     Example
     -------
@@ -431,84 +382,3 @@ def _folder_meta(folder: str) -> bytes:
         raise ValueError(f"{folder}: missing meta.json (not a w2v archive)")
     with open(file, "rb") as handle:  # read no more than is there: no 64 MB buffer
         return handle.read(min(os.fstat(handle.fileno()).st_size, MAX_META_BYTES) + 1)
-
-
-# ---------------------------------------------------------------- writing
-
-
-def _write_npy(handle: IO[bytes], array: np.ndarray) -> None:
-    """One ``.npy`` (a module function so that tests can make it fail)."""
-    np.lib.format.write_array(handle, array, allow_pickle=False)
-
-
-def _write_member(handle: IO[bytes], payload: bytes | np.ndarray) -> None:
-    if isinstance(payload, bytes):
-        handle.write(payload)
-    else:
-        _write_npy(handle, payload)
-
-
-def _write_zip(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
-    if os.path.isdir(path):
-        raise FileExistsError(f"{path} is a folder; refusing to replace it with a zip file")
-    with atomic_write(path, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-        for name, payload in files:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type, info.external_attr = zipfile.ZIP_STORED, 0o644 << 16
-            size = len(payload) if isinstance(payload, bytes) else payload.nbytes
-            zip64 = size + 2**20 > zipfile.ZIP64_LIMIT  # 1 MiB: room for the .npy header
-            # pad the local header so that the data starts at a multiple of _ALIGN
-            pad = -(handle.tell() + 30 + len(name) + 4 + (20 if zip64 else 0)) % _ALIGN
-            info.extra = struct.pack("<HH", _PAD_ID, pad) + bytes(pad)
-            with archive.open(info, "w", force_zip64=zip64) as member:
-                _write_member(member, payload)
-
-
-def _holds_archive(path: str) -> bool:
-    """True if ``path`` is one of our archive folders, False if it is free (missing or an
-    empty folder); FileExistsError if anything else is there."""
-    if not os.path.lexists(path):
-        return False
-    if os.path.isdir(path) and not os.path.islink(path):
-        if not os.listdir(path):
-            return False
-        with contextlib.suppress(OSError, ValueError, RecursionError):
-            header = json.loads(_folder_meta(path))
-            if isinstance(header, dict) and header.get("format") == FORMAT_NAME:
-                return True
-    raise FileExistsError(f"{path} exists and is not a w2v archive folder; refusing to replace it")
-
-
-def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
-    parent = existing_parent(path)
-    path = os.path.abspath(path)
-    base = os.path.basename(path)
-    _holds_archive(path)  # fail before writing anything
-    tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
-    try:
-        with contextlib.suppress(OSError, NotImplementedError):
-            os.chmod(tmp, 0o777 & ~_UMASK)
-        for name, payload in files:
-            with open(os.path.join(tmp, name), "xb") as handle:
-                _write_member(handle, payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-        _fsync_folder(tmp)
-        if not _holds_archive(path):
-            if os.path.isdir(path):
-                os.rmdir(path)  # empty
-            os.rename(tmp, path)
-        else:
-            aside = tmp[: -len(".tmp")] + ".old"
-            os.rename(path, aside)
-            try:
-                os.rename(tmp, path)
-            except BaseException:
-                os.rename(aside, path)
-                raise
-            _fsync_folder(parent)
-            shutil.rmtree(aside, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _fsync_folder(parent)

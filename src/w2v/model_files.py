@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._version import __version__
-from .archive import read_archive, write_archive
+from .archive import read_archive
+from .archive_write import write_archive
 from .keyedvectors import KeyedVectors
 from .params import TrainingParams
 from .vocab import Vocabulary

@@ -1,0 +1,149 @@
+"""Writing w2v's own file format (see :mod:`w2v.archive`, which reads it): a zip of
+STORED members whose ``.npy`` data is 64-byte aligned, or a folder replaced atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from . import archive
+from .atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
+
+__all__ = ["write_archive"]
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so equal content gives equal bytes
+_PAD_ID = 0xD935  # extra-field id used to pad a zip member's data to an aligned offset
+_ALIGN = 64  # the .npy data within is then 64-byte aligned too
+
+PathLike = str | os.PathLike
+
+
+def write_archive(
+    path: PathLike, kind: str, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
+) -> None:
+    """Save ``arrays`` and ``meta`` atomically as a w2v archive (zip if ``path`` ends in
+    ``.zip``, else a folder). A failed write leaves whatever was at ``path`` untouched.
+
+    Parameters
+    ----------
+    path : target; an existing folder is replaced only if it is a w2v archive (or empty),
+        otherwise FileExistsError.
+    kind : what the archive holds, e.g. ``"word2vec"``; letters, digits and ``_``.
+    arrays : name (letters, digits, ``_``) -> numeric or bool ndarray.
+    meta : JSON plain data; TypeError naming the key path otherwise.
+
+    Example
+    -------
+    >>> write_archive("/tmp/w2v-doc.zip", "demo", {"x": np.arange(3)}, {"a": [1]})  # doctest: +SKIP
+    """
+    if not isinstance(kind, str) or not archive._NAME.fullmatch(kind):
+        raise ValueError(f"kind must be a name of letters, digits and '_', got {kind!r}")
+    if not isinstance(meta, Mapping):
+        raise TypeError(f"meta must be a mapping, got {type(meta).__name__}")
+    plain = archive._plain(dict(meta), "meta", 0)
+    prepared: dict[str, np.ndarray] = {}
+    for name, array in arrays.items():
+        archive._check_name(name)
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"array {name!r} must be a numpy array, got {type(array).__name__}")
+        archive._check_dtype(array.dtype, f"array {name!r}")
+        prepared[name] = array if array.flags.c_contiguous else np.array(array, order="C")
+    if len({name.lower() for name in prepared}) < len(prepared):  # case-insensitive disks
+        raise ValueError(f"array names must differ in more than case: {sorted(prepared)}")
+    manifest = {n: {"dtype": a.dtype.str, "shape": list(a.shape)} for n, a in prepared.items()}
+    header = {"format": archive.FORMAT_NAME, "format_version": archive.FORMAT_VERSION,
+              "kind": kind, "arrays": manifest, "meta": plain}
+    text = json.dumps(header, allow_nan=True).encode("ascii") + b"\n"
+    if len(text) > archive.MAX_META_BYTES:
+        raise ValueError(f"meta.json would be {len(text)} bytes, over {archive.MAX_META_BYTES}")
+    files = [(f"{name}.npy", array) for name, array in prepared.items()]
+    files.append((archive.META_FILE, text))  # last: a folder is whole once it is there
+    (_write_zip if archive._is_zip(path) else _write_folder)(os.fspath(path), files)
+
+
+def _write_npy(handle: IO[bytes], array: np.ndarray) -> None:
+    """One ``.npy`` (a module function so that tests can make it fail)."""
+    np.lib.format.write_array(handle, array, allow_pickle=False)
+
+
+def _write_member(handle: IO[bytes], payload: bytes | np.ndarray) -> None:
+    if isinstance(payload, bytes):
+        handle.write(payload)
+    else:
+        _write_npy(handle, payload)
+
+
+def _write_zip(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    if os.path.isdir(path):
+        raise FileExistsError(f"{path} is a folder; refusing to replace it with a zip file")
+    with atomic_write(path, "wb") as handle, zipfile.ZipFile(handle, "w") as zipped:
+        for name, payload in files:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_STORED, 0o644 << 16
+            size = len(payload) if isinstance(payload, bytes) else payload.nbytes
+            zip64 = size + 2**20 > zipfile.ZIP64_LIMIT  # 1 MiB: room for the .npy header
+            # pad the local header so that the data starts at a multiple of _ALIGN
+            pad = -(handle.tell() + 30 + len(name) + 4 + (20 if zip64 else 0)) % _ALIGN
+            info.extra = struct.pack("<HH", _PAD_ID, pad) + bytes(pad)
+            with zipped.open(info, "w", force_zip64=zip64) as member:
+                _write_member(member, payload)
+
+
+def _holds_archive(path: str) -> bool:
+    """True if ``path`` is one of our archive folders, False if it is free (missing or an
+    empty folder); FileExistsError if anything else is there."""
+    if not os.path.lexists(path):
+        return False
+    if os.path.isdir(path) and not os.path.islink(path):
+        if not os.listdir(path):
+            return False
+        with contextlib.suppress(OSError, ValueError, RecursionError):
+            header = json.loads(archive._folder_meta(path))
+            if isinstance(header, dict) and header.get("format") == archive.FORMAT_NAME:
+                return True
+    raise FileExistsError(f"{path} exists and is not a w2v archive folder; refusing to replace it")
+
+
+def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    parent = existing_parent(path)
+    path = os.path.abspath(path)
+    base = os.path.basename(path)
+    _holds_archive(path)  # fail before writing anything
+    tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
+    try:
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.chmod(tmp, 0o777 & ~_UMASK)
+        for name, payload in files:
+            with open(os.path.join(tmp, name), "xb") as handle:
+                _write_member(handle, payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+        _fsync_folder(tmp)
+        if not _holds_archive(path):
+            if os.path.isdir(path):
+                os.rmdir(path)  # empty
+            os.rename(tmp, path)
+        else:
+            aside = tmp[: -len(".tmp")] + ".old"
+            os.rename(path, aside)
+            try:
+                os.rename(tmp, path)
+            except BaseException:
+                os.rename(aside, path)
+                raise
+            _fsync_folder(parent)
+            shutil.rmtree(aside, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_folder(parent)
