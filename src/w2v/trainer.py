@@ -158,9 +158,7 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
         examples[0, start.epoch] = start.epoch_examples
     total_words = corpus.words * plan.epochs
     # each thread's private copies of the busiest rows, kept across its chunks
-    sync = sync_examples(corpus.words, plan.workers)
-    copies = [kernel.thread_copies(sync) if plan.workers > 1 else None
-              for _ in range(plan.workers)]
+    copies = _thread_copies(kernel, corpus.words, plan.workers)
 
     def train_job(epoch: int, slot: int, index: int) -> None:
         lo, hi = chunks[index]
@@ -185,11 +183,6 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     def halt() -> None:
         stop.set()
         stop_flag[0] = 1
-
-    def flush() -> None:
-        for thread_copies in copies:
-            if thread_copies is not None:
-                kernel.flush(thread_copies)
 
     def position(epoch: int, next_chunk: int) -> RunPosition:
         return RunPosition(epoch, next_chunk, int(progress.sum()),
@@ -218,12 +211,13 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
                     finish_on_interrupt=checkpoint is not None)
                 if first_chunk == len(chunks) or stop.is_set():
                     break
-                flush()  # paused for a checkpoint: every chunk handed out is finished
+                # paused for a checkpoint: every chunk handed out is finished
+                _flush(kernel, copies)
                 checkpoint.save(position(epoch, first_chunk))
         except KeyboardInterrupt as error:  # the threads have stopped: record the epoch
             interrupted = error
         finally:  # every epoch ends with the shared weights complete, even on error
-            flush()
+            _flush(kernel, copies)
         next_job = getattr(interrupted, "w2v_next_job", None)
         if next_job is not None:  # every chunk handed out was finished: an exact position
             checkpoint.save(position(epoch, next_job))
@@ -275,9 +269,7 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
     progress[0] = words_before
     loss = np.zeros(plan.workers, dtype=np.float64)
     examples = np.zeros(plan.workers, dtype=np.int64)
-    sync = sync_examples(corpus.words, plan.workers)
-    copies = [kernel.thread_copies(sync) if plan.workers > 1 else None
-              for _ in range(plan.workers)]
+    copies = _thread_copies(kernel, corpus.words, plan.workers)
 
     def train_job(slot: int, index: int) -> None:
         lo, hi = all_chunks[index]
@@ -295,10 +287,21 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
     try:
         _run_jobs(train_job, chunks, plan.workers, halt, None, stop)
     finally:
-        for thread_copies in copies:
-            if thread_copies is not None:
-                kernel.flush(thread_copies)
+        _flush(kernel, copies)
     return float(loss.sum()), int(examples.sum()), int(progress.sum()) - words_before
+
+
+def _thread_copies(kernel, corpus_words: int, workers: int) -> list:
+    """Each thread's private copies of the busiest rows (None with a single thread)."""
+    sync = sync_examples(corpus_words, workers)
+    return [kernel.thread_copies(sync) if workers > 1 else None for _ in range(workers)]
+
+
+def _flush(kernel, copies: list) -> None:
+    """Add the threads' changes in their private copies to the shared rows."""
+    for thread_copies in copies:
+        if thread_copies is not None:
+            kernel.flush(thread_copies)
 
 
 def _aligned(corpus: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
