@@ -68,7 +68,13 @@ def test_hooks_run_in_order_in_the_calling_thread(corpus):
     assert done == sorted(done) and recorder.progress[-1].fraction == pytest.approx(1.0)
     alphas = [p.alpha for p in recorder.progress]
     assert alphas == sorted(alphas, reverse=True)  # the learning rate only decays
-    assert all(np.isfinite(p.loss) and p.loss > 0 for p in recorder.progress)
+    # the loss is NaN until the epoch's first chunk ends (a slow machine, such as the
+    # sanitized build, can report before that), then finite and positive to the end
+    for epoch in range(4):
+        losses = [p.loss for p in recorder.progress if p.epoch == epoch]
+        finite = [np.isfinite(loss) for loss in losses]
+        assert finite[-1] and finite == sorted(finite), (epoch, losses)
+        assert all(loss > 0 for loss in losses if np.isfinite(loss))
     assert cluster_purity(model.wv) >= 0.85
 
 
