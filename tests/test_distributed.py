@@ -5,8 +5,11 @@ drops nor double-counts a shard, and bad addresses or files give clear errors.""
 from __future__ import annotations
 
 import faulthandler
+import gzip
+import math
 import os
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +20,7 @@ distributed = pytest.importorskip("distributed")
 from w2v import Word2Vec  # noqa: E402
 from w2v import distributed as w2v_distributed  # noqa: E402
 from w2v import replica as w2v_replica  # noqa: E402
+from w2v import shards as w2v_shards  # noqa: E402
 from w2v.callbacks import Callback  # noqa: E402
 
 PARAMS = dict(vector_size=16, min_count=1, window=5, seed=4)
@@ -176,10 +180,34 @@ def test_a_callback_stops_training_at_the_end_of_a_round(client, corpus_files):
     assert np.isfinite(model.wv.vectors).all()
 
 
-def test_fewer_files_than_workers_is_warned_about(client, corpus_files):
+def test_one_file_is_cut_between_the_workers(client, corpus_files, tmp_path, monkeypatch):
+    """One plain file: both workers train a piece of it (half the rounds of one shard),
+    and the vocabulary is still the single machine's."""
+    files, folder = corpus_files
+    one = tmp_path / "one.txt"
+    one.write_bytes(b"".join(open(f, "rb").read() for f in files))
+    monkeypatch.setattr(w2v_shards, "MIN_PIECE_BYTES", 10_000)  # the file is ~700 KB
+    stats: list = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no worker left idle
+        model = w2v_distributed.train([str(one)], client, epochs=1, sync_every=10_000,
+                                      stats=stats, **PARAMS)
+    single = Word2Vec(str(folder), workers=1, epochs=1, **PARAMS)
+    assert model.vocab.index_to_key == single.vocab.index_to_key
+    np.testing.assert_array_equal(model.vocab.counts, single.vocab.counts)
+    words = sum(record.words for record in stats)
+    assert words == sum(single.vocab.counts)  # every word trained once
+    assert len(stats) == math.ceil(words / 2 / 10_000) or len(stats) == math.ceil(
+        words / 2 / 10_000) + 1  # two shards of about half the words each
+    assert cluster_purity(model) >= 0.9
+
+
+def test_fewer_unsplittable_files_than_workers_is_warned_about(client, corpus_files, tmp_path):
     files, _ = corpus_files
+    packed = tmp_path / "part.txt.gz"
+    packed.write_bytes(gzip.compress(open(files[-1], "rb").read()))
     with pytest.warns(RuntimeWarning, match="1 corpus files for 2 Dask workers: 1 of them"):
-        model = w2v_distributed.train(files[-1:], client, epochs=1, sync_every=2_000,
+        model = w2v_distributed.train([str(packed)], client, epochs=1, sync_every=2_000,
                                       **PARAMS)
     assert model.epochs_trained == 1
 
@@ -228,31 +256,6 @@ def test_deltas_merge_as_documented(merge):
     np.testing.assert_allclose(change[1], expected[1])
     np.testing.assert_array_equal(change[2], [0, 0])
     assert received == 3 * 4 + 3 * 2 * 4
-
-
-def test_shards_balance_bytes(tmp_path):
-    sizes = [900, 500, 400, 100, 100]
-    files = []
-    for k, size in enumerate(sizes):
-        path = tmp_path / f"f{k}.txt"
-        path.write_text("x " * (size // 2))
-        files.append(str(path))
-    shards = w2v_distributed._split(files, 2)
-    loads = sorted(sum(os.path.getsize(f) for f in shard) for shard in shards)
-    assert loads == [1000, 1000] and sorted(sum(shards, [])) == sorted(files)
-
-
-def test_urls_are_read_through_fsspec():
-    fsspec = pytest.importorskip("fsspec")
-    with fsspec.open("memory://w2v-test/part.txt", "wb") as handle:
-        handle.write(b"a b c\nb c\n")
-    local, temporary = w2v_replica.local_copy("memory://w2v-test/part.txt")
-    try:
-        assert temporary and open(local, "rb").read() == b"a b c\nb c\n"
-    finally:
-        os.unlink(local)
-    with pytest.raises(FileNotFoundError, match="memory://w2v-test/none.txt"):
-        w2v_replica.local_copy("memory://w2v-test/none.txt")
 
 
 def test_workers_read_urls_and_name_the_missing_one(client, corpus_files, tmp_path):

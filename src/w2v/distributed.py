@@ -1,9 +1,10 @@
 """Data-parallel training on a Dask cluster (``pip install "w2v[distributed]"``).
 
-The corpus files are split into one shard per worker. Each worker counts its files with
-the compiled counter; the counts merge in a tree of tasks into the vocabulary (the same
-one a single machine builds from the same files). Each shard is encoded once, on its
-own worker, and stays there as a Dask future.
+The corpus files are split into one shard per worker, of about equal bytes; files are
+cut between tokens when whole ones cannot balance the workers (:mod:`w2v.shards`). Each
+worker counts its files or pieces with the compiled counter; the counts merge in a tree
+of tasks into the vocabulary (the same one a single machine builds from the same files).
+Each shard is encoded once, on its own worker, and stays there as a Dask future.
 
 Training goes in rounds. Each worker keeps its shard's replica of the model in memory
 (:mod:`w2v.replica`); every shard trains about ``sync_every`` of its words with the
@@ -41,6 +42,7 @@ from . import replica as worker
 from .model import Word2Vec
 from .monitor import TrainingMonitor
 from .replica import MATRICES, Update
+from .shards import Piece, split
 from .vocab import Vocabulary
 
 __all__ = ["MERGES", "RoundStats", "train"]
@@ -162,14 +164,14 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
     started = time.perf_counter()
     addresses = sorted(client.scheduler_info(n_workers=-1)["workers"])
     n_workers = max(1, len(addresses))
-    shards = _split(files, n_workers)
-    if len(files) < n_workers:
+    shards = split(files, n_workers)
+    if len(shards) < n_workers:
         warnings.warn(f"{len(files)} corpus files for {n_workers} Dask workers: "
-                      f"{n_workers - len(files)} of them will not train (a file is never "
-                      "split); cut the corpus into at least as many files as workers",
-                      RuntimeWarning, stacklevel=3)
+                      f"{n_workers - len(shards)} of them will not train (compressed files, "
+                      "and URLs whose size the client cannot learn, are never cut); give "
+                      "at least as many such files as workers", RuntimeWarning, stacklevel=3)
     homes = [addresses[s % n_workers] if addresses else None for s in range(len(shards))]
-    model.vocab = _vocabulary(client, files, p)
+    model.vocab = _vocabulary(client, [piece for shard in shards for piece in shard], p)
     if len(model.vocab) == 0:
         raise ValueError(f"the vocabulary is empty: no word of the corpus "
                          f"({model.vocab.corpus_words} tokens) occurs at least "
@@ -379,27 +381,9 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _split(files: list[str], n: int) -> list[list[str]]:
-    """``files`` in at most ``n`` shards of about equal bytes (by local size, where known)."""
-    n = min(n, len(files))
-    sizes = []
-    for f in files:
-        try:
-            sizes.append(os.path.getsize(f))
-        except OSError:  # a URL, or a path only the workers see
-            sizes.append(1)
-    shards: list[list[str]] = [[] for _ in range(n)]
-    loads = [0] * n
-    for size, f in sorted(zip(sizes, files, strict=True), key=lambda sf: -sf[0]):
-        lightest = loads.index(min(loads))
-        shards[lightest].append(f)
-        loads[lightest] += size
-    return [sorted(shard) for shard in shards]
-
-
-def _vocabulary(client: Any, files: list[str], p: Any) -> Vocabulary:
-    """Count every file on the workers, merge the counts in a tree, build the vocabulary."""
-    counts = client.map(worker.count_file, files, max_vocab_size=p.max_vocab_size, pure=False)
+def _vocabulary(client: Any, pieces: list[Piece], p: Any) -> Vocabulary:
+    """Count every piece on the workers, merge the counts in a tree, build the vocabulary."""
+    counts = client.map(worker.count_file, pieces, max_vocab_size=p.max_vocab_size, pure=False)
     while len(counts) > 1:
         pairs = [counts[i:i + 2] for i in range(0, len(counts), 2)]
         counts = [client.submit(worker.merge_counts, *pair, pure=False) if len(pair) == 2

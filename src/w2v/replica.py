@@ -1,4 +1,4 @@
-"""The workers' side of distributed training (:mod:`w2v.distributed`): reading, counting
+"""The workers' side of distributed training (:mod:`w2v.distributed`): counting
 and encoding a shard's files, and training a replica of the model on it. Internal: the
 functions here are Dask tasks that :mod:`w2v.distributed` submits.
 
@@ -13,19 +13,18 @@ duplicated task can cost time, never correctness.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ._core import row_deltas
+from .corpus import PathCorpus
 from .encoding import EncodedCorpus, encode_corpus
+from .shards import Piece, local_copy
 from .trainer import RunPlan, chunk_words, run_segment
 from .vocab import Vocabulary, count_words
 
@@ -158,50 +157,11 @@ def worker_address() -> str:
         return "this process"
 
 
-def local_copy(path: str) -> tuple[str, bool]:
-    """A local path for ``path``: itself, or a temporary copy of a URL (fsspec)."""
-    if "://" not in path or path.startswith("file://"):
-        return path.removeprefix("file://"), False
-    try:
-        import fsspec
-    except ImportError as error:
-        raise ImportError(f"reading {path} needs fsspec: pip install fsspec") from error
-    suffix = "".join(s for s in os.path.splitext(path)[1:] if s in (".gz", ".bz2", ".xz"))
-    handle, local = tempfile.mkstemp(suffix=suffix or ".txt", prefix="w2v-shard-")
-    try:
-        with os.fdopen(handle, "wb") as out, fsspec.open(path, "rb") as source:
-            while block := source.read(1 << 22):
-                out.write(block)
-    except FileNotFoundError:
-        os.unlink(local)
-        raise FileNotFoundError(f"corpus file {path!r} not found (Dask worker "
-                                f"{worker_address()})") from None
-    except BaseException:
-        os.unlink(local)
-        raise
-    return local, True
-
-
-def _open_corpus(path: str) -> tuple[Any, str | None]:
-    from .corpus import PathCorpus
-
-    local, temporary = local_copy(path)
-    try:
-        return PathCorpus(local), local if temporary else None
-    except FileNotFoundError:
-        raise FileNotFoundError(f"corpus file {path!r} not found on Dask worker "
-                                f"{worker_address()}") from None
-
-
-def count_file(path: str, max_vocab_size: int | None) -> tuple[Counter, int]:
-    """The word counts and token count of one file."""
-    corpus, temporary = _open_corpus(path)
-    try:
-        counts, n_words, _ = count_words(corpus, max_vocab_size)
-        return counts, n_words
-    finally:
-        if temporary:
-            os.unlink(temporary)
+def count_file(piece: Piece | str, max_vocab_size: int | None) -> tuple[Counter, int]:
+    """The word counts and token count of one file, or piece of a file."""
+    with local_copy(piece, f" on Dask worker {worker_address()}") as path:
+        counts, n_words, _ = count_words(PathCorpus(path), max_vocab_size)
+    return counts, n_words
 
 
 def merge_counts(a: tuple[Counter, int], b: tuple[Counter, int]) -> tuple[Counter, int]:
@@ -215,16 +175,12 @@ def build_vocabulary(total: tuple[Counter, int], min_count: int,
     return Vocabulary(total[0], min_count, max_final_vocab, corpus_words=total[1])
 
 
-def encode_files(files: list[str], vocab: Vocabulary) -> EncodedCorpus:
-    """The shard's files encoded one after the other, as one corpus."""
+def encode_files(pieces: list[Piece | str], vocab: Vocabulary) -> EncodedCorpus:
+    """The shard's files (or pieces of files) encoded one after the other, as one corpus."""
     parts = []
-    for path in files:
-        corpus, temporary = _open_corpus(path)
-        try:
-            parts.append(encode_corpus(corpus, vocab.key_to_index))
-        finally:
-            if temporary:
-                os.unlink(temporary)
+    for piece in pieces:
+        with local_copy(piece, f" on Dask worker {worker_address()}") as path:
+            parts.append(encode_corpus(PathCorpus(path), vocab.key_to_index))
     ids = np.concatenate([part.ids for part in parts]).astype(np.int32, copy=False)
     offsets = [np.zeros(1, np.int64)]
     shift = 0

@@ -1,0 +1,317 @@
+"""What each Dask worker reads in distributed training (:mod:`w2v.distributed`): the
+corpus files cut into one shard per worker, and a piece of a file read on a worker.
+
+A shard is a list of :class:`Piece` s: whole files, or byte ranges of uncompressed
+files. Files are cut only when whole files cannot balance the workers (one big file, or
+fewer files than workers), and only between tokens: a piece holds the tokens that start
+in its byte range (its ends are moved forward to just after a whitespace byte, or to
+just after a newline when one is near), so the pieces of a file hold exactly the file's
+tokens, and counting them gives the single machine's vocabulary. A line cut in two
+becomes two sentences, which changes training no more than ``max_sentence_length`` does.
+Compressed files (``.gz``, ``.bz2``, ``.xz``) and URLs whose size the client cannot
+learn are read whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+#: Suffixes of files that cannot be read from the middle: they are never cut.
+COMPRESSED = (".gz", ".bz2", ".xz")
+#: Whole files are kept when the fullest shard holds at most this much more than an
+#: equal share of the bytes; otherwise files are cut to balance the shards.
+TOLERANCE = 0.05
+#: No piece is cut smaller than this (a cut that would leave less is moved to the end
+#: of the file).
+MIN_PIECE_BYTES = 1 << 20
+#: A piece's end moves to just after a newline found within this many bytes (so lines
+#: stay whole), else to just after the next whitespace byte (a text8-style file).
+LINE_SEARCH_BYTES = 1 << 16
+#: The bytes every tokenizer (``str.split`` and the compiled scanner) splits tokens on.
+#: ASCII bytes never occur inside a multi-byte UTF-8 character.
+_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Bytes ``start`` to ``stop`` of a corpus file (``stop`` None: to the end), moved
+    forward to token boundaries as the module docstring says."""
+
+    path: str
+    start: int = 0
+    stop: int | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.start == 0 and self.stop is None
+
+    def __str__(self) -> str:
+        if self.whole:
+            return self.path
+        return f"{self.path} [bytes {self.start} to {'end' if self.stop is None else self.stop}]"
+
+
+# --------------------------------------------------------------------- the client's side
+def split(files: list[str], n: int) -> list[list[Piece]]:
+    """``files`` in at most ``n`` shards of about equal bytes, cutting files only when
+    whole files cannot balance them.
+
+    Parameters
+    ----------
+    files : paths or URLs, as given to :func:`w2v.distributed.train`.
+    n : the number of workers.
+
+    Example
+    -------
+    >>> [[str(p) for p in shard] for shard in split(["a.txt", "b.txt"], 2)]  # doctest: +SKIP
+    [['a.txt'], ['b.txt']]
+    """
+    sizes = [file_size(f) for f in files]
+    whole, loads = _whole_files(files, [1 if s is None else s for s in sizes], n)
+    cuttable = [s is not None and not f.lower().endswith(COMPRESSED)
+                for f, s in zip(files, sizes, strict=True)]
+    balanced = (len(whole) == n and None not in sizes
+                and max(loads) <= sum(loads) / n * (1 + TOLERANCE))
+    if balanced or not any(cuttable):
+        return whole
+    cut = _cut(files, sizes, cuttable, n)
+    return cut if len(cut) > len(whole) or max(_loads(cut, files, sizes)) < max(loads) else whole
+
+
+def file_size(path: str) -> int | None:
+    """The size in bytes of a local file or a URL, or None if it is a directory or the
+    client cannot learn it.
+
+    Example
+    -------
+    >>> file_size("part-0.txt"), file_size("corpus_dir")  # doctest: +SKIP
+    (52428800, None)
+    """
+    if "://" not in path or path.startswith("file://"):
+        local = path.removeprefix("file://")
+        return os.path.getsize(local) if os.path.isfile(local) else None
+    try:
+        import fsspec
+
+        fs, inner = fsspec.core.url_to_fs(path)
+        info = fs.info(inner)
+    except Exception:  # no fsspec, no credentials here, a missing file: read it whole
+        return None
+    size = info.get("size")
+    return int(size) if info.get("type") == "file" and size is not None else None
+
+
+def _whole_files(files: list[str], sizes: list[int], n: int
+                 ) -> tuple[list[list[Piece]], list[int]]:
+    """Largest file first to the lightest shard; the shards and their bytes."""
+    n = min(n, len(files))
+    shards: list[list[str]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for size, f in sorted(zip(sizes, files, strict=True), key=lambda sf: -sf[0]):
+        lightest = loads.index(min(loads))
+        shards[lightest].append(f)
+        loads[lightest] += size
+    return [[Piece(f) for f in sorted(shard)] for shard in shards], loads
+
+
+def _cut(files: list[str], sizes: list[int | None], cuttable: list[bool],
+         n: int) -> list[list[Piece]]:
+    """Files that cannot be cut go whole to the lightest shards; the others, one after
+    the other, fill every shard up to one level, cut where a shard is full."""
+    shards: list[list[Piece]] = [[] for _ in range(n)]
+    loads = [0] * n
+    kept = [(1 if s is None else s, f) for f, s, c in zip(files, sizes, cuttable, strict=True)
+            if not c]
+    for size, f in sorted(kept, key=lambda sf: -sf[0]):
+        lightest = loads.index(min(loads))
+        shards[lightest].append(Piece(f))
+        loads[lightest] += size
+    stream = [(f, s) for f, s, c in zip(files, sizes, cuttable, strict=True) if c]
+    quotas = _fill(loads, sum(s for _, s in stream))
+    shard = 0
+    for f, size in stream:
+        at = 0
+        while at < size:
+            left = size - at
+            room = left if shard == n - 1 else quotas[shard]
+            if room <= 0:
+                shard += 1
+                continue
+            take = min(left, room)
+            if take < left:  # the file is cut here, but into no sliver:
+                if left - take < MIN_PIECE_BYTES:  # the rest is one: this shard takes it
+                    take = left
+                elif take < MIN_PIECE_BYTES:  # this piece would be one: the next shard's
+                    shard += 1
+                    continue
+            shards[shard].append(Piece(f, at, None if take == left else at + take))
+            quotas[shard] -= take
+            at += take
+    return [s for s in shards if s]
+
+
+def _loads(plan: list[list[Piece]], files: list[str], sizes: list[int | None]) -> list[int]:
+    size = {f: 1 if s is None else s for f, s in zip(files, sizes, strict=True)}
+    return [sum((size[p.path] if p.stop is None else p.stop) - p.start for p in shard)
+            for shard in plan]
+
+
+def _fill(loads: list[int], total: int) -> list[int]:
+    """Bytes to add to each shard so that ``total`` bytes bring them to one level
+    (shards already above it get none)."""
+    order = sorted(loads)
+    level, rest = float(order[0]), float(total)
+    for k in range(len(order)):
+        top = order[k + 1] if k + 1 < len(order) else float("inf")
+        if rest <= (top - level) * (k + 1):
+            level += rest / (k + 1)
+            break
+        rest -= (top - level) * (k + 1)
+        level = top
+    return [max(0, round(level - load)) for load in loads]
+
+
+# --------------------------------------------------------------------- the worker's side
+@contextlib.contextmanager
+def local_copy(piece: Piece | str, where: str = "") -> Iterator[str]:
+    """A local path holding ``piece``: the file itself, or a temporary copy (of a URL, or
+    of a piece of a file) removed on exit. A ValueError raised inside, about the copy,
+    is raised again naming the original file, with its line and byte offset in it.
+
+    Parameters
+    ----------
+    piece : a :class:`Piece`, or a path or URL (the whole file).
+    where : words naming the reader (the Dask worker), for a missing file's message.
+
+    Example
+    -------
+    >>> with local_copy(Piece("part-0.txt", 0, 1 << 30)) as path:  # doctest: +SKIP
+    ...     PathCorpus(path)
+    """
+    if isinstance(piece, str):
+        piece = Piece(piece)
+    is_url = "://" in piece.path and not piece.path.startswith("file://")
+    if piece.whole and not is_url:
+        local = piece.path.removeprefix("file://")
+        if not os.path.exists(local):
+            raise FileNotFoundError(f"corpus file {piece.path!r} not found{where}")
+        yield local
+        return
+    suffix = "".join(s for s in os.path.splitext(piece.path)[1:] if s in COMPRESSED)
+    handle, local = tempfile.mkstemp(suffix=suffix or ".txt", prefix="w2v-shard-")
+    try:
+        with os.fdopen(handle, "wb") as out, _open(piece.path, where) as source:
+            begin = boundary(source, piece.start)
+            end = None if piece.stop is None else boundary(source, piece.stop)
+            source.seek(begin)
+            _copy(source, out, None if end is None else end - begin)
+        try:
+            yield local
+        except ValueError as error:
+            raise ValueError(_in_original(str(error), local, piece, begin)) from error
+    finally:
+        os.unlink(local)
+
+
+def _open(path: str, where: str) -> Any:
+    try:
+        if "://" not in path or path.startswith("file://"):
+            return open(path.removeprefix("file://"), "rb")
+        try:
+            import fsspec
+        except ImportError as error:
+            raise ImportError(f"reading {path} needs fsspec: pip install fsspec") from error
+        handle = fsspec.open(path, "rb").open()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"corpus file {path!r} not found{where}") from None
+    return handle
+
+
+def _copy(source: BinaryIO, out: BinaryIO, count: int | None) -> None:
+    while count is None or count > 0:
+        block = source.read(_BLOCK if count is None else min(_BLOCK, count))
+        if not block:
+            break
+        out.write(block)
+        if count is not None:
+            count -= len(block)
+
+
+def boundary(source: BinaryIO, at: int) -> int:
+    """The first position at or after ``at`` where a piece may begin: just after the first
+    newline within :data:`LINE_SEARCH_BYTES` from ``at - 1``, else just after the first
+    whitespace byte from ``at - 1`` on (the end of the file if there is none), and never
+    before a UTF-8 byte-order mark (a piece's reader would skip it as one).
+
+    The same ``at`` always gives the same position, and a larger ``at`` never a smaller
+    one, so consecutive pieces neither overlap nor leave a gap.
+
+    Example
+    -------
+    >>> import io
+    >>> boundary(io.BytesIO(b"ab cd\\nef gh"), 2), boundary(io.BytesIO(b"ab cd ef"), 2)
+    (6, 3)
+    """
+    if at <= 0:
+        return 0
+    while True:
+        source.seek(at - 1)
+        head = source.read(LINE_SEARCH_BYTES)
+        newline = head.find(b"\n")
+        if newline >= 0:
+            found = at - 1 + newline
+        else:
+            found = _next_space(source, at - 1, head)
+        if found is None:  # a token to the end of the file
+            return source.seek(0, os.SEEK_END)
+        source.seek(found + 1)
+        if source.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            return found + 1
+        at = found + 2  # on, past the mark's first byte
+
+
+def _next_space(source: BinaryIO, start: int, head: bytes) -> int | None:
+    """The position of the first whitespace byte at or after ``start``, given the bytes
+    from there (``head``), reading on as needed; None if there is none."""
+    at, block = start, head
+    while block:
+        space = _SPACE.search(block)
+        if space is not None:
+            return at + space.start()
+        at += len(block)
+        block = source.read(_BLOCK)
+    return None
+
+
+def _in_original(message: str, local: str, piece: Piece, begin: int) -> str:
+    """``message``, about ``local`` (a copy of ``piece`` from byte ``begin``), rewritten
+    about the original file: its name, and the line and byte offset in it."""
+    lines_before: int | None = None
+
+    def line(match: re.Match) -> str:
+        nonlocal lines_before
+        if lines_before is None:
+            lines_before = _newlines_before(piece.path, begin)
+        return f"line {int(match.group(1)) + lines_before}"
+
+    message = re.sub(r"\bline (\d+)", line, message)
+    message = re.sub(r"\bbyte offset (\d+)", lambda m: f"byte offset {int(m.group(1)) + begin}",
+                     message)
+    return message.replace(repr(local), repr(piece.path)).replace(local, piece.path)
+
+
+def _newlines_before(path: str, end: int) -> int:
+    count = 0
+    with _open(path, "") as source:
+        while end > 0 and (block := source.read(min(_BLOCK, end))):
+            count += block.count(b"\n")
+            end -= len(block)
+    return count
