@@ -146,7 +146,11 @@ def test_compressed_files_and_directories_are_never_cut(tmp_path):
     (folder / "a.txt").write_bytes(b"a b\n" * 100_000)
     assert split([str(big)], 2) == [[Piece(str(big))]]
     assert split([str(folder)], 2) == [[Piece(str(folder))]]
-    assert shards.file_size(str(folder)) is None
+    (folder / ".hidden").write_bytes(b"x" * 1000)  # PathCorpus skips it
+    assert shards.file_sizes([str(folder), str(tmp_path / "none")]) == [400_000, None]
+    # the folder weighs its files: with one plain file as big, no file is cut
+    plain = write(tmp_path / "plain.txt", b"a b\n" * 100_000)
+    assert split([str(folder), plain], 2) == [[Piece(str(folder))], [Piece(plain)]]
 
 
 def test_a_pieces_decoding_error_names_the_original_file_line_and_offset(tmp_path, monkeypatch):
@@ -180,7 +184,7 @@ def test_urls_are_read_through_fsspec_whole_and_in_pieces(monkeypatch):
     with fsspec.open("memory://w2v-test/part.txt", "wb") as handle:
         handle.write(data)
     url = "memory://w2v-test/part.txt"
-    assert shards.file_size(url) == len(data)
+    assert shards.file_sizes([url]) == [len(data)]
     with local_copy(url) as local:
         assert open(local, "rb").read() == data
     assert not os.path.exists(local)  # the copy is removed
@@ -205,3 +209,19 @@ def test_small_files_after_a_cut_fill_the_next_shards(tmp_path, monkeypatch):
     loads = [sum((p.stop or os.path.getsize(p.path)) - p.start for p in shard) for shard in plan]
     assert len(plan) == 3 and max(loads) - min(loads) <= 600, loads
     assert sum(not p.whole for shard in plan for p in shard) == 2  # the big file in 2 pieces
+
+
+def test_urls_in_one_folder_are_sized_by_one_listing(monkeypatch):
+    fsspec = pytest.importorskip("fsspec")
+    urls = [f"memory://w2v-sizes/part-{k}.txt" for k in range(3)]
+    for k, url in enumerate(urls):
+        with fsspec.open(url, "wb") as handle:
+            handle.write(b"x " * (k + 1))
+    fs = fsspec.filesystem("memory")
+    calls = []
+    monkeypatch.setattr(type(fs), "info", lambda *a, **k: calls.append("info"))
+    listing = type(fs).ls
+    monkeypatch.setattr(type(fs), "ls", lambda self, *a, **k: (calls.append("ls"),
+                                                                listing(self, *a, **k))[1])
+    sizes = shards.file_sizes([*urls, "memory://w2v-sizes/none.txt", "nowhere://x/y.txt"])
+    assert sizes == [2, 4, 6, None, None] and calls == ["ls"]

@@ -74,9 +74,10 @@ def split(files: list[str], n: int) -> list[list[Piece]]:
     >>> [[str(p) for p in shard] for shard in split(["a.txt", "b.txt"], 2)]  # doctest: +SKIP
     [['a.txt'], ['b.txt']]
     """
-    sizes = [file_size(f) for f in files]
+    sizes = file_sizes(files)
     whole, loads = _whole_files(files, [1 if s is None else s for s in sizes], n)
     cuttable = [s is not None and not f.lower().endswith(COMPRESSED)
+                and not os.path.isdir(f.removeprefix("file://"))
                 for f, s in zip(files, sizes, strict=True)]
     balanced = (len(whole) == n and None not in sizes
                 and max(loads) <= sum(loads) / n * (1 + TOLERANCE))
@@ -86,27 +87,53 @@ def split(files: list[str], n: int) -> list[list[Piece]]:
     return cut if len(cut) > len(whole) or max(_loads(cut, files, sizes)) < max(loads) else whole
 
 
-def file_size(path: str) -> int | None:
-    """The size in bytes of a local file or a URL, or None if it is a directory or the
-    client cannot learn it.
+def file_sizes(files: list[str]) -> list[int | None]:
+    """The size in bytes of each local file or URL (of a local directory: of the files
+    :class:`~w2v.PathCorpus` reads in it); None where the client cannot learn it. URLs
+    in one folder are sized by one listing of it (one request to an object store, not
+    one per file).
 
     Example
     -------
-    >>> file_size("part-0.txt"), file_size("corpus_dir")  # doctest: +SKIP
-    (52428800, None)
+    >>> file_sizes(["part-0.txt", "corpus_dir", "s3://bucket/none.txt"])  # doctest: +SKIP
+    [52428800, 104857600, None]
     """
-    if "://" not in path or path.startswith("file://"):
-        local = path.removeprefix("file://")
-        return os.path.getsize(local) if os.path.isfile(local) else None
-    try:
-        import fsspec
+    sizes: list[int | None] = [None] * len(files)
+    folders: dict[tuple, list[tuple[int, str]]] = {}
+    for k, path in enumerate(files):
+        if "://" not in path or path.startswith("file://"):
+            sizes[k] = _local_size(path.removeprefix("file://"))
+            continue
+        try:
+            import fsspec
 
-        fs, inner = fsspec.core.url_to_fs(path)
-        info = fs.info(inner)
-    except Exception:  # no fsspec, no credentials here, a missing file: read it whole
-        return None
-    size = info.get("size")
-    return int(size) if info.get("type") == "file" and size is not None else None
+            fs, inner = fsspec.core.url_to_fs(path)
+        except Exception:  # no fsspec here, an unknown protocol: read the file whole
+            continue
+        folders.setdefault((fs, fs._parent(inner)), []).append((k, inner))
+    for (fs, parent), members in folders.items():
+        try:
+            if len(members) == 1:
+                entries = [fs.info(members[0][1])]
+            else:
+                entries = fs.ls(parent, detail=True)
+        except Exception:  # no credentials on the client, a missing file: read whole
+            continue
+        found = {fs._strip_protocol(e["name"]): e for e in entries}
+        for k, inner in members:
+            entry = found.get(fs._strip_protocol(inner))
+            if entry is not None and entry.get("type") == "file" and entry.get("size") is not None:
+                sizes[k] = int(entry["size"])
+    return sizes
+
+
+def _local_size(path: str) -> int | None:
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    if not os.path.isdir(path):
+        return None  # missing here: the workers may see it, or name it missing
+    return sum(os.path.getsize(e.path) for e in os.scandir(path)
+               if not e.name.startswith(".") and e.is_file())
 
 
 def _whole_files(files: list[str], sizes: list[int], n: int
