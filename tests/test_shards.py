@@ -126,6 +126,13 @@ def test_files_are_cut_when_whole_ones_cannot_balance(tmp_path, monkeypatch):
     assert covered[2] == (files[1], 0, None)
 
 
+def test_every_file_is_in_the_plan_empty_ones_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(shards, "MIN_PIECE_BYTES", 100)
+    files = [write(tmp_path / "empty.txt", b""), write(tmp_path / "big.txt", b"ab " * 1000)]
+    plan = split(files, 2)
+    assert {p.path for shard in plan for p in shard} == set(files) and len(plan) == 2
+
+
 def test_no_piece_is_a_sliver(tmp_path, monkeypatch):
     monkeypatch.setattr(shards, "MIN_PIECE_BYTES", 1_000)
     # 3 workers, 3,000 + 10 + 2,990 bytes: a cut 10 bytes into a file would leave a sliver

@@ -8,8 +8,9 @@ in its byte range (its ends are moved forward to just after a whitespace byte, o
 just after a newline when one is near), so the pieces of a file hold exactly the file's
 tokens, and counting them gives the single machine's vocabulary. A line cut in two
 becomes two sentences, which changes training no more than ``max_sentence_length`` does.
-Compressed files (``.gz``, ``.bz2``, ``.xz``) and URLs whose size the client cannot
-learn are read whole.
+Compressed files (``.gz``, ``.bz2``, ``.xz``), directories, and URLs whose size the
+client cannot learn are read whole. Cuts rely on UTF-8, the encoding distributed
+training reads: an ASCII whitespace byte never occurs inside another character.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ COMPRESSED = (".gz", ".bz2", ".xz")
 #: Whole files are kept when the fullest shard holds at most this much more than an
 #: equal share of the bytes; otherwise files are cut to balance the shards.
 TOLERANCE = 0.05
-#: No piece is cut smaller than this (a cut that would leave less is moved to the end
-#: of the file).
+#: No piece is cut smaller than this: a cut that would make one moves to the file's end,
+#: or the file goes on in the next shard.
 MIN_PIECE_BYTES = 1 << 20
 #: A piece's end moves to just after a newline found within this many bytes (so lines
 #: stay whole), else to just after the next whitespace byte (a text8-style file).
@@ -52,11 +53,6 @@ class Piece:
     @property
     def whole(self) -> bool:
         return self.start == 0 and self.stop is None
-
-    def __str__(self) -> str:
-        if self.whole:
-            return self.path
-        return f"{self.path} [bytes {self.start} to {'end' if self.stop is None else self.stop}]"
 
 
 # --------------------------------------------------------------------- the client's side
@@ -165,6 +161,8 @@ def _cut(files: list[str], sizes: list[int | None], cuttable: list[bool],
     quotas = _fill(loads, sum(s for _, s in stream))
     shard = 0
     for f, size in stream:
+        if size == 0:  # nothing to read, but still opened (and named, if it goes missing)
+            shards[shard].append(Piece(f))
         at = 0
         while at < size:
             left = size - at
