@@ -83,7 +83,8 @@ def train(corpus_files: Sequence[str | os.PathLike], client: Any = None, *,
     ----------
     corpus_files : paths or fsspec URLs (``s3://...``, with fsspec installed) of text
         files, as :class:`~w2v.PathCorpus` reads them; every worker must be able to
-        open every path (a shared file system, or object storage).
+        open every path (a shared file system, or object storage). Plain files are cut
+        between tokens when whole ones cannot balance the workers (one file is enough).
     client : a ``distributed.Client``, a scheduler address (``"tcp://host:8786"``), or
         None for the current client (or else a ``LocalCluster`` of this machine's cores,
         started and closed here).
