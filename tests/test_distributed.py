@@ -203,6 +203,14 @@ def test_one_file_is_cut_between_the_workers(client, corpus_files, tmp_path, mon
     assert cluster_purity(model) >= 0.9
 
 
+def test_workers_copy_pieces_into_their_local_directory(client):
+    where = client.gather([client.submit(w2v_replica.scratch_directory, workers=[address],
+                                         pure=False) for address in client.run(lambda: 0)])
+    expected = client.run(lambda dask_worker: dask_worker.local_directory)
+    assert sorted(where) == sorted(expected.values()) and all(where)
+    assert w2v_replica.scratch_directory() is None  # not on a worker: the system's
+
+
 def test_fewer_unsplittable_files_than_workers_is_warned_about(client, corpus_files, tmp_path):
     files, _ = corpus_files
     packed = tmp_path / "part.txt.gz"

@@ -177,6 +177,18 @@ def test_a_pieces_decoding_error_names_the_original_file_line_and_offset(tmp_pat
     assert re.search(r"line 1501 \(byte offset \d+\)", str(piece.value))
 
 
+def test_a_copy_goes_to_the_directory_given_and_is_removed(tmp_path):
+    path = write(tmp_path / "a.txt", b"a b c " * 1000)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with local_copy(Piece(path, 100, 3000), directory=str(scratch)) as local:
+        assert os.path.dirname(local) == str(scratch)
+        assert open(local, "rb").read() == (b"a b c " * 1000)[100:3000]
+    assert list(scratch.iterdir()) == []
+    with local_copy(path, directory=str(scratch)) as local:  # a whole local file: no copy
+        assert local == path
+
+
 def test_a_missing_file_is_named(tmp_path):
     missing = str(tmp_path / "nowhere.txt")
     for piece in (missing, Piece(missing, 10, 20)):

@@ -157,9 +157,20 @@ def worker_address() -> str:
         return "this process"
 
 
+def scratch_directory() -> str | None:
+    """Where this worker keeps temporary copies: the Dask worker's local directory (its
+    ``--local-directory``, or Dask's ``temporary-directory`` setting), else the system's."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().local_directory
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
 def count_file(piece: Piece | str, max_vocab_size: int | None) -> tuple[Counter, int]:
     """The word counts and token count of one file, or piece of a file."""
-    with local_copy(piece, f" on Dask worker {worker_address()}") as path:
+    with local_copy(piece, f" on Dask worker {worker_address()}", scratch_directory()) as path:
         counts, n_words, _ = count_words(PathCorpus(path), max_vocab_size)
     return counts, n_words
 
@@ -179,7 +190,8 @@ def encode_files(pieces: list[Piece | str], vocab: Vocabulary) -> EncodedCorpus:
     """The shard's files (or pieces of files) encoded one after the other, as one corpus."""
     parts = []
     for piece in pieces:
-        with local_copy(piece, f" on Dask worker {worker_address()}") as path:
+        with local_copy(piece, f" on Dask worker {worker_address()}",
+                        scratch_directory()) as path:
             parts.append(encode_corpus(PathCorpus(path), vocab.key_to_index))
     ids = np.concatenate([part.ids for part in parts]).astype(np.int32, copy=False)
     offsets = [np.zeros(1, np.int64)]

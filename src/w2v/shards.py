@@ -206,7 +206,8 @@ def _fill(loads: list[int], total: int) -> list[int]:
 
 # --------------------------------------------------------------------- the worker's side
 @contextlib.contextmanager
-def local_copy(piece: Piece | str, where: str = "") -> Iterator[str]:
+def local_copy(piece: Piece | str, where: str = "", directory: str | None = None
+               ) -> Iterator[str]:
     """A local path holding ``piece``: the file itself, or a temporary copy (of a URL, or
     of a piece of a file) removed on exit. A ValueError raised inside, about the copy,
     is raised again naming the original file, with its line and byte offset in it.
@@ -215,6 +216,7 @@ def local_copy(piece: Piece | str, where: str = "") -> Iterator[str]:
     ----------
     piece : a :class:`Piece`, or a path or URL (the whole file).
     where : words naming the reader (the Dask worker), for a missing file's message.
+    directory : where a copy goes (default: the system's temporary directory).
 
     Example
     -------
@@ -231,7 +233,8 @@ def local_copy(piece: Piece | str, where: str = "") -> Iterator[str]:
         yield local
         return
     suffix = "".join(s for s in os.path.splitext(piece.path)[1:] if s in COMPRESSED)
-    handle, local = tempfile.mkstemp(suffix=suffix or ".txt", prefix="w2v-shard-")
+    handle, local = tempfile.mkstemp(suffix=suffix or ".txt", prefix="w2v-shard-",
+                                     dir=directory)
     try:
         with os.fdopen(handle, "wb") as out, _open(piece.path, where) as source:
             begin = boundary(source, piece.start)
