@@ -104,18 +104,19 @@ def file_sizes(files: list[str]) -> list[int | None]:
             import fsspec
 
             fs, inner = fsspec.core.url_to_fs(path)
+            folder = fs._parent(inner)
         except Exception:  # no fsspec here, an unknown protocol: read the file whole
             continue
-        folders.setdefault((fs, fs._parent(inner)), []).append((k, inner))
+        folders.setdefault((fs, folder), []).append((k, inner))
     for (fs, parent), members in folders.items():
         try:
             if len(members) == 1:
                 entries = [fs.info(members[0][1])]
             else:
                 entries = fs.ls(parent, detail=True)
+            found = {fs._strip_protocol(e["name"]): e for e in entries}
         except Exception:  # no credentials on the client, a missing file: read whole
             continue
-        found = {fs._strip_protocol(e["name"]): e for e in entries}
         for k, inner in members:
             entry = found.get(fs._strip_protocol(inner))
             if entry is not None and entry.get("type") == "file" and entry.get("size") is not None:
