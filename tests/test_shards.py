@@ -69,6 +69,12 @@ def test_a_piece_ends_after_a_newline_when_one_is_near():
     assert piece_bytes(b"abcdef", [2]) == [b"abcdef", b""]  # one token: one piece holds it
 
 
+def shard_bytes(plan: list[list[Piece]]) -> list[int]:
+    """Each shard's nominal bytes (from its pieces' offsets and the files' sizes)."""
+    return [sum((os.path.getsize(p.path) if p.stop is None else p.stop) - p.start
+                for p in shard) for shard in plan]
+
+
 def write(path, data: bytes) -> str:
     path.write_bytes(data)
     return str(path)
@@ -110,7 +116,7 @@ def test_whole_files_are_kept_when_they_balance_the_workers(tmp_path):
     files = [write(tmp_path / f"f{k}.txt", b"x " * (size // 2)) for k, size in enumerate(sizes)]
     plan = split(files, 2)
     assert all(piece.whole for shard in plan for piece in shard)
-    loads = sorted(sum(os.path.getsize(p.path) for p in shard) for shard in plan)
+    loads = sorted(shard_bytes(plan))
     assert loads == [1000, 1000] and sorted(p.path for s in plan for p in s) == sorted(files)
 
 
@@ -118,7 +124,7 @@ def test_files_are_cut_when_whole_ones_cannot_balance(tmp_path, monkeypatch):
     monkeypatch.setattr(shards, "MIN_PIECE_BYTES", 100)
     files = [write(tmp_path / f"f{k}.txt", b"ab " * n) for k, n in enumerate([3000, 500])]
     plan = split(files, 2)
-    loads = [sum((p.stop or os.path.getsize(p.path)) - p.start for p in shard) for shard in plan]
+    loads = shard_bytes(plan)
     assert len(plan) == 2 and max(loads) - min(loads) <= 2
     covered = sorted(((p.path, p.start, p.stop) for s in plan for p in s),
                      key=lambda r: (r[0], r[1]))
@@ -225,7 +231,7 @@ def test_small_files_after_a_cut_fill_the_next_shards(tmp_path, monkeypatch):
     files = [write(tmp_path / "big.txt", b"ab " * 6_667)]  # 20,001 bytes
     files += [write(tmp_path / f"small{k}.txt", b"ab " * 100) for k in range(40)]  # 300 each
     plan = split(files, 3)
-    loads = [sum((p.stop or os.path.getsize(p.path)) - p.start for p in shard) for shard in plan]
+    loads = shard_bytes(plan)
     assert len(plan) == 3 and max(loads) - min(loads) <= 600, loads
     assert sum(not p.whole for shard in plan for p in shard) == 2  # the big file in 2 pieces
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -138,39 +139,42 @@ def drop_run(run: str, shard: int | None = None) -> int:
     return len(keys)
 
 
-def _worker_threads() -> int:
+def _dask_worker() -> Any:
+    """The Dask worker running this task, or None outside one."""
     try:
         from distributed import get_worker
 
-        return max(1, get_worker().state.nthreads)
-    except (ImportError, ValueError, AttributeError):
-        return 1
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
+
+
+def _worker_threads() -> int:
+    state = getattr(_dask_worker(), "state", None)  # None outside a worker
+    return max(1, getattr(state, "nthreads", 1))
 
 
 # ------------------------------------------------------------------ a shard's files
 def worker_address() -> str:
-    try:
-        from distributed import get_worker
-
-        return get_worker().address
-    except (ImportError, ValueError):
-        return "this process"
+    worker = _dask_worker()
+    return "this process" if worker is None else worker.address
 
 
 def scratch_directory() -> str | None:
     """Where this worker keeps temporary copies: the Dask worker's local directory (its
     ``--local-directory``, or Dask's ``temporary-directory`` setting), else the system's."""
-    try:
-        from distributed import get_worker
+    return getattr(_dask_worker(), "local_directory", None)
 
-        return get_worker().local_directory
-    except (ImportError, ValueError, AttributeError):
-        return None
+
+def _read(piece: Piece | str) -> Any:
+    """A local path for ``piece`` (see :func:`w2v.shards.local_copy`), copied into this
+    worker's local directory if need be, and naming the worker if the file is missing."""
+    return local_copy(piece, f" on Dask worker {worker_address()}", scratch_directory())
 
 
 def count_file(piece: Piece | str, max_vocab_size: int | None) -> tuple[Counter, int]:
     """The word counts and token count of one file, or piece of a file."""
-    with local_copy(piece, f" on Dask worker {worker_address()}", scratch_directory()) as path:
+    with _read(piece) as path:
         counts, n_words, _ = count_words(PathCorpus(path), max_vocab_size)
     return counts, n_words
 
@@ -190,8 +194,7 @@ def encode_files(pieces: list[Piece | str], vocab: Vocabulary) -> EncodedCorpus:
     """The shard's files (or pieces of files) encoded one after the other, as one corpus."""
     parts = []
     for piece in pieces:
-        with local_copy(piece, f" on Dask worker {worker_address()}",
-                        scratch_directory()) as path:
+        with _read(piece) as path:
             parts.append(encode_corpus(PathCorpus(path), vocab.key_to_index))
     ids = np.concatenate([part.ids for part in parts]).astype(np.int32, copy=False)
     offsets = [np.zeros(1, np.int64)]

@@ -24,8 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-#: Suffixes of files that cannot be read from the middle: they are never cut.
-COMPRESSED = (".gz", ".bz2", ".xz")
+from .corpus import _OPENERS
+
+#: Suffixes of files that cannot be read from the middle (those PathCorpus decompresses):
+#: they are never cut.
+COMPRESSED = tuple(_OPENERS)
 #: Whole files are kept when the fullest shard holds at most this much more than an
 #: equal share of the bytes; otherwise files are cut to balance the shards.
 TOLERANCE = 0.05
@@ -79,8 +82,8 @@ def split(files: list[str], n: int) -> list[list[Piece]]:
                 and max(loads) <= sum(loads) / n * (1 + TOLERANCE))
     if balanced or not any(cuttable):
         return whole
-    cut = _cut(files, sizes, cuttable, n)
-    return cut if len(cut) > len(whole) or max(_loads(cut, files, sizes)) < max(loads) else whole
+    cut, cut_loads = _cut(files, sizes, cuttable, n)
+    return cut if len(cut) > len(whole) or max(cut_loads) < max(loads) else whole
 
 
 def file_sizes(files: list[str]) -> list[int | None]:
@@ -137,27 +140,32 @@ def _whole_files(files: list[str], sizes: list[int], n: int
                  ) -> tuple[list[list[Piece]], list[int]]:
     """Largest file first to the lightest shard; the shards and their bytes."""
     n = min(n, len(files))
-    shards: list[list[str]] = [[] for _ in range(n)]
+    shards: list[list[Piece]] = [[] for _ in range(n)]
     loads = [0] * n
-    for size, f in sorted(zip(sizes, files, strict=True), key=lambda sf: -sf[0]):
+    _to_lightest([(size, Piece(f)) for f, size in zip(files, sizes, strict=True)], shards,
+                 loads)
+    return [sorted(shard, key=lambda p: p.path) for shard in shards], loads
+
+
+def _to_lightest(items: list[tuple[int, Piece]], shards: list[list[Piece]],
+                 loads: list[int]) -> None:
+    """Add each piece, largest first, to the shard with the fewest bytes (``loads``)."""
+    for size, piece in sorted(items, key=lambda item: -item[0]):
         lightest = loads.index(min(loads))
-        shards[lightest].append(f)
+        shards[lightest].append(piece)
         loads[lightest] += size
-    return [[Piece(f) for f in sorted(shard)] for shard in shards], loads
 
 
 def _cut(files: list[str], sizes: list[int | None], cuttable: list[bool],
-         n: int) -> list[list[Piece]]:
+         n: int) -> tuple[list[list[Piece]], list[int]]:
     """Files that cannot be cut go whole to the lightest shards; the others, one after
-    the other, fill every shard up to one level, cut where a shard is full."""
+    the other, fill every shard up to one level, cut where a shard is full. Returns the
+    shards that got something, and their bytes."""
     shards: list[list[Piece]] = [[] for _ in range(n)]
     loads = [0] * n
-    kept = [(1 if s is None else s, f) for f, s, c in zip(files, sizes, cuttable, strict=True)
-            if not c]
-    for size, f in sorted(kept, key=lambda sf: -sf[0]):
-        lightest = loads.index(min(loads))
-        shards[lightest].append(Piece(f))
-        loads[lightest] += size
+    _to_lightest([(1 if s is None else s, Piece(f))
+                  for f, s, c in zip(files, sizes, cuttable, strict=True) if not c],
+                 shards, loads)
     stream = [(f, s) for f, s, c in zip(files, sizes, cuttable, strict=True) if c]
     quotas = _fill(loads, sum(s for _, s in stream))
     shard = 0
@@ -180,14 +188,10 @@ def _cut(files: list[str], sizes: list[int | None], cuttable: list[bool],
                     continue
             shards[shard].append(Piece(f, at, None if take == left else at + take))
             quotas[shard] -= take
+            loads[shard] += take
             at += take
-    return [s for s in shards if s]
-
-
-def _loads(plan: list[list[Piece]], files: list[str], sizes: list[int | None]) -> list[int]:
-    size = {f: 1 if s is None else s for f, s in zip(files, sizes, strict=True)}
-    return [sum((size[p.path] if p.stop is None else p.stop) - p.start for p in shard)
-            for shard in plan]
+    used = [k for k in range(n) if shards[k]]
+    return [shards[k] for k in used], [loads[k] for k in used]
 
 
 def _fill(loads: list[int], total: int) -> list[int]:
