@@ -195,6 +195,16 @@ def test_a_copy_goes_to_the_directory_given_and_is_removed(tmp_path):
         assert local == path
 
 
+@pytest.mark.parametrize("name", ["part.txt.gz", "PART.TXT.GZ"])
+def test_a_compressed_urls_copy_is_decompressed_as_the_original(name):
+    fsspec = pytest.importorskip("fsspec")
+    url = f"memory://w2v-gz/{name}"
+    with fsspec.open(url, "wb") as handle:
+        handle.write(gzip.compress(b"a b c\n"))
+    with local_copy(url) as local:
+        assert list(PathCorpus(local)) == list(PathCorpus(local)) == [["a", "b", "c"]]
+
+
 def test_a_missing_file_is_named(tmp_path):
     missing = str(tmp_path / "nowhere.txt")
     for piece in (missing, Piece(missing, 10, 20)):

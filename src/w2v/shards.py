@@ -237,9 +237,9 @@ def local_copy(piece: Piece | str, where: str = "", directory: str | None = None
             raise FileNotFoundError(f"corpus file {piece.path!r} not found{where}")
         yield local
         return
-    suffix = "".join(s for s in os.path.splitext(piece.path)[1:] if s in COMPRESSED)
-    handle, local = tempfile.mkstemp(suffix=suffix or ".txt", prefix="w2v-shard-",
-                                     dir=directory)
+    suffix = os.path.splitext(piece.path)[1]  # the copy is decompressed as the original
+    handle, local = tempfile.mkstemp(suffix=suffix if suffix.lower() in COMPRESSED else ".txt",
+                                     prefix="w2v-shard-", dir=directory)
     try:
         with os.fdopen(handle, "wb") as out, _open(piece.path, where) as source:
             begin = boundary(source, piece.start)
