@@ -148,6 +148,34 @@ def test_copies_belong_to_their_kernel():
         kernel.thread_copies(0)
 
 
+@pytest.mark.parametrize("arch", ["sg", "cbow-mean"])
+def test_saturated_huffman_nodes_are_not_updated(arch, simd):
+    """A Huffman node scored beyond +-6 keeps its weights and gives the input no error (the
+    C tool's and gensim's rule); the clipped sigmoid alone would move a node that is
+    confidently wrong by a full step of alpha."""
+    arrays, options, ids, offsets = make_setup("hs", arch, subsample=False)
+    root = VOCAB - 2  # the last inner node: on every word's path
+    arrays["vectors"][:] = np.abs(arrays["vectors"]) + 0.2  # all in one orthant ...
+    arrays["out_nodes"][root] = 2.0  # ... so every score at the root is far beyond +6
+    assert (arrays["vectors"] @ arrays["out_nodes"][root]).min() > 12
+    wrong = [w for w in range(VOCAB)  # words whose code at the root asks for sigmoid 0
+             if arrays["codes"][arrays["code_offsets"][w + 1] - 1] == 1]
+    assert wrong and set(wrong) & set(ids.tolist())  # the skipped updates would be real ones
+    root_before = arrays["out_nodes"][root].copy()
+    others_before = arrays["out_nodes"][:root].copy()
+    reference = ReferenceNet(**arrays, **options)
+    kernel = _core.Kernel(**arrays, **options, exact=True)
+    loss, _ = kernel.train_chunk(ids, offsets, 0, len(offsets) - 1, 5, np.zeros(1, np.int64),
+                                 0, 200, 0.2, 0.01)
+    ref_loss, _ = reference.train_chunk(ids, offsets, 0, len(offsets) - 1, 5, 0, 200, 0.2,
+                                        0.01)
+    np.testing.assert_array_equal(arrays["out_nodes"][root], root_before)
+    assert not np.allclose(arrays["out_nodes"][:root], others_before)  # the rest trained
+    np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=2e-5)
+    np.testing.assert_allclose(arrays["vectors"], reference.input, atol=2e-5)
+    assert loss == pytest.approx(ref_loss, rel=1e-4) and loss > 12  # the loss still counts
+
+
 def test_table_kernel_is_close_to_exact():
     exact_arrays, options, ids, offsets = make_setup("hs+ns", "sg")
     table_arrays, _, _, _ = make_setup("hs+ns", "sg")

@@ -79,16 +79,19 @@ class ReferenceNet:
         self.examples = 0
 
     # -- one objective at a time -------------------------------------------------
-    def logistic(self, h, out, row, label, alpha, grad):
+    def logistic(self, h, out, row, label, alpha, grad, skip_saturated=False):
         f = float(h @ out[row])
-        g = (label - sigmoid(f)) * alpha
         self.loss -= log_sigmoid(f if label else -f)
+        if skip_saturated and abs(f) >= CLIP:  # the loss counts, the weights stay
+            return
+        g = (label - sigmoid(f)) * alpha
         grad += g * out[row]
         out[row] += g * h
 
     def hs_update(self, h, target, alpha, grad):
         for k in range(self.code_offsets[target], self.code_offsets[target + 1]):
-            self.logistic(h, self.out_nodes, self.points[k], 1 - int(self.codes[k]), alpha, grad)
+            self.logistic(h, self.out_nodes, self.points[k], 1 - int(self.codes[k]), alpha, grad,
+                          skip_saturated=True)
 
     def ns_update(self, h, target, alpha, grad, rng):
         self.logistic(h, self.out_words, target, 1, alpha, grad)

@@ -22,7 +22,9 @@ Conventions (the reference implementation in the tests follows them exactly):
   centre from the mean (``cbow_mean=1``) or sum of its context, and adds the
   hidden-layer error to every context vector undivided, as the C tool does;
 * per example the objectives run in the order hierarchical softmax, negative
-  sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1;
+  sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1, and a
+  Huffman node whose score lies beyond them is not updated (as in the C tool and
+  gensim: near the root, such a node would otherwise take a full step of ``alpha``);
 * the learning rate is recomputed at the start of every sentence from the
   words all threads have processed so far;
 * with :class:`HotCopies` (used when several threads train at once), each thread
@@ -293,14 +295,18 @@ cdef inline void _tick(const Net *net, Work *work) noexcept nogil:
 
 
 cdef inline void _logistic_step(const Net *net, Work *work, const float *h, float *row,
-                                float label, float alpha) noexcept nogil:
-    """One binary logistic regression step of ``h`` against output ``row``."""
+                                float label, float alpha, bint skip_saturated) noexcept nogil:
+    """One binary logistic regression step of ``h`` against output ``row``; with
+    ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but changes nothing."""
     cdef float f = w2v_dot(h, row, net.dim)
-    cdef float g = (label - _sigmoid(net, f)) * alpha
+    cdef float g
     if label > 0:
         work.loss -= _log_sigmoid(net, f)
     else:
         work.loss -= _log_sigmoid(net, -f)
+    if skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP):
+        return
+    g = (label - _sigmoid(net, f)) * alpha
     w2v_axpy(g, row, work.grad, net.dim)
     w2v_axpy(g, h, row, net.dim)
 
@@ -310,7 +316,7 @@ cdef inline void _hs_update(const Net *net, Work *work, const float *h, int targ
     cdef int64_t k
     for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
         _logistic_step(net, work, h, _node_row(net, work, net.points[k]),
-                       1.0 - net.codes[k], alpha)
+                       1.0 - net.codes[k], alpha, 1)
 
 
 cdef inline void _draw_noises(const Net *net, Work *work) noexcept nogil:
@@ -329,10 +335,10 @@ cdef inline void _ns_update(const Net *net, Work *work, const float *h, int targ
     if not work.noise_ready:
         _draw_noises(net, work)
     work.noise_ready = 0
-    _logistic_step(net, work, h, _word_row(net, work, target), 1.0, alpha)
+    _logistic_step(net, work, h, _word_row(net, work, target), 1.0, alpha, 0)
     for d in range(net.negative):
         if work.noise[d] != target:
-            _logistic_step(net, work, h, _word_row(net, work, work.noise[d]), 0.0, alpha)
+            _logistic_step(net, work, h, _word_row(net, work, work.noise[d]), 0.0, alpha, 0)
 
 
 cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int target,
