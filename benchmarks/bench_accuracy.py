@@ -53,7 +53,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_quality import _blocks
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -153,6 +152,8 @@ def recut_copy(source: str, out: str, seed: int = 0) -> str:
     """Write ``source``'s tokens to ``out`` with one line per 100-300 words (fixed lengths)."""
     if os.path.exists(out):
         return out
+    from bench_quality import _blocks  # imports w2v: never in a child (see run_child)
+
     rng = random.Random(seed)
     tmp = out + ".tmp"
     with open(tmp, "wb") as handle:
@@ -315,9 +316,12 @@ def run_child(args: argparse.Namespace) -> int:
     system, corpus, seed = task["system"], task["corpus_path"], task["seed"]
     options = options_of(system)
     if "src" in options:  # another build of w2v (A/B comparisons of two versions)
+        assert "w2v" not in sys.modules, "w2v was imported before src= could choose it"
         sys.path.insert(0, str(options.pop("src")))
     wv, seconds = TRAINERS[base_of(system)](args, corpus, seed, options)
     result = {"train_s": seconds, "vocab": len(wv.index_to_key)}
+    if base_of(system) == "w2v":  # which build trained (``src=``)
+        result["w2v_path"] = os.path.dirname(sys.modules["w2v"].__file__)
     result.update(score(wv, args))
     print(json.dumps(result))
     return 0
