@@ -668,7 +668,7 @@ cdef class Kernel:
 
         Example
         -------
-        >>> copies = kernel.thread_copies(sync_examples=32768)  # doctest: +SKIP
+        >>> copies = kernel.thread_copies(sync_examples=4096)  # doctest: +SKIP
         """
         if sync_examples < 1:
             raise ValueError(f"sync_examples must be >= 1, got {sync_examples}")

@@ -23,9 +23,11 @@ __all__ = ["RunPlan", "RunPosition", "chunk_seed", "chunk_words", "run_epochs",
 CHUNK_WORDS = 20_000
 MIN_CHUNK_WORDS = 1_000
 #: Examples a thread trains between merges of its private copies of the busiest rows
-#: (5-10 ms of training; a merge moves those rows between the cores' caches once;
-#: hierarchical softmax lost a point of analogy accuracy at 6x longer) ...
-SYNC_EXAMPLES = 32_768
+#: (about a millisecond of training; a merge moves those rows between the cores' caches
+#: once). Longer is not free: at 32,768 examples two threads' skip-gram lost 0.010 of
+#: SimLex-999 on documentation text against one thread (benchmarks/README.md), and
+#: hierarchical softmax lost a point of analogy accuracy at 6x that ...
+SYNC_EXAMPLES = 4_096
 #: ... and at least this many merges per thread per epoch, for small corpora.
 MIN_SYNCS = 16
 #: Seconds between the calling thread's reports (progress bar, ``on_batch_end``).
@@ -94,7 +96,7 @@ def sync_examples(corpus_words: int, workers: int) -> int:
     Example
     -------
     >>> sync_examples(10**8, 2), sync_examples(32_000, 2)
-    (32768, 1000)
+    (4096, 1000)
     """
     return max(1, min(SYNC_EXAMPLES, corpus_words // (max(workers, 1) * MIN_SYNCS)))
 
