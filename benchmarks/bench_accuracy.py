@@ -53,6 +53,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_args import add_model_args
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -86,14 +87,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--questions", default=str(DATA / "questions-words.txt"))
     p.add_argument("--wordsim", default=str(DATA / "wordsim353.tsv"))
     p.add_argument("--simlex", default=simlex_path())
-    p.add_argument("--sg", type=int, default=1, choices=(0, 1))
-    p.add_argument("--hs", type=int, default=0, choices=(0, 1))
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--vector-size", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=5)
+    add_model_args(p)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--alpha", type=float, default=None,
                    help="starting learning rate for all (default: each system's own)")

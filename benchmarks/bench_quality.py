@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_args import add_model_args
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
@@ -51,14 +52,7 @@ def add_run_args(p: argparse.ArgumentParser, repeat: int) -> None:
     p.add_argument("--questions", default=str(DATA / "questions-words.txt"))
     p.add_argument("--pairs", default=str(DATA / "wordsim353.tsv"),
                    help="word-pair similarity file; skipped when missing")
-    p.add_argument("--sg", type=int, default=1, choices=(0, 1))
-    p.add_argument("--hs", type=int, default=0, choices=(0, 1))
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--vector-size", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=5)
+    add_model_args(p)
     p.add_argument("--gensim-mode", choices=("iterable", "corpus_file"), default=GENSIM_MODE,
                    help=f"gensim's input mode (default: {GENSIM_MODE}, its usual and more "
                         "accurate one)")
