@@ -26,7 +26,8 @@ MIN_CHUNK_WORDS = 1_000
 #: (about a millisecond of training; a merge moves those rows between the cores' caches
 #: once). Longer is not free: at 32,768 examples two threads' skip-gram lost 0.010 of
 #: SimLex-999 on documentation text against one thread (benchmarks/README.md), and
-#: hierarchical softmax lost a point of analogy accuracy at 6x that ...
+#: hierarchical softmax lost a point of analogy accuracy when merges counted positions
+#: (about 6 times as many examples) ...
 SYNC_EXAMPLES = 4_096
 #: ... and at least this many merges per thread per epoch, for small corpora.
 MIN_SYNCS = 16
