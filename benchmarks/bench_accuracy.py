@@ -165,25 +165,16 @@ def recut_copy(source: str, out: str, seed: int = 0) -> str:
 
 
 def relined_for_gensim(path: str) -> str:
-    """gensim's LineSentence reads a whole line at once: give it lines of <= 10,000 words."""
-    longest = max((len(line.split()) for line in _lines(path)), default=0)
-    if longest <= GENSIM_LINE_WORDS:
+    """gensim's LineSentence reads a whole line at once: give it lines of <= 10,000 words
+    (bench_quality's relined copy, kept under a fixed name for the next runs)."""
+    from bench_quality import relined_copy, scan_words  # imports w2v: not for src= runs
+
+    if scan_words(path)[1] <= GENSIM_LINE_WORDS:
         return path
     out = os.path.join(tempfile.gettempdir(), f"bench_acc_{Path(path).stem}_lines10k.txt")
     if not os.path.exists(out):
-        tmp = out + ".tmp"
-        with open(tmp, "wb") as handle:
-            for line in _lines(path):
-                words = line.split()
-                for i in range(0, len(words), GENSIM_LINE_WORDS):
-                    handle.write(b" ".join(words[i:i + GENSIM_LINE_WORDS]) + b"\n")
-        os.replace(tmp, out)
+        os.replace(relined_copy(path, GENSIM_LINE_WORDS), out)
     return out
-
-
-def _lines(path: str):
-    with open(path, "rb") as handle:
-        yield from handle
 
 
 def prepare_corpora(corpora: dict[str, str]) -> dict[str, str]:
