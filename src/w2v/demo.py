@@ -8,7 +8,7 @@ import numpy as np
 
 from .model import Word2Vec
 
-__all__ = ["TOY_CORPUS", "demo_corpus", "run_demo", "toy_demo"]
+__all__ = ["TOY_CORPUS", "demo_corpus", "nearest_outside", "run_demo", "topic_of", "toy_demo"]
 
 #: Topics of the generated corpus: subjects, verbs and objects that occur together.
 TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
@@ -22,10 +22,17 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
               ["is", "seems", "remains"], ["great", "awesome", "classic", "memorable"]),
 }
 FILLERS = ["the", "a", "today", "often", "quietly"]
+#: Subjects that share one taste in verbs and objects (the seed's two films).
+SAME_TASTE = {"troll2": "gymkata"}
 
 
 def demo_corpus(sentences: int = 4000, seed: int = 0) -> list[list[str]]:
     """Generate sentences like ``the queen rules the realm``: words of a topic share contexts.
+
+    Each subject has its own taste: how often it takes each verb and object of its topic
+    (random weights, the same for the subjects in ``SAME_TASTE``). So the words of a topic
+    come out close but not identical, and a word's neighbours are graded; with one shared
+    taste per topic they would collapse onto one vector.
 
     Parameters
     ----------
@@ -35,20 +42,64 @@ def demo_corpus(sentences: int = 4000, seed: int = 0) -> list[list[str]]:
     Example
     -------
     >>> demo_corpus(2, seed=1)[0][:2]
-    ['the', 'dog']
+    ['the', 'casablanca']
     """
     rng = np.random.default_rng(seed)
     topics = list(TOPICS.values())
+    taste = {}
+    for subjects, verbs, objects in topics:
+        for subject in subjects:
+            taste[subject] = (rng.dirichlet(np.ones(len(verbs))),
+                              rng.dirichlet(np.ones(len(objects))))
+    for subject, twin in SAME_TASTE.items():
+        taste[subject] = taste[twin]
     corpus = []
     for _ in range(sentences):
         subjects, verbs, objects = topics[rng.integers(len(topics))]
-        sentence = ["the", subjects[rng.integers(len(subjects))],
-                    verbs[rng.integers(len(verbs))]]
+        subject = subjects[rng.integers(len(subjects))]
+        verb_weights, object_weights = taste[subject]
+        sentence = ["the", subject, verbs[rng.choice(len(verbs), p=verb_weights)]]
         if rng.random() < 0.3:
             sentence.append(FILLERS[rng.integers(len(FILLERS))])
-        sentence += ["the", objects[rng.integers(len(objects))]]
+        sentence += ["the", objects[rng.choice(len(objects), p=object_weights)]]
         corpus.append(sentence)
     return corpus
+
+
+def topic_of(word: str) -> str | None:
+    """The topic of a word of :func:`demo_corpus` (None for fillers).
+
+    Example
+    -------
+    >>> topic_of("queen"), topic_of("the")
+    ('royalty', None)
+    """
+    for name, parts in TOPICS.items():
+        if any(word in part for part in parts):
+            return name
+    return None
+
+
+def nearest_outside(vectors, word: str) -> tuple[str, float]:
+    """The word of another topic most similar to ``word``, and its cosine similarity.
+
+    Parameters
+    ----------
+    vectors : trained vectors (``model.wv``) of :func:`demo_corpus`.
+    word : a topic word.
+
+    Example
+    -------
+    >>> model = Word2Vec(demo_corpus(500), min_count=1, epochs=1, seed=1,
+    ...                  progress=False).train()
+    >>> topic_of(nearest_outside(model.wv, "king")[0]) != "royalty"
+    True
+    """
+    own = topic_of(word)
+    others = [w for w in vectors.index_to_key if topic_of(w) not in (None, own)]
+    scores = [float(vectors.similarity(word, other)) for other in others]
+    best = int(np.argmax(scores))
+    return others[best], scores[best]
 
 
 #: The seed's toy corpus: two films that share their contexts.
@@ -122,7 +173,9 @@ def run_demo(workers: int | None = None, picture: str | None = "w2v-demo.png",
     print_fn(f"planted topics: {len(model.wv)} words, {words} tokens, skip-gram, 15 epochs "
              f"in {elapsed:.2f}s ({words * 15 / elapsed:,.0f} words/s)")
     print_fn("loss per epoch: " + " ".join(f"{x:.3f}" for x in model.loss_history))
+    print_fn("nearest words (cosine), then the nearest word of another topic:")
     for word in ("king", "cat", "truck", "gymkata", "castle"):
         neighbours = ", ".join(f"{w} {s:.2f}" for w, s in model.wv.most_similar(word, topn=4))
-        print_fn(f"  {word:>8} -> {neighbours}")
+        other, score = nearest_outside(model.wv, word)
+        print_fn(f"  {word:>8} -> {neighbours}  | other topics: {other} {score:.2f}")
     return model
