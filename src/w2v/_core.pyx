@@ -119,6 +119,13 @@ import os as _os
 set_simd(_os.environ.get("W2V_SIMD", "1") != "0")
 
 
+cdef enum:  # the matrices whose busiest rows threads copy (see HotCopies)
+    HOT_NODES = 0         # inner Huffman nodes, the last ones (nearest the root)
+    HOT_WORDS = 1         # output word rows, the first ones (most frequent words)
+    HOT_INPUTS = 2        # input word rows, the first ones
+    N_HOT = 3
+
+
 ctypedef struct Net:
     float *input          # vocabulary x dim: the word vectors
     float *out_words      # vocabulary x dim: output vectors (negative sampling, softmax)
@@ -145,16 +152,14 @@ ctypedef struct Net:
     int first_hot_node    # the first of them: vocab_size - 1 - hot_nodes
     int hot_words         # output word rows (the first ones: most frequent) copied per thread
     int hot_inputs        # input word rows (the first ones: most frequent) copied per thread
+    float *hot_shared[N_HOT]   # per copied matrix (HOT_NODES, ...): its first copied row
+    int64_t hot_floats[N_HOT]  # ... and how many floats are copied (0: none)
     PyThread_type_lock merge_lock  # one merge into the shared rows at a time
 
 
 ctypedef struct Hot:
-    float *node_copy      # a thread's copy of the hot Huffman nodes (or NULL)
-    float *node_base      # ... and their shared values when last merged
-    float *word_copy      # a thread's copy of the hot output word rows (or NULL)
-    float *word_base
-    float *input_copy     # a thread's copy of the hot input rows (or NULL)
-    float *input_base
+    float *copy[N_HOT]    # a thread's copies of each matrix's hot rows (or NULL)
+    float *base[N_HOT]    # ... and their shared values when last merged
     int64_t sync_examples # examples between merges into the shared rows
     int64_t since_sync    # examples since the last merge
     int loaded            # whether the copies hold the shared rows (plus own changes)
@@ -173,7 +178,7 @@ ctypedef struct Work:
     int32_t *noise        # the next example's noise words, drawn (and prefetched) early
     int noise_ready       # whether ``noise`` holds them
     Hot *hot              # this thread's copies of the busiest rows (or NULL)
-    float *node_copy      # hot.node_copy, hot.word_copy, hot.input_copy (or NULL)
+    float *node_copy      # hot.copy[HOT_NODES], [HOT_WORDS], [HOT_INPUTS] (or NULL)
     float *word_copy
     float *input_copy
     int node_start        # nodes >= this are read from the copies (vocab_size: none)
@@ -249,16 +254,11 @@ cdef void _merge_rows(float *shared, float *copy, float *base, int64_t n) noexce
 
 cdef void _merge_hot(const Net *net, Hot *hot) noexcept nogil:
     """Add a thread's changes to the shared rows (one thread at a time) and refresh its copies."""
+    cdef int m
     PyThread_acquire_lock(net.merge_lock, WAIT_LOCK)
-    if hot.node_copy != NULL:
-        _merge_rows(net.out_nodes + <int64_t>net.first_hot_node * net.dim, hot.node_copy,
-                    hot.node_base, <int64_t>net.hot_nodes * net.dim)
-    if hot.word_copy != NULL:
-        _merge_rows(net.out_words, hot.word_copy, hot.word_base,
-                    <int64_t>net.hot_words * net.dim)
-    if hot.input_copy != NULL:
-        _merge_rows(net.input, hot.input_copy, hot.input_base,
-                    <int64_t>net.hot_inputs * net.dim)
+    for m in range(N_HOT):
+        if hot.copy[m] != NULL:
+            _merge_rows(net.hot_shared[m], hot.copy[m], hot.base[m], net.hot_floats[m])
     PyThread_release_lock(net.merge_lock)
     hot.since_sync = 0
 
@@ -272,16 +272,12 @@ cdef void _copy_rows(float *copy, float *base, const float *shared, int64_t n) n
 
 cdef void _load_hot(const Net *net, Hot *hot) noexcept nogil:
     """Fill the copies (and bases) with the shared rows, unless they hold them already."""
+    cdef int m
     if hot.loaded:
         return
-    if hot.node_copy != NULL:
-        _copy_rows(hot.node_copy, hot.node_base,
-                   net.out_nodes + <int64_t>net.first_hot_node * net.dim,
-                   <int64_t>net.hot_nodes * net.dim)
-    if hot.word_copy != NULL:
-        _copy_rows(hot.word_copy, hot.word_base, net.out_words, <int64_t>net.hot_words * net.dim)
-    if hot.input_copy != NULL:
-        _copy_rows(hot.input_copy, hot.input_base, net.input, <int64_t>net.hot_inputs * net.dim)
+    for m in range(N_HOT):
+        if hot.copy[m] != NULL:
+            _copy_rows(hot.copy[m], hot.base[m], net.hot_shared[m], net.hot_floats[m])
     hot.since_sync = 0
     hot.loaded = 1
 
@@ -294,19 +290,25 @@ cdef inline void _tick(const Net *net, Work *work) noexcept nogil:
             _merge_hot(net, work.hot)
 
 
+cdef inline float _logistic_gradient(const Net *net, Work *work, float f, float label,
+                                     float alpha) noexcept nogil:
+    """Binary logistic regression of score ``f`` against ``label`` (1 or 0): add the loss
+    to ``work.loss`` and return the step, ``(label - sigmoid(f)) * alpha``."""
+    if label > 0:
+        work.loss -= _log_sigmoid(net, f)
+    else:
+        work.loss -= _log_sigmoid(net, -f)
+    return (label - _sigmoid(net, f)) * alpha
+
+
 cdef inline void _logistic_step(const Net *net, Work *work, const float *h, float *row,
                                 float label, float alpha, bint skip_saturated) noexcept nogil:
     """One binary logistic regression step of ``h`` against output ``row``; with
     ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but changes nothing."""
     cdef float f = w2v_dot(h, row, net.dim)
-    cdef float g
-    if label > 0:
-        work.loss -= _log_sigmoid(net, f)
-    else:
-        work.loss -= _log_sigmoid(net, -f)
+    cdef float g = _logistic_gradient(net, work, f, label, alpha)
     if skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP):
         return
-    g = (label - _sigmoid(net, f)) * alpha
     w2v_axpy(g, row, work.grad, net.dim)
     w2v_axpy(g, h, row, net.dim)
 
@@ -432,11 +434,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
         for b in range(n_out):
             y = work.out_rows[b]
             f = w2v_dot(x, y, net.dim)
-            g = (work.labels[b] - _sigmoid(net, f)) * alpha
-            if work.labels[b] > 0:
-                work.loss -= _log_sigmoid(net, f)
-            else:
-                work.loss -= _log_sigmoid(net, -f)
+            g = _logistic_gradient(net, work, f, work.labels[b], alpha)
             work.coeffs[a * n_out + b] = g
             w2v_axpy(g, y, work.context_grad + <int64_t>a * net.dim, net.dim)
     for b in range(n_out):
@@ -531,6 +529,12 @@ cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
             _cbow_sentence(net, work, n, <float>alpha)
 
 
+cdef void _hot_matrix(Net *net, int m, float *matrix, int first, int rows) noexcept:
+    """Record that rows ``first..first+rows-1`` of ``matrix`` are copied per thread."""
+    net.hot_floats[m] = <int64_t>rows * net.dim if matrix != NULL else 0
+    net.hot_shared[m] = matrix + <int64_t>first * net.dim if net.hot_floats[m] else NULL
+
+
 cdef float *_rows(object array, bint needed, Py_ssize_t rows, int dim, str name) except? NULL:
     """Pointer to a C-contiguous float32 (rows x dim) array, checked; NULL when not needed."""
     if not needed:
@@ -623,12 +627,12 @@ cdef class Kernel:
             _check_huffman(code_arr, point_arr, offsets, vocab)
         self._arrays = (vectors, out_words, out_nodes, keep, a_prob, a_index,
                         code_arr, point_arr, offsets)
-        self.net.keep_prob = _ptr_f64(keep)
-        self.net.alias_prob = _ptr_f64(a_prob)
-        self.net.alias_index = _ptr_i32(a_index)
-        self.net.codes = _ptr_u8(code_arr)
-        self.net.points = _ptr_i32(point_arr)
-        self.net.code_offsets = _ptr_i64(offsets)
+        self.net.keep_prob = _first[double](keep)
+        self.net.alias_prob = _first[double](a_prob)
+        self.net.alias_index = _first[int32_t](a_index)
+        self.net.codes = _first[uint8_t](code_arr)
+        self.net.points = _first[int32_t](point_arr)
+        self.net.code_offsets = _first[int64_t](offsets)
         self.net.dim = dim
         self.net.vocab_size = vocab
         self.net.window = window
@@ -647,6 +651,10 @@ cdef class Kernel:
         self.net.first_hot_node = vocab - 1 - self.net.hot_nodes
         self.net.hot_words = min(hot_rows, vocab) if negative > 0 and not softmax else 0
         self.net.hot_inputs = min(hot_rows, vocab)
+        _hot_matrix(&self.net, HOT_NODES, self.net.out_nodes, self.net.first_hot_node,
+                    self.net.hot_nodes)
+        _hot_matrix(&self.net, HOT_WORDS, self.net.out_words, 0, self.net.hot_words)
+        _hot_matrix(&self.net, HOT_INPUTS, self.net.input, 0, self.net.hot_inputs)
 
     @property
     def batch(self):
@@ -724,6 +732,7 @@ cdef class Kernel:
         """
         cdef Work work
         cdef int64_t longest
+        cdef char *buffers
         cdef const int32_t *stop_flag = NULL
         cdef Py_ssize_t n_slots = progress.shape[0]
         if not 0 <= slot < n_slots:
@@ -746,16 +755,6 @@ cdef class Kernel:
         work.rng = rng_state
         work.loss = 0.0
         work.examples = 0
-        work.hidden = <float *>malloc(self.net.dim * sizeof(float))
-        work.grad = <float *>malloc(self.net.dim * sizeof(float))
-        work.sentence = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
-        work.scores = NULL
-        work.contexts = <int32_t *>malloc(2 * self.net.window * sizeof(int32_t))
-        work.context_grad = <float *>malloc(2 * self.net.window * self.net.dim * sizeof(float))
-        work.coeffs = <float *>malloc(2 * self.net.window * self.net.max_outputs * sizeof(float))
-        work.out_rows = <float **>malloc(self.net.max_outputs * sizeof(float *))
-        work.labels = <float *>malloc(self.net.max_outputs * sizeof(float))
-        work.noise = <int32_t *>malloc((self.net.negative + 1) * sizeof(int32_t))
         work.noise_ready = 0
         work.hot = NULL
         work.node_copy = work.word_copy = work.input_copy = NULL
@@ -764,21 +763,16 @@ cdef class Kernel:
         work.ticked = 0
         if copies is not None:
             work.hot = &copies.hot
-            work.node_copy = copies.hot.node_copy
-            work.word_copy = copies.hot.word_copy
-            work.input_copy = copies.hot.input_copy
+            work.node_copy = copies.hot.copy[HOT_NODES]
+            work.word_copy = copies.hot.copy[HOT_WORDS]
+            work.input_copy = copies.hot.copy[HOT_INPUTS]
             work.node_start = self.net.first_hot_node
             work.hot_words = self.net.hot_words
             work.hot_inputs = self.net.hot_inputs
-        if self.net.softmax:
-            work.scores = <float *>malloc(self.net.vocab_size * sizeof(float))
+        buffers = _alloc_work(&self.net, &work, longest)
+        if buffers == NULL:
+            raise MemoryError("cannot allocate the training buffers")
         try:
-            if (work.hidden == NULL or work.grad == NULL or work.sentence == NULL
-                    or work.contexts == NULL or work.context_grad == NULL
-                    or work.coeffs == NULL or work.out_rows == NULL or work.labels == NULL
-                    or work.noise == NULL
-                    or (self.net.softmax and work.scores == NULL)):
-                raise MemoryError("cannot allocate the training buffers")
             with nogil:
                 if work.hot != NULL:
                     _load_hot(&self.net, work.hot)
@@ -786,16 +780,7 @@ cdef class Kernel:
                                  &progress[0], <int>n_slots, slot, <double>total_words,
                                  start_alpha, min_alpha, stop_flag)
         finally:
-            free(work.hidden)
-            free(work.grad)
-            free(work.sentence)
-            free(work.scores)
-            free(work.contexts)
-            free(work.context_grad)
-            free(work.coeffs)
-            free(work.out_rows)
-            free(work.labels)
-            free(work.noise)
+            free(buffers)
         return work.loss, work.examples
 
 
@@ -807,26 +792,63 @@ cdef class HotCopies:
     cdef readonly Kernel kernel
 
     def __cinit__(self, Kernel kernel not None, int64_t sync_examples):
-        cdef int64_t dim = kernel.net.dim
+        cdef int m
         self.kernel = kernel
         self.hot.sync_examples = max(sync_examples, 1)
-        self.hot.node_copy = _alloc_pair(kernel.net.hot_nodes * dim, &self.hot.node_base)
-        self.hot.word_copy = _alloc_pair(kernel.net.hot_words * dim, &self.hot.word_base)
-        self.hot.input_copy = _alloc_pair(kernel.net.hot_inputs * dim, &self.hot.input_base)
         self.hot.since_sync = 0
         self.hot.loaded = 0
-        if ((kernel.net.hot_nodes and self.hot.node_base == NULL)
-                or (kernel.net.hot_words and self.hot.word_base == NULL)
-                or (kernel.net.hot_inputs and self.hot.input_base == NULL)):
-            raise MemoryError("cannot allocate a thread's copies of the busiest rows")
+        for m in range(N_HOT):
+            self.hot.copy[m] = _alloc_pair(kernel.net.hot_floats[m], &self.hot.base[m])
+        for m in range(N_HOT):
+            if kernel.net.hot_floats[m] and self.hot.base[m] == NULL:
+                raise MemoryError("cannot allocate a thread's copies of the busiest rows")
 
     def __dealloc__(self):
-        free(self.hot.node_copy)
-        free(self.hot.node_base)
-        free(self.hot.word_copy)
-        free(self.hot.word_base)
-        free(self.hot.input_copy)
-        free(self.hot.input_base)
+        cdef int m
+        for m in range(N_HOT):
+            free(self.hot.copy[m])
+            free(self.hot.base[m])
+
+
+cdef inline size_t _take(size_t *used, size_t nbytes) noexcept:
+    """Reserve ``nbytes`` of a block, rounded up to whole cache lines; return their offset."""
+    cdef size_t at = used[0]
+    used[0] += (nbytes + 63) & ~(<size_t>63)
+    return at
+
+
+cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
+    """Point a chunk's work buffers into one allocation, each on its own cache lines;
+    return the allocation (for one ``free``), or NULL when out of memory."""
+    cdef size_t used = 0
+    cdef size_t dim = net.dim, slots = 2 * <size_t>net.window, outputs = net.max_outputs
+    cdef size_t at_hidden = _take(&used, dim * sizeof(float))
+    cdef size_t at_grad = _take(&used, dim * sizeof(float))
+    cdef size_t at_sentence = _take(&used, <size_t>(longest + 1) * sizeof(int32_t))
+    cdef size_t at_contexts = _take(&used, slots * sizeof(int32_t))
+    cdef size_t at_context_grad = _take(&used, slots * dim * sizeof(float))
+    cdef size_t at_coeffs = _take(&used, slots * outputs * sizeof(float))
+    cdef size_t at_out_rows = _take(&used, outputs * sizeof(float *))
+    cdef size_t at_labels = _take(&used, outputs * sizeof(float))
+    cdef size_t at_noise = _take(&used, <size_t>(net.negative + 1) * sizeof(int32_t))
+    cdef size_t at_scores = _take(&used, <size_t>(net.vocab_size if net.softmax else 0)
+                                  * sizeof(float))
+    cdef char *block = <char *>malloc(used + 64)
+    cdef char *base
+    if block == NULL:
+        return NULL
+    base = <char *>((<uintptr_t>block + 63) & ~(<uintptr_t>63))
+    work.hidden = <float *>(base + at_hidden)
+    work.grad = <float *>(base + at_grad)
+    work.sentence = <int32_t *>(base + at_sentence)
+    work.contexts = <int32_t *>(base + at_contexts)
+    work.context_grad = <float *>(base + at_context_grad)
+    work.coeffs = <float *>(base + at_coeffs)
+    work.out_rows = <float **>(base + at_out_rows)
+    work.labels = <float *>(base + at_labels)
+    work.noise = <int32_t *>(base + at_noise)
+    work.scores = <float *>(base + at_scores) if net.softmax else NULL
+    return block
 
 
 cdef float *_alloc_pair(int64_t n, float **base) noexcept:
@@ -894,19 +916,15 @@ def _vector(array, int n, str name, dtype):
     return out
 
 
-cdef const double *_ptr_f64(const double[::1] a) except? NULL:
-    return &a[0] if a.shape[0] else NULL
+ctypedef fused _element:
+    double
+    int32_t
+    int64_t
+    uint8_t
 
 
-cdef const int32_t *_ptr_i32(const int32_t[::1] a) except? NULL:
-    return &a[0] if a.shape[0] else NULL
-
-
-cdef const int64_t *_ptr_i64(const int64_t[::1] a) except? NULL:
-    return &a[0] if a.shape[0] else NULL
-
-
-cdef const uint8_t *_ptr_u8(const uint8_t[::1] a) except? NULL:
+cdef const _element *_first(const _element[::1] a) except? NULL:
+    """Address of a contiguous vector's first element (NULL when it is empty)."""
     return &a[0] if a.shape[0] else NULL
 
 

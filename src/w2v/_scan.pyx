@@ -44,15 +44,6 @@ __all__ = ["INVALID_UTF8", "SLOT_BYTES", "UNSUPPORTED", "CountScanner", "EncodeS
 
 cdef extern from *:
     """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define W2V_PREFETCH(p) __builtin_prefetch((const void *)(p))
-    #elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-    #include <xmmintrin.h>
-    #define W2V_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
-    #else
-    #define W2V_PREFETCH(p) ((void)0)
-    #endif
-
     /* Index, in memory order, of the first nonzero byte of the 8 bytes in m (m != 0). */
     static inline int w2v_first_byte(uint64_t m) {
     #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) \
@@ -75,8 +66,11 @@ cdef extern from *:
     #endif
     }
     """
-    void W2V_PREFETCH(const void* p) nogil
     int w2v_first_byte(uint64_t m) nogil
+
+
+cdef extern from "_prefetch.h" nogil:
+    void W2V_PREFETCH(const void* p)
 
 
 cdef enum:  # statuses of the tokenizer

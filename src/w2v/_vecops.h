@@ -22,17 +22,8 @@
 #define W2V_RESTRICT __restrict__
 #endif
 
-/* Hint that a row will be read soon (a no-op where the compiler offers no hint). */
-#if defined(__GNUC__) || defined(__clang__)
-#define W2V_PREFETCH(p) __builtin_prefetch((const void *)(p))
-#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-#include <xmmintrin.h>
-#define W2V_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
-#else
-#define W2V_PREFETCH(p) ((void)(p))
-#endif
+#include "_prefetch.h"
 
-/* Prefetch the cache lines of a row of n floats. */
 /*
  * Row ``index`` of ``copy`` (whose first row is row ``first`` of the matrix) when
  * ``index >= first`` and ``index < end``, else row ``index`` of ``shared``; without a
@@ -49,6 +40,7 @@ W2V_INLINE float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_
     return (float *)((from_copy & use_copy) | (from_shared & ~use_copy));
 }
 
+/* Prefetch the cache lines of a row of n floats. */
 W2V_INLINE void w2v_prefetch_row(const float *row, int n)
 {
     int i;
