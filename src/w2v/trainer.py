@@ -142,34 +142,22 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     -------
     >>> loss, examples = run_epochs(kernel, encoded, plan)  # doctest: +SKIP
     """
-    chunks = corpus.chunks(chunk_words(corpus.words))
-    ids, offsets = _aligned(corpus)
-    stop = threading.Event() if stop is None else stop
-    # the kernel reads this flag before each sentence: set, it ends the chunk under way
-    stop_flag = np.zeros(1, dtype=np.int32)
-    progress = np.zeros(plan.workers, dtype=np.int64)
+    start = plan.resume or RunPosition(0, 0, 0, 0.0, 0)
+    run = _ChunkRun(kernel, corpus, plan, corpus.words * plan.epochs, start.words_done, stop)
+    chunks, progress, stop, stop_flag, halt = (run.chunks, run.progress, run.stop,
+                                               run.stop_flag, run.halt)
     # one row per thread: each thread adds only to its own row, so nothing is lost
     loss = np.zeros((plan.workers, plan.epochs), dtype=np.float64)
     examples = np.zeros((plan.workers, plan.epochs), dtype=np.int64)
-    start = plan.resume or RunPosition(0, 0, 0, 0.0, 0)
     if start.next_chunk > len(chunks):
         raise ValueError(f"cannot resume at chunk {start.next_chunk}: the corpus has only "
                          f"{len(chunks)} chunks")
-    progress[0] = start.words_done
     if start.epoch < plan.epochs:
         loss[0, start.epoch] = start.epoch_loss
         examples[0, start.epoch] = start.epoch_examples
-    total_words = corpus.words * plan.epochs
-    # each thread's private copies of the busiest rows, kept across its chunks
-    copies = _thread_copies(kernel, corpus.words, plan.workers)
 
     def train_job(epoch: int, slot: int, index: int) -> None:
-        lo, hi = chunks[index]
-        chunk_loss, chunk_examples = kernel.train_chunk(
-            ids, offsets, lo, hi,
-            chunk_seed(plan.seed, plan.first_epoch + epoch, index), progress, slot,
-            total_words, plan.start_alpha, plan.min_alpha, copies[slot], stop_flag,
-        )
+        chunk_loss, chunk_examples = run.train(slot, index, plan.first_epoch + epoch)
         loss[slot, epoch] += chunk_loss
         examples[slot, epoch] += chunk_examples
 
@@ -182,10 +170,6 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
             stop_flag[0] = 1
         elif checkpoint is not None and checkpoint.due_now():
             pause.set()  # the threads finish their chunks and take no more
-
-    def halt() -> None:
-        stop.set()
-        stop_flag[0] = 1
 
     def position(epoch: int, next_chunk: int) -> RunPosition:
         return RunPosition(epoch, next_chunk, int(progress.sum()),
@@ -215,12 +199,12 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
                 if first_chunk == len(chunks) or stop.is_set():
                     break
                 # paused for a checkpoint: every chunk handed out is finished
-                _flush(kernel, copies)
+                run.flush()
                 checkpoint.save(position(epoch, first_chunk))
         except KeyboardInterrupt as error:  # the threads have stopped: record the epoch
             interrupted = error
         finally:  # every epoch ends with the shared weights complete, even on error
-            _flush(kernel, copies)
+            run.flush()
         next_job = getattr(interrupted, "w2v_next_job", None)
         if next_job is not None:  # every chunk handed out was finished: an exact position
             checkpoint.save(position(epoch, next_job))
@@ -262,49 +246,65 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
     >>> loss, examples, words = run_segment(kernel, encoded, range(0, 10), 0, 0,
     ...                                     encoded.words, plan)  # doctest: +SKIP
     """
-    all_chunks = corpus.chunks(chunk_words(corpus.words))
-    if chunks.start < 0 or chunks.stop > len(all_chunks) or chunks.step != 1:
-        raise ValueError(f"chunks {chunks} outside the corpus's {len(all_chunks)} chunks")
-    ids, offsets = _aligned(corpus)
-    stop = threading.Event()
-    stop_flag = np.zeros(1, dtype=np.int32)
-    progress = np.zeros(plan.workers, dtype=np.int64)
-    progress[0] = words_before
+    run = _ChunkRun(kernel, corpus, plan, total_words, words_before)
+    if chunks.start < 0 or chunks.stop > len(run.chunks) or chunks.step != 1:
+        raise ValueError(f"chunks {chunks} outside the corpus's {len(run.chunks)} chunks")
     loss = np.zeros(plan.workers, dtype=np.float64)
     examples = np.zeros(plan.workers, dtype=np.int64)
-    copies = _thread_copies(kernel, corpus.words, plan.workers)
 
     def train_job(slot: int, index: int) -> None:
-        lo, hi = all_chunks[index]
-        chunk_loss, chunk_examples = kernel.train_chunk(
-            ids, offsets, lo, hi, chunk_seed(plan.seed, epoch, index), progress,
-            slot, max(total_words, 1), plan.start_alpha, plan.min_alpha, copies[slot],
-            stop_flag)
+        chunk_loss, chunk_examples = run.train(slot, index, epoch)
         loss[slot] += chunk_loss
         examples[slot] += chunk_examples
 
-    def halt() -> None:
-        stop.set()
-        stop_flag[0] = 1
-
     try:
-        _run_jobs(train_job, chunks, plan.workers, halt, None, stop)
+        _run_jobs(train_job, chunks, plan.workers, run.halt, None, run.stop)
     finally:
-        _flush(kernel, copies)
-    return float(loss.sum()), int(examples.sum()), int(progress.sum()) - words_before
+        run.flush()
+    return float(loss.sum()), int(examples.sum()), int(run.progress.sum()) - words_before
 
 
-def _thread_copies(kernel, corpus_words: int, workers: int) -> list:
-    """Each thread's private copies of the busiest rows (None with a single thread)."""
-    sync = sync_examples(corpus_words, workers)
-    return [kernel.thread_copies(sync) if workers > 1 else None for _ in range(workers)]
+class _ChunkRun:
+    """What both drivers (:func:`run_epochs`, :func:`run_segment`) share: the corpus's
+    chunks, the threads' word counters (which drive the learning rate) and private copies
+    of the busiest rows, the stop flag the kernel reads, and one chunk's training call."""
 
+    def __init__(self, kernel, corpus: EncodedCorpus, plan: RunPlan, total_words: int,
+                 words_before: int, stop: threading.Event | None = None) -> None:
+        self.kernel = kernel
+        self.plan = plan
+        self.chunks = corpus.chunks(chunk_words(corpus.words))
+        self.ids, self.offsets = _aligned(corpus)
+        self.total_words = max(total_words, 1)
+        self.stop = threading.Event() if stop is None else stop
+        # the kernel reads this flag before each sentence: set, it ends the chunk under way
+        self.stop_flag = np.zeros(1, dtype=np.int32)
+        self.progress = np.zeros(plan.workers, dtype=np.int64)
+        self.progress[0] = words_before
+        # each thread's private copies of the busiest rows (None with a single thread)
+        sync = sync_examples(corpus.words, plan.workers)
+        self.copies = [kernel.thread_copies(sync) if plan.workers > 1 else None
+                       for _ in range(plan.workers)]
 
-def _flush(kernel, copies: list) -> None:
-    """Add the threads' changes in their private copies to the shared rows."""
-    for thread_copies in copies:
-        if thread_copies is not None:
-            kernel.flush(thread_copies)
+    def train(self, slot: int, index: int, seed_epoch: int) -> tuple[float, int]:
+        """Train chunk ``index`` on thread ``slot`` with the random stream of epoch
+        ``seed_epoch``; return its loss and example count."""
+        lo, hi = self.chunks[index]
+        return self.kernel.train_chunk(
+            self.ids, self.offsets, lo, hi, chunk_seed(self.plan.seed, seed_epoch, index),
+            self.progress, slot, self.total_words, self.plan.start_alpha,
+            self.plan.min_alpha, self.copies[slot], self.stop_flag)
+
+    def halt(self) -> None:
+        """Stop the hand-out and make the kernels end their chunks within a sentence."""
+        self.stop.set()
+        self.stop_flag[0] = 1
+
+    def flush(self) -> None:
+        """Add the threads' changes in their private copies to the shared rows."""
+        for thread_copies in self.copies:
+            if thread_copies is not None:
+                self.kernel.flush(thread_copies)
 
 
 def _aligned(corpus: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
