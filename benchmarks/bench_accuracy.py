@@ -199,14 +199,12 @@ class Vectors:
 
 
 def train_w2v(args, corpus: str, seed: int, options: dict):
-    from w2v import Word2Vec, trainer
-    from w2v import model as model_module
+    from w2v import Word2Vec, trainer, weights
 
     options = dict(options)
     hot = options.pop("hot_rows", None)
-    if hot is not None:
-        model_module.hot_rows = lambda words, threads, _n=int(hot): (
-            min(_n, words) if threads > 1 else 0)
+    if hot is not None:  # read by weights.hot_rows when the kernel is made
+        weights.HOT_ROWS = int(hot)
     sync = options.pop("sync", None)
     if sync is not None:
         trainer.SYNC_EXAMPLES = int(sync)

@@ -37,6 +37,7 @@ from bench_quality import align, prefix_file, write_json_atomic  # noqa: E402
 import w2v.weights  # noqa: E402
 from w2v import Word2Vec  # noqa: E402
 from w2v.encoding import encode_corpus  # noqa: E402
+from w2v.kernel import make_kernel  # noqa: E402
 from w2v.trainer import RunPlan, chunk_seed, chunk_words, run_epochs  # noqa: E402
 
 SETUPS = ("1 thread", "2 threads", "2 threads, no copies", "2 threads, private weights")
@@ -69,9 +70,15 @@ def _plan(model: Word2Vec, workers: int) -> RunPlan:
                    start_alpha=p.start_alpha, min_alpha=p.min_alpha)
 
 
+def _fresh_kernel(model: Word2Vec):
+    """A kernel on freshly initialised weights for ``model``'s vocabulary (each timing
+    starts from the same untrained state)."""
+    return make_kernel(model.params, model.vocab,
+                       *w2v.weights.initial_weights(len(model.vocab), model.params))
+
+
 def _time_shared(model: Word2Vec, encoded, workers: int) -> float:
-    model._init_weights()
-    kernel = model._make_kernel()
+    kernel = _fresh_kernel(model)
     started = time.perf_counter()
     run_epochs(kernel, encoded, _plan(model, workers))
     return time.perf_counter() - started
@@ -82,8 +89,7 @@ def _time_private(models: list[Word2Vec], encoded) -> float:
     sharing out the chunks as ``run_epochs`` does."""
     kernels = []
     for model in models:
-        model._init_weights()
-        kernels.append(model._make_kernel())
+        kernels.append(_fresh_kernel(model))
     p = models[0].params
     chunks = encoded.chunks(chunk_words(encoded.words))
     progress = np.zeros(len(models), np.int64)

@@ -17,8 +17,7 @@ from test_cli import child_env, run
 import w2v
 from w2v import Word2Vec, checkpoint, trainer
 from w2v.callbacks import Callback
-from w2v.checkpoint import CheckpointEvery, parse_every
-from w2v.model_files import load_checkpoint
+from w2v.checkpoint import CheckpointEvery, load_checkpoint, parse_every
 
 PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=3)
 

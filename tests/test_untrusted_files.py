@@ -44,7 +44,7 @@ import pytest
 
 import w2v
 from w2v import KeyedVectors, Word2Vec
-from w2v.model_files import load_keyedvectors, load_model
+from w2v.model_files import load_state
 from w2v.word2vec_format import load_word2vec_format
 
 #: Most memory a refused file may make a loader take: the 16 MB read blocks, never anything
@@ -228,7 +228,6 @@ def test_nonfinite_native_vectors(tmp_path, model, mmap, suffix):
     message = (f"{re.escape(str(path))}: vectors holds NaN or infinity \\(first at row "
                f"{last[0]}, column {last[1]}\\); allow_nonfinite=True")
     refused(lambda: KeyedVectors.load(path, mmap=mmap), message)
-    refused(lambda: load_keyedvectors(path, mmap=mmap), message)
     loaded = KeyedVectors.load(path, mmap=mmap, allow_nonfinite=True)
     assert loaded.vectors[last] == math.inf and loaded.index_to_key == model.wv.index_to_key
 
@@ -237,9 +236,9 @@ def test_nonfinite_native_vectors(tmp_path, model, mmap, suffix):
 def test_nonfinite_native_model(tmp_path, model, name):
     model.save(tmp_path / "m")
     poison(tmp_path / "m", name, math.nan)
-    for load in (Word2Vec.load, load_model):  # Word2Vec.load: refused (it has no option yet)
+    for load in (Word2Vec.load, load_state):
         refused(lambda load=load: load(tmp_path / "m"), f"{name} holds NaN or infinity")
-    loaded = load_model(tmp_path / "m", allow_nonfinite=True)
+    loaded = Word2Vec.load(tmp_path / "m", allow_nonfinite=True)
     assert loaded.wv.index_to_key == model.wv.index_to_key
 
 
@@ -247,7 +246,7 @@ def test_nonfinite_native_model(tmp_path, model, name):
 
 
 def test_duplicate_words_native(tmp_path, model):
-    from w2v.model_files import encode_words
+    from w2v.archive_fields import encode_words
 
     for saved, load in ((model.wv, KeyedVectors.load), (model, Word2Vec.load)):
         path = tmp_path / type(saved).__name__

@@ -19,11 +19,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
     ) from error
 
 from ._version import __version__
-from .checkpoint import resume
 from .corpus import PathCorpus, as_corpus
 from .keyedvectors import KeyedVectors
 from .loading import load_vectors
-from .model import Word2Vec
+from .model import Word2Vec, resume
 from .params import TrainingParams
 from .vocab import Vocabulary
 

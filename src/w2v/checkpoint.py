@@ -11,25 +11,24 @@ weights of a run that never stopped.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import os
 import re
 import time
 import zlib
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
+from .archive import read_meta
 from .encoding import EncodedCorpus
+from .model_files import read_model, save_state
+from .state import ModelState
 from .trainer import RunPosition
 
-if TYPE_CHECKING:
-    from .model import Word2Vec
-
-__all__ = ["CheckpointEvery", "Checkpointer", "ResumedRun", "RunRecord", "corpus_fingerprint",
-           "parse_every", "prepare_resume", "resume", "start_checkpoints"]
+__all__ = ["CheckpointEvery", "Checkpointer", "RunRecord", "check_corpus", "corpus_fingerprint",
+           "load_checkpoint", "parse_every", "start_checkpoints"]
 
 logger = logging.getLogger("w2v")
 
@@ -190,36 +189,28 @@ def _corpus_meta(corpus: Any, where: str) -> dict[str, Any] | None:
     return corpus
 
 
-def _describe_corpus(corpus: Any) -> dict[str, Any] | None:
-    """How to reopen ``corpus`` if it is a file corpus (None for sentences in memory)."""
-    from .corpus import PathCorpus
-
-    if not isinstance(corpus, PathCorpus):
-        return None
-    return {"path": os.path.abspath(corpus.path), "max_sentence_length":
-            corpus.max_sentence_length, "encoding": corpus.encoding,
-            "encoding_errors": corpus.encoding_errors, "max_token_length": corpus.max_token_length}
-
-
 class Checkpointer:
-    """Saves a model and its run's position to ``path``, atomically, on a schedule.
+    """Saves a model's state and its run's position to ``path``, atomically, on a schedule.
 
     Parameters
     ----------
-    model : the Word2Vec being trained.
+    snapshot : returns the state of the model being trained (``model.state``).
     path : the checkpoint (folder or ``.zip``), replaced at each save.
     every : a :class:`CheckpointEvery` (see :func:`parse_every`).
     record : the run's description; its ``position`` is replaced at each save.
+    base_seconds : the model's training time before this run (each checkpoint records
+        that plus the time since the checkpointer was made).
 
     Example
     -------
     >>> every = parse_every("10min")
-    >>> checkpointer = Checkpointer(model, "run.zip", every, record)  # doctest: +SKIP
+    >>> checkpointer = Checkpointer(model.state, "run.zip", every, record,
+    ...                             model.training_seconds)  # doctest: +SKIP
     """
 
-    def __init__(self, model: Word2Vec, path: str | os.PathLike, every: CheckpointEvery,
-                 record: RunRecord) -> None:
-        self.model = model
+    def __init__(self, snapshot: Callable[[], ModelState], path: str | os.PathLike,
+                 every: CheckpointEvery, record: RunRecord, base_seconds: float) -> None:
+        self.snapshot = snapshot
         self.path = os.fspath(path)
         self.every = every
         self.record = record
@@ -227,7 +218,7 @@ class Checkpointer:
         self.saves = 0
         # the model's training time so far, and since when it is training again: each
         # checkpoint records the time up to itself, not the time before this call
-        self.base_seconds = model.training_seconds
+        self.base_seconds = base_seconds
         self.created = time.perf_counter()
 
     def due_now(self) -> bool:
@@ -245,16 +236,12 @@ class Checkpointer:
     def save(self, position: RunPosition) -> None:
         """Write the model and ``position`` atomically (the previous checkpoint stays
         whole until the new one is complete)."""
-        from .model_files import save_model
-
         started = time.perf_counter()
-        self.record = RunRecord(**{**self.record.__dict__, "position": position})
-        seconds = self.model.training_seconds  # train() adds this call's time when it ends
-        self.model.training_seconds = self.base_seconds + (started - self.created)
-        try:
-            save_model(self.model, self.path, checkpoint=self.record.as_meta())
-        finally:
-            self.model.training_seconds = seconds
+        self.record = replace(self.record, position=position)
+        # the model counts this run's time when it ends; the checkpoint, up to itself
+        state = replace(self.snapshot(),
+                        training_seconds=self.base_seconds + (started - self.created))
+        save_state(state, self.path, checkpoint=self.record.as_meta())
         self.saves += 1
         self.last_save = time.monotonic()
         where = (f"after epoch {position.epoch}" if position.next_chunk == 0 else
@@ -263,17 +250,29 @@ class Checkpointer:
                     self.record.run_epochs, time.perf_counter() - started)
 
 
-def start_checkpoints(model: Word2Vec, path: str | os.PathLike,
-                      every: float | str | CheckpointEvery | None, corpus: Any,
-                      encoded: EncodedCorpus, epochs: int) -> Checkpointer:
+def start_checkpoints(snapshot: Callable[[], ModelState], path: str | os.PathLike,
+                      every: float | str | CheckpointEvery | None,
+                      corpus: dict[str, Any] | None, encoded: EncodedCorpus, epochs: int,
+                      epochs_trained: int, training_seconds: float) -> Checkpointer:
     """The :class:`Checkpointer` of a new run of ``epochs`` epochs over ``encoded``.
 
     Raises FileExistsError if ``path`` holds the checkpoint of a run that did not finish
     (resume it, or delete it), so a restarted script cannot overwrite it.
 
+    Parameters
+    ----------
+    snapshot : returns the state of the model being trained (``model.state``).
+    path, every : where to write checkpoints, and how often (see :func:`parse_every`).
+    corpus : how to reopen a file corpus (``PathCorpus``'s arguments), or None for
+        sentences in memory (a resume must be given them again).
+    encoded : the encoded corpus of the run.
+    epochs : epochs of the run.
+    epochs_trained, training_seconds : the model's, before the run.
+
     Example
     -------
-    >>> start_checkpoints(model, "run.zip", "10min", corpus, encoded, 5)  # doctest: +SKIP
+    >>> start_checkpoints(model.state, "run.zip", "10min", None, encoded, 5,
+    ...                   model.epochs_trained, model.training_seconds)  # doctest: +SKIP
     """
     every = parse_every(every)
     if os.path.lexists(path) and _unfinished(path):
@@ -281,17 +280,15 @@ def start_checkpoints(model: Word2Vec, path: str | os.PathLike,
             f"{os.fspath(path)} holds the checkpoint of a run that did not finish: resume it "
             "with w2v.resume(path) (w2v train --resume), or delete it to start afresh")
     record = RunRecord(
-        run_epochs=epochs, first_epoch=model.epochs_trained,
+        run_epochs=epochs, first_epoch=epochs_trained,
         position=RunPosition(0, 0, 0, 0.0, 0), corpus_words=encoded.corpus_words,
         trained_words=encoded.words, fingerprint=corpus_fingerprint(encoded), every=every,
-        corpus=_describe_corpus(corpus))
-    return Checkpointer(model, path, every, record)
+        corpus=corpus)
+    return Checkpointer(snapshot, path, every, record, training_seconds)
 
 
 def _unfinished(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a checkpoint of a run that has epochs left."""
-    from .archive import read_meta
-
     try:
         _, meta = read_meta(path)
         run = meta["checkpoint"]
@@ -300,79 +297,27 @@ def _unfinished(path: str | os.PathLike) -> bool:
         return False
 
 
-@dataclass
-class ResumedRun:
-    """A checkpointed run, loaded and checked against its corpus, ready to finish.
-
-    ``model`` is usable at once (and after an interrupted :meth:`run`, holds what was
-    trained); ``run()`` trains the epochs left and returns it.
-    """
-
-    model: Word2Vec
-    encoded: EncodedCorpus | None  # None when the run was complete
-    checkpointer: Checkpointer | None
-
-    def run(self, callbacks: Iterable = (), progress: bool | None = None) -> Word2Vec:
-        """Train what is left of the run; see :func:`resume`."""
-        if self.checkpointer is None:
-            return self.model
-        return self.model._train_encoded(self.encoded, self.checkpointer.record.run_epochs,
-                                         callbacks, progress, self.checkpointer)
-
-
-def resume(path: str | os.PathLike, corpus: Iterable[list[str]] | str | None = None,
-           callbacks: Iterable = (), progress: bool | None = None,
-           workers: int | None = None) -> Word2Vec:
-    """Finish the training run a checkpoint was saved from, and return the model.
-
-    The run goes on from the first chunk of the corpus it had not trained, with the same
-    learning-rate schedule and random streams, writing further checkpoints to ``path``
-    on the same schedule. A checkpoint of a finished run returns its model at once.
-
-    Parameters
-    ----------
-    path : a checkpoint written by ``train(checkpoint=...)``.
-    corpus : the corpus of the run; by default the file it was read from (recorded in
-        the checkpoint). A corpus held in memory must be passed again. A corpus that is
-        not the one trained on (other words, or other lengths) raises ValueError.
-    callbacks, progress : as for :meth:`Word2Vec.train`.
-    workers : training threads (default: the run's own). With another count the run
-        still finishes correctly, but not bit for bit as it would have.
+def load_checkpoint(path: str | os.PathLike) -> tuple[ModelState, RunRecord]:
+    """Read a checkpoint written during training: the model's state, and where its run
+    stood (ValueError naming the field if either does not hold together).
 
     Example
     -------
-    >>> model = resume("run.zip")  # doctest: +SKIP
+    >>> state, record = load_checkpoint("run.zip")  # doctest: +SKIP
     """
-    return prepare_resume(path, corpus, workers).run(callbacks, progress)
-
-
-def prepare_resume(path: str | os.PathLike,
-                   corpus: Iterable[list[str]] | str | None = None,
-                   workers: int | None = None) -> ResumedRun:
-    """Load a checkpoint and check ``corpus`` against it (see :func:`resume`), without
-    training yet.
-
-    Example
-    -------
-    >>> run = prepare_resume("run.zip")  # doctest: +SKIP
-    >>> model = run.run()  # doctest: +SKIP
-    """
-    from .corpus import PathCorpus, as_corpus
-    from .encoding import encode_corpus
-    from .model_files import load_checkpoint
-
     where = os.fspath(path)
-    model, record = load_checkpoint(path)
-    if record.complete:
-        logger.info("checkpoint %s: the run was complete", where)
-        return ResumedRun(model, None, None)
-    if corpus is None:
-        if record.corpus is None:
-            raise ValueError(f"{where} was saved while training on sentences in memory: "
-                             "pass the same corpus to resume(path, corpus)")
-        corpus = PathCorpus(**record.corpus)
-    sentences = as_corpus(corpus)
-    encoded = encode_corpus(sentences, model.vocab.key_to_index, model.vocab.retained_words)
+    state, meta = read_model(path)
+    return state, RunRecord.from_meta(meta, where, state.epochs_trained)
+
+
+def check_corpus(record: RunRecord, encoded: EncodedCorpus, where: str) -> None:
+    """ValueError unless ``encoded`` is the corpus the checkpointed run trained on: as
+    many tokens, as many of them in the vocabulary, the same fingerprint.
+
+    Example
+    -------
+    >>> check_corpus(record, encoded, "run.zip")  # doctest: +SKIP
+    """
     counts = (encoded.corpus_words, encoded.words)
     if counts != (record.corpus_words, record.trained_words):
         raise ValueError(
@@ -382,9 +327,3 @@ def prepare_resume(path: str | os.PathLike,
     if corpus_fingerprint(encoded) != record.fingerprint:
         raise ValueError(f"{where}: this corpus is not the one the run was trained on: as "
                          "many tokens, but other words or other sentences; pass the same corpus")
-    if workers is not None:
-        model.params = dataclasses.replace(model.params, workers=workers)
-    model._corpus, model._corpus_words = sentences, encoded.corpus_words
-    logger.info("resuming %s in epoch %d of %d, at chunk %d", where, record.position.epoch + 1,
-                record.run_epochs, record.position.next_chunk)
-    return ResumedRun(model, encoded, Checkpointer(model, path, record.every, record))

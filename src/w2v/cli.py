@@ -154,9 +154,8 @@ def _load_model(path: str | os.PathLike) -> Word2Vec:
 
 # ------------------------------------------------------------------------- commands
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .checkpoint import prepare_resume
     from .corpus import PathCorpus
-    from .model import Word2Vec
+    from .model import Word2Vec, prepare_resume
 
     corpus = _require(args.corpus, "corpus file")
     options = {dest: getattr(args, dest) for dest in _train_dests()

@@ -172,12 +172,7 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                       "and URLs whose size the client cannot learn, are never cut); give "
                       "at least as many such files as workers", RuntimeWarning, stacklevel=3)
     homes = [addresses[s % n_workers] if addresses else None for s in range(len(shards))]
-    model.vocab = _vocabulary(client, [piece for shard in shards for piece in shard], p)
-    if len(model.vocab) == 0:
-        raise ValueError(f"the vocabulary is empty: no word of the corpus "
-                         f"({model.vocab.corpus_words} tokens) occurs at least "
-                         f"min_count={model.vocab.min_count} times")
-    model._init_weights()
+    model.use_vocabulary(_vocabulary(client, [piece for shard in shards for piece in shard], p))
     logger.info("vocabulary: %d words from %d tokens in %d files on %d workers (%.1fs)",
                 len(model.vocab), model.vocab.corpus_words, len(files), n_workers,
                 time.perf_counter() - started)
@@ -195,7 +190,7 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
         "seeds": [int(np.random.SeedSequence([p.seed, s]).generate_state(1, np.uint32)[0])
                   for s in range(len(shards))]})
     rounds = max(1, max(math.ceil(w / sync_every) for w in words))
-    monitor = TrainingMonitor(model, model.callbacks, model.progress, p.epochs,
+    monitor = TrainingMonitor(model, model.history, model.callbacks, model.progress, p.epochs,
                               sum(words) * p.epochs, sum(tokens for _, tokens in described),
                               p.start_alpha, p.min_alpha)
     try:
@@ -229,7 +224,7 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                         stats.append(record)
                     if not monitor.tick(epoch, done, loss, int(examples)):
                         go_on = False
-                    if not go_on or model._stop.is_set():
+                    if not go_on or model.stop_requested:
                         go_on = False
                         break
                 if not monitor.epoch_end(epoch, loss, int(examples), go_on):

@@ -13,9 +13,17 @@ from typing import Any
 
 import numpy as np
 
+from ._version import __version__
+from .archive import read_archive
+from .archive_fields import array_field, counts_field, decode_words, encode_words, matrix_field
+from .archive_write import write_archive
 from .ranking import as_terms, checked_topn, restricted_rows, top_words
 
-__all__ = ["KeyedVectors"]
+__all__ = ["VECTORS_KIND", "KeyedVectors"]
+
+#: The kind of a native archive of word vectors alone: ``vectors``, the words as
+#: ``words_utf8`` and ``word_offsets``, and optionally ``counts``.
+VECTORS_KIND = "keyedvectors"
 
 #: One term of a query: a word, a vector, or a (word or vector, weight) pair.
 Term = str | np.ndarray | tuple[str | np.ndarray, float]
@@ -424,29 +432,40 @@ class KeyedVectors:
                                          allow_nonfinite=allow_nonfinite))
 
     def save(self, path: str | os.PathLike) -> None:
-        """Save in w2v's native format (a folder, or a ``.zip``, of ``.npy`` plus JSON).
+        """Save in w2v's native format (a folder, or a ``.zip``, of ``.npy`` plus JSON),
+        atomically.
 
         Example
         -------
         >>> model.wv.save("vectors.zip")  # doctest: +SKIP
         """
-        from .model_files import save_keyedvectors
-
-        save_keyedvectors(self, path)
+        data, offsets = encode_words(self.index_to_key)
+        arrays = {"vectors": np.asarray(self.vectors), "words_utf8": data,
+                  "word_offsets": offsets}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        write_archive(path, VECTORS_KIND, arrays, {"w2v_version": __version__})
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: str | None = None,
              allow_nonfinite: bool = False) -> KeyedVectors:
         """Load vectors saved by :meth:`save`; ``mmap="r"`` maps the matrix instead of reading it.
-        NaN or infinite values raise ``ValueError`` unless ``allow_nonfinite``.
+        NaN or infinite values raise ``ValueError`` unless ``allow_nonfinite`` (with ``mmap``
+        the check reads the whole matrix once).
 
         Example
         -------
         >>> kv = KeyedVectors.load("vectors.zip", mmap="r")  # doctest: +SKIP
         """
-        from .model_files import load_keyedvectors
-
-        return load_keyedvectors(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
+        arrays, _ = read_archive(path, kind=VECTORS_KIND, mmap=mmap)
+        where = os.fspath(path)
+        words = decode_words(array_field(arrays, "words_utf8", where),
+                             array_field(arrays, "word_offsets", where), where)
+        vectors = matrix_field(arrays, "vectors", (len(words), None), where, allow_nonfinite)
+        counts = arrays.get("counts")
+        if counts is not None:
+            counts = counts_field(counts, len(words), where)
+        return cls(vectors, words, counts)
 
     # ---------------------------------------------------------------- helpers
     def _restricted(self, restrict_vocab: int | None) -> int:

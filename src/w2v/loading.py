@@ -72,15 +72,14 @@ def load_vectors(path: str | os.PathLike) -> KeyedVectors:
     """
     from .archive import archive_kind
     from .keyedvectors import KeyedVectors
-    from .model_files import MODEL_KIND
+    from .model_files import MODEL_KIND, load_state
 
     if not os.path.exists(path):
         raise FileNotFoundError(errno.ENOENT, "no such vectors file", os.fspath(path))
     if is_native(path):
         if archive_kind(path) == MODEL_KIND:
-            from .model import Word2Vec
-
-            return Word2Vec.load(path).wv
+            state = load_state(path)
+            return KeyedVectors(state.vectors, state.vocab.index_to_key, state.vocab.counts)
         return KeyedVectors.load(path)
     binary = plain_name(path).endswith(".bin")
     try:

@@ -7,28 +7,28 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import _core
-from .corpus import as_corpus, warn_if_changed
+from .checkpoint import Checkpointer, check_corpus, load_checkpoint, start_checkpoints
+from .corpus import PathCorpus, as_corpus, warn_if_changed
 from .encoding import EncodedCorpus, encode_corpus
 from .huffman import HuffmanTree, build_huffman
+from .kernel import make_kernel
 from .keyedvectors import KeyedVectors
+from .model_files import load_state, save_state
 from .monitor import TrainingMonitor
-from .noise import AliasTable
 from .params import TrainingParams
 from .prediction import hs_log_probabilities, softmax_probabilities
 from .ranking import top_words
+from .state import ModelState, TrainingHistory
 from .trainer import RunPlan, run_epochs
 from .vocab import Vocabulary, count_words
-from .weights import grown_weights, hot_rows, initial_weights, memory_estimate
+from .weights import grown_weights, initial_weights, memory_estimate
 
-if TYPE_CHECKING:
-    from .checkpoint import Checkpointer
-
-__all__ = ["Word2Vec"]
+__all__ = ["ResumedRun", "Word2Vec", "prepare_resume", "resume"]
 
 logger = logging.getLogger("w2v")
 
@@ -107,12 +107,8 @@ class Word2Vec:
         self.wv: KeyedVectors | None = None
         self.syn1neg: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
-        self.loss_history: list[float] = []
-        self.examples_history: list[int] = []
-        self.epochs_trained = 0
-        self.training_seconds = 0.0
+        self.history = TrainingHistory()
         self.vocab_updates = 0
-        self.progress_history: list[tuple[float, float]] = []
         self.callbacks = list(callbacks)
         self.progress = progress
         self._stop = threading.Event()
@@ -129,6 +125,99 @@ class Word2Vec:
         if params is not None and name in TrainingParams.__dataclass_fields__:
             return getattr(params, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # the training record, kept in ``history`` (see :class:`w2v.state.TrainingHistory`)
+    @property
+    def loss_history(self) -> list[float]:
+        """Mean loss per training example, one per epoch trained (see the class docs)."""
+        return self.history.loss
+
+    @property
+    def examples_history(self) -> list[int]:
+        """Training examples per epoch trained."""
+        return self.history.examples
+
+    @property
+    def epochs_trained(self) -> int:
+        """Epochs trained so far, over all ``train()`` calls."""
+        return self.history.epochs
+
+    @property
+    def training_seconds(self) -> float:
+        """Time spent in ``train()`` so far (saved with the model)."""
+        return self.history.seconds
+
+    @property
+    def progress_history(self) -> list[tuple[float, float]]:
+        """``(epochs done, running mean loss)`` every few tenths of a second of training."""
+        return self.history.progress
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether :meth:`stop` was called during the training under way."""
+        return self._stop.is_set()
+
+    # ------------------------------------------------------------------ state
+    @classmethod
+    def from_state(cls, state: ModelState, callbacks: Iterable = (),
+                   progress: bool | None = None) -> Word2Vec:
+        """The model a :class:`~w2v.state.ModelState` describes (its arrays are used as
+        they are, not copied), ready to be queried or trained further.
+
+        Example
+        -------
+        >>> model = Word2Vec([["a", "b"]] * 10, min_count=1, vector_size=4, workers=1)
+        >>> Word2Vec.from_state(model.state()).wv.index_to_key
+        ['a', 'b']
+        """
+        model = cls(**state.params.as_dict(), callbacks=callbacks, progress=progress)
+        model.vocab = state.vocab
+        model.wv = KeyedVectors(state.vectors, state.vocab.index_to_key, state.vocab.counts)
+        model.syn1neg, model.syn1 = state.syn1neg, state.syn1
+        model.history = TrainingHistory(state.loss_history, state.examples_history,
+                                        state.training_seconds)
+        model.vocab_updates = state.vocab_updates
+        return model
+
+    def state(self) -> ModelState:
+        """Everything needed to rebuild this model (:meth:`from_state`): what a model file
+        holds. The arrays are the model's own, not copies.
+
+        Example
+        -------
+        >>> model = Word2Vec([["a", "b"]] * 10, min_count=1, vector_size=4, workers=1)
+        >>> model.state().vectors.shape
+        (2, 4)
+        """
+        if self.vocab is None:
+            raise ValueError("the model has no vocabulary yet: nothing to save")
+        return ModelState(
+            params=self.params, vocab=self.vocab, vectors=self.wv.vectors,
+            syn1neg=self.syn1neg, syn1=self.syn1, loss_history=tuple(self.history.loss),
+            examples_history=tuple(self.history.examples),
+            training_seconds=self.history.seconds, vocab_updates=self.vocab_updates)
+
+    def use_vocabulary(self, vocab: Vocabulary) -> Word2Vec:
+        """Start afresh on a vocabulary counted elsewhere (by a cluster, or by
+        :meth:`w2v.Vocabulary.build`): fresh weights, no training record, no corpus to
+        default to (``train(corpus)`` needs one).
+
+        Example
+        -------
+        >>> model = Word2Vec(min_count=1).use_vocabulary(Vocabulary({"a": 3, "b": 1}, 1))
+        >>> model.wv.index_to_key
+        ['a', 'b']
+        """
+        if len(vocab) == 0:
+            raise ValueError(f"the vocabulary is empty: no word of the corpus "
+                             f"({vocab.corpus_words} tokens) occurs at least "
+                             f"min_count={vocab.min_count} times")
+        if self.params.hs and len(vocab) < 2:
+            raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
+        self.vocab = vocab
+        self._init_weights()
+        self._corpus, self._corpus_words = None, 0
+        return self
 
     def __repr__(self) -> str:
         words = len(self.vocab) if self.vocab is not None else 0
@@ -194,10 +283,7 @@ class Word2Vec:
     def _init_weights(self) -> None:
         vectors, self.syn1neg, self.syn1 = initial_weights(len(self.vocab), self.params)
         self.wv = KeyedVectors(vectors, self.vocab.index_to_key, self.vocab.counts)
-        self.loss_history = []
-        self.examples_history = []
-        self.progress_history = []
-        self.epochs_trained = 0
+        self.history = TrainingHistory(seconds=self.history.seconds)
         self.vocab_updates = 0
         self._kernel = None
         self._tree = None
@@ -219,22 +305,8 @@ class Word2Vec:
         return self._tree
 
     def _make_kernel(self) -> _core.Kernel:
-        p = self.params
-        noise = (
-            AliasTable.from_probabilities(self.vocab.noise_distribution(p.ns_exponent))
-            if p.noise_words else None
-        )
-        tree = self._huffman() if p.hs else None
-        return _core.Kernel(
-            self.wv.vectors, self.syn1neg, self.syn1,
-            self.vocab.keep_probabilities(p.sample),
-            noise.prob if noise else None, noise.alias if noise else None,
-            tree.codes if tree else None, tree.points if tree else None,
-            tree.offsets if tree else None,
-            sg=p.sg, cbow_mean=p.cbow_mean, window=p.window, negative=p.noise_words,
-            hs=p.hs, softmax=int(p.softmax), subsample=int(p.sample > 0), batch=bool(p.batch),
-            hot_rows=hot_rows(len(self.vocab), p.threads),
-        )
+        return make_kernel(self.params, self.vocab, self.wv.vectors, self.syn1neg, self.syn1,
+                           self._huffman() if self.params.hs else None)
 
     def train(
         self, corpus: Iterable[list[str]] | str | None = None, epochs: int | None = None,
@@ -269,13 +341,14 @@ class Word2Vec:
         >>> len(model.loss_history)
         2
         """
-        from .checkpoint import start_checkpoints
-
         if corpus is not None and self.vocab is None:
             self.build_vocab(corpus)
         if self.vocab is None:
             raise ValueError("no corpus: pass one to Word2Vec(corpus) or to train(corpus)")
         sentences = self._corpus if corpus is None else as_corpus(corpus)
+        if sentences is None:  # a loaded model, or one given a vocabulary counted elsewhere
+            raise ValueError("no corpus to train on: this model's vocabulary was not built "
+                             "from one here; pass it to train(corpus)")
         if epochs is None:
             epochs = self.params.epochs
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -292,7 +365,8 @@ class Word2Vec:
                 " is in the vocabulary"
             )
         checkpointer = None if checkpoint is None else start_checkpoints(
-            self, checkpoint, checkpoint_every, sentences, encoded, epochs)
+            self.state, checkpoint, checkpoint_every, _describe_corpus(sentences), encoded,
+            epochs, self.epochs_trained, self.training_seconds)
         return self._train_encoded(encoded, epochs, callbacks, progress, checkpointer)
 
     def _train_encoded(self, encoded: EncodedCorpus, epochs: int, callbacks: Iterable,
@@ -311,7 +385,7 @@ class Word2Vec:
             resume=record.position if record else None,
         )
         monitor = TrainingMonitor(
-            self, [*self.callbacks, *callbacks],
+            self, self.history, [*self.callbacks, *callbacks],
             self.progress if progress is None else progress, epochs,
             encoded.words * epochs, encoded.corpus_words, p.start_alpha, p.min_alpha,
             first_epoch=plan.first_epoch,
@@ -327,7 +401,7 @@ class Word2Vec:
             raise
         finally:
             self.wv.invalidate()
-            self.training_seconds += time.perf_counter() - started
+            self.history.add_seconds(time.perf_counter() - started)
         elapsed = time.perf_counter() - started
         logger.info(
             "trained %d of %d epochs on %d words (%d in vocabulary) in %.1fs: %.0f words/s%s",
@@ -459,9 +533,7 @@ class Word2Vec:
         -------
         >>> model.save("model.zip")  # doctest: +SKIP
         """
-        from .model_files import save_model
-
-        save_model(self, path)
+        save_state(self.state(), path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: str | None = None,
@@ -481,20 +553,105 @@ class Word2Vec:
         -------
         >>> model = Word2Vec.load("model.zip", mmap="r")  # doctest: +SKIP
         """
-        from .model_files import load_model
-
-        return load_model(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
+        return cls.from_state(load_state(path, mmap=mmap, allow_nonfinite=allow_nonfinite))
 
     @classmethod
     def resume(cls, checkpoint: str | os.PathLike,
                corpus: Iterable[list[str]] | str | None = None, **options) -> Word2Vec:
-        """Finish the run a checkpoint was saved from: :func:`w2v.checkpoint.resume`
+        """Finish the run a checkpoint was saved from: :func:`w2v.resume`
         (``options``: ``callbacks``, ``progress``, ``workers``).
 
         Example
         -------
         >>> model = Word2Vec.resume("run.zip")  # doctest: +SKIP
         """
-        from .checkpoint import resume
-
         return resume(checkpoint, corpus, **options)
+
+
+def _describe_corpus(corpus) -> dict | None:
+    """How to reopen ``corpus`` if it is a file corpus (None for sentences in memory)."""
+    if not isinstance(corpus, PathCorpus):
+        return None
+    return {"path": os.path.abspath(corpus.path), "max_sentence_length":
+            corpus.max_sentence_length, "encoding": corpus.encoding,
+            "encoding_errors": corpus.encoding_errors, "max_token_length": corpus.max_token_length}
+
+
+@dataclass
+class ResumedRun:
+    """A checkpointed run, loaded and checked against its corpus, ready to finish.
+
+    ``model`` is usable at once (and after an interrupted :meth:`run`, holds what was
+    trained); ``run()`` trains the epochs left and returns it.
+    """
+
+    model: Word2Vec
+    encoded: EncodedCorpus | None  # None when the run was complete
+    checkpointer: Checkpointer | None
+
+    def run(self, callbacks: Iterable = (), progress: bool | None = None) -> Word2Vec:
+        """Train what is left of the run; see :func:`resume`."""
+        if self.checkpointer is None:
+            return self.model
+        return self.model._train_encoded(self.encoded, self.checkpointer.record.run_epochs,
+                                         callbacks, progress, self.checkpointer)
+
+
+def resume(path: str | os.PathLike, corpus: Iterable[list[str]] | str | None = None,
+           callbacks: Iterable = (), progress: bool | None = None,
+           workers: int | None = None) -> Word2Vec:
+    """Finish the training run a checkpoint was saved from, and return the model.
+
+    The run goes on from the first chunk of the corpus it had not trained, with the same
+    learning-rate schedule and random streams, writing further checkpoints to ``path``
+    on the same schedule. A checkpoint of a finished run returns its model at once.
+
+    Parameters
+    ----------
+    path : a checkpoint written by ``train(checkpoint=...)``.
+    corpus : the corpus of the run; by default the file it was read from (recorded in
+        the checkpoint). A corpus held in memory must be passed again. A corpus that is
+        not the one trained on (other words, or other lengths) raises ValueError.
+    callbacks, progress : as for :meth:`Word2Vec.train`.
+    workers : training threads (default: the run's own). With another count the run
+        still finishes correctly, but not bit for bit as it would have.
+
+    Example
+    -------
+    >>> model = resume("run.zip")  # doctest: +SKIP
+    """
+    return prepare_resume(path, corpus, workers).run(callbacks, progress)
+
+
+def prepare_resume(path: str | os.PathLike,
+                   corpus: Iterable[list[str]] | str | None = None,
+                   workers: int | None = None) -> ResumedRun:
+    """Load a checkpoint and check ``corpus`` against it (see :func:`resume`), without
+    training yet.
+
+    Example
+    -------
+    >>> run = prepare_resume("run.zip")  # doctest: +SKIP
+    >>> model = run.run()  # doctest: +SKIP
+    """
+    where = os.fspath(path)
+    state, record = load_checkpoint(path)
+    if workers is not None:
+        state = replace(state, params=replace(state.params, workers=workers))
+    model = Word2Vec.from_state(state)
+    if record.complete:
+        logger.info("checkpoint %s: the run was complete", where)
+        return ResumedRun(model, None, None)
+    if corpus is None:
+        if record.corpus is None:
+            raise ValueError(f"{where} was saved while training on sentences in memory: "
+                             "pass the same corpus to resume(path, corpus)")
+        corpus = PathCorpus(**record.corpus)
+    sentences = as_corpus(corpus)
+    encoded = encode_corpus(sentences, model.vocab.key_to_index, model.vocab.retained_words)
+    check_corpus(record, encoded, where)
+    model._corpus, model._corpus_words = sentences, encoded.corpus_words
+    logger.info("resuming %s in epoch %d of %d, at chunk %d", where, record.position.epoch + 1,
+                record.run_epochs, record.position.next_chunk)
+    return ResumedRun(model, encoded, Checkpointer(model.state, path, record.every, record,
+                                                   model.training_seconds))

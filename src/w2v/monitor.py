@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from .callbacks import TrainingProgress
+from .state import TrainingHistory
 
 __all__ = ["TrainingMonitor", "in_notebook", "log_above_bar", "show_progress"]
 
@@ -148,8 +149,10 @@ class TrainingMonitor:
 
     Parameters
     ----------
-    model : the Word2Vec being trained (gets ``loss_history``, ``examples_history``,
-        ``epochs_trained`` and ``progress_history`` appended as epochs end).
+    model : the Word2Vec being trained (what the callbacks are given; its ``wv.vectors``
+        are checked for divergence at each epoch's end).
+    history : the model's :class:`~w2v.state.TrainingHistory`: each epoch's loss and
+        examples are added as the epoch ends, the running loss at every report.
     callbacks : objects with any of the :class:`~w2v.callbacks.Callback` hooks.
     progress : draw a tqdm bar on stderr (True), not (False), or only on a terminal or
         in a notebook (None).
@@ -162,23 +165,24 @@ class TrainingMonitor:
 
     Example
     -------
-    >>> with TrainingMonitor(model, [], None, 5, 10**6, 2 * 10**5,
+    >>> with TrainingMonitor(model, model.history, [], None, 5, 10**6, 2 * 10**5,
     ...                      0.025, 1e-4) as monitor:  # doctest: +SKIP
     ...     run_epochs(kernel, encoded, plan, monitor)
     """
 
-    def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
-                 total_words: int, corpus_words: int, start_alpha: float,
-                 min_alpha: float, first_epoch: int | None = None,
+    def __init__(self, model, history: TrainingHistory, callbacks: Iterable,
+                 progress: bool | None, epochs: int, total_words: int, corpus_words: int,
+                 start_alpha: float, min_alpha: float, first_epoch: int | None = None,
                  words_at_start: int = 0) -> None:
         self.model = model
+        self.history = history
         self.callbacks = list(callbacks)
         self.epochs = epochs
         self.total_words = total_words
         self.corpus_words = corpus_words
         self.start_alpha = start_alpha
         self.min_alpha = min_alpha
-        self.first_epoch = model.epochs_trained if first_epoch is None else first_epoch
+        self.first_epoch = history.epochs if first_epoch is None else first_epoch
         self.words_at_start = words_at_start
         self.started = time.perf_counter()
         self.epoch_started = self.started
@@ -220,7 +224,7 @@ class TrainingMonitor:
         epoch = min(int(done * self.epochs) + 1, self.epochs)
         return (f"stopped {done:.1%} of the way through this run's {self.epochs} epochs "
                 f"(in epoch {epoch}); the model is consistent, with "
-                f"{self.model.epochs_trained} epochs trained in all, the last one partly: "
+                f"{self.history.epochs} epochs trained in all, the last one partly: "
                 "save it, use it, or train it further")
 
     def alpha(self, words_done: int) -> float:
@@ -249,8 +253,7 @@ class TrainingMonitor:
                                     alpha=self.alpha(words_done), loss=mean_loss,
                                     elapsed=elapsed)
         if examples:
-            self.model.progress_history.append(
-                (self.first_epoch + fraction * self.epochs, mean_loss))
+            self.history.add_progress(self.first_epoch + fraction * self.epochs, mean_loss)
         if self.bar is not None:
             self.bar.update(words_done - self.bar_words)
             self.bar_words = words_done
@@ -260,14 +263,11 @@ class TrainingMonitor:
 
     def epoch_end(self, epoch: int, loss: float, examples: int, complete: bool) -> bool:
         """Record the epoch in the model, log it, call ``on_epoch_end``."""
-        model = self.model
-        model.loss_history.append(loss / max(examples, 1))
-        model.examples_history.append(int(examples))
-        model.epochs_trained += 1
+        self.history.add_epoch(loss / max(examples, 1), int(examples))
         seconds = time.perf_counter() - self.epoch_started
         logger.info("epoch %d/%d%s: loss %.4f over %d examples, %.1fs (%.0f words/s)",
                     epoch + 1, self.epochs, "" if complete else " (stopped early)",
-                    model.loss_history[-1], examples, seconds,
+                    self.history.loss[-1], examples, seconds,
                     self.corpus_words / seconds if seconds > 0 and complete else 0.0)
         self._check_finite(epoch)
         return self._all("on_epoch_end", epoch)

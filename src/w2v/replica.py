@@ -25,6 +25,8 @@ import numpy as np
 from ._core import row_deltas
 from .corpus import PathCorpus
 from .encoding import EncodedCorpus, encode_corpus
+from .kernel import make_kernel
+from .params import TrainingParams
 from .shards import Piece, local_copy
 from .trainer import RunPlan, chunk_words, run_segment
 from .vocab import Vocabulary, count_words
@@ -58,22 +60,15 @@ class Replica:
     """One shard's copy of the model on a worker: its weights and compiled kernel."""
 
     def __init__(self, params: dict, threads: int, vocab: Vocabulary, weights: tuple) -> None:
-        from .keyedvectors import KeyedVectors
-        from .model import Word2Vec
-
-        model = Word2Vec(**{**params, "workers": threads})
-        model.vocab = vocab
+        self.params = TrainingParams(**{**params, "workers": threads})
         vectors, syn1neg, syn1 = (None if w is None else np.array(w, np.float32, order="C")
                                   for w in weights)
-        model.wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
-        model.syn1neg, model.syn1 = syn1neg, syn1
-        self.params = model.params
         self.weights = {name: w for name, w in zip(MATRICES, (vectors, syn1neg, syn1),
                                                     strict=True) if w is not None}
         # the weights as a round started, to find the rows it changed (kept: a new 50 MB
         # array each round costs five times as much as copying into a warm one)
         self.before = {name: np.empty_like(w) for name, w in self.weights.items()}
-        self.kernel = model._make_kernel()
+        self.kernel = make_kernel(self.params, vocab, vectors, syn1neg, syn1)
         self.trained_round = -1  # the round whose model it last trained from
         self.attempt = ""  # that training's name, as the client accepts or not
 
