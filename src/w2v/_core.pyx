@@ -573,9 +573,11 @@ cdef class Kernel:
 
     Example
     -------
-    >>> kernel = Kernel(vectors, out_words, None, keep, prob, alias, codes, points,
-    ...                 offsets, sg=1, cbow_mean=1, window=5, negative=5, hs=0,
-    ...                 softmax=0, subsample=1)  # doctest: +SKIP
+    >>> kernel = Kernel(vectors, out_words, None, keep, prob, alias, None, None, None,
+    ...                 sg=1, cbow_mean=1, window=5, negative=5, hs=0, softmax=0,
+    ...                 subsample=1, batch=True)
+    >>> kernel.batch
+    True
     """
 
     cdef Net net
@@ -676,7 +678,9 @@ cdef class Kernel:
 
         Example
         -------
-        >>> copies = kernel.thread_copies(sync_examples=4096)  # doctest: +SKIP
+        >>> copies = kernel.thread_copies(sync_examples=4096)
+        >>> copies.kernel is kernel
+        True
         """
         if sync_examples < 1:
             raise ValueError(f"sync_examples must be >= 1, got {sync_examples}")
@@ -689,7 +693,7 @@ cdef class Kernel:
 
         Example
         -------
-        >>> kernel.flush(copies)  # doctest: +SKIP
+        >>> kernel.flush(copies)
         """
         if copies.kernel is not self:
             raise ValueError("these copies belong to another kernel")
@@ -728,7 +732,9 @@ cdef class Kernel:
         Example
         -------
         >>> loss, n = kernel.train_chunk(ids, offsets, 0, 10, 1, progress, 0,
-        ...                              total, 0.025, 1e-4)  # doctest: +SKIP
+        ...                              total, 0.025, 1e-4)
+        >>> n > 0, int(progress[0]) == int(offsets[10])
+        (True, True)
         """
         cdef Work work
         cdef int64_t longest
@@ -945,8 +951,10 @@ def sigmoid_lookup(const double[::1] x, bint exact=False):
 
     Example
     -------
-    >>> sigmoid_lookup(np.array([0.0, 10.0]))
+    >>> sigmoid_lookup(np.array([0.0, 10.0]), exact=True)
     array([0.5, 1. ])
+    >>> sigmoid_lookup(np.array([0.0])).round(3)  # the table's bin holding 0 is centred at 0.006
+    array([0.502])
     """
     return _table_lookup(x, exact, False)
 

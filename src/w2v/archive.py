@@ -77,7 +77,11 @@ def read_archive(
 
     Example
     -------
-    >>> arrays, meta = read_archive("/tmp/w2v-doc.zip", kind="demo")  # doctest: +SKIP
+    >>> from w2v.archive_write import write_archive
+    >>> write_archive("demo.zip", "demo", {"x": np.arange(3)}, {"a": [1]})
+    >>> arrays, meta = read_archive("demo.zip", kind="demo")
+    >>> arrays["x"].tolist(), meta
+    ([0, 1, 2], {'a': [1]})
     """
     if mmap not in _MMAP_MODES:
         raise ValueError(f"mmap must be one of {_MMAP_MODES}, got {mmap!r}")
@@ -103,8 +107,8 @@ def archive_kind(path: PathLike) -> str:
 
     Example
     -------
-    >>> archive_kind("/tmp/w2v-doc.zip")  # doctest: +SKIP
-    'demo'
+    >>> archive_kind("model.zip"), archive_kind("vectors.zip")
+    ('word2vec', 'keyedvectors')
     """
     return read_meta(path)[0]
 
@@ -115,8 +119,9 @@ def read_meta(path: PathLike, kind: str | None = None) -> tuple[str, dict[str, A
 
     Example
     -------
-    >>> read_meta("/tmp/w2v-doc.zip")  # doctest: +SKIP
-    ('demo', {'a': [1]})
+    >>> kind, meta = read_meta("model.zip")
+    >>> kind, sorted(meta)
+    ('word2vec', ['params', 'state', 'vocab', 'w2v_version'])
     """
     where = os.fspath(path)
     with _open_source(where, None) as (text, _, _):

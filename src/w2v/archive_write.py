@@ -44,7 +44,10 @@ def write_archive(
 
     Example
     -------
-    >>> write_archive("/tmp/w2v-doc.zip", "demo", {"x": np.arange(3)}, {"a": [1]})  # doctest: +SKIP
+    >>> write_archive("demo.zip", "demo", {"x": np.arange(3)}, {"a": [1]})
+    >>> from w2v.archive import read_archive
+    >>> read_archive("demo.zip", kind="demo")[0]["x"].tolist()
+    [0, 1, 2]
     """
     if not isinstance(kind, str) or not archive._NAME.fullmatch(kind):
         raise ValueError(f"kind must be a name of letters, digits and '_', got {kind!r}")

@@ -28,8 +28,10 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
 
     Example
     -------
-    >>> with atomic_write("/tmp/w2v-doctest.txt", "w") as handle:  # doctest: +SKIP
+    >>> with atomic_write("hello.txt", "w") as handle:
     ...     _ = handle.write("hello\\n")
+    >>> open("hello.txt").read()
+    'hello\\n'
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")

@@ -52,7 +52,10 @@ class Callback:
     >>> class StopWhenLow(Callback):
     ...     def on_batch_end(self, model, progress):
     ...         return progress.loss > 1.0   # False stops training
-    >>> model = Word2Vec(corpus, callbacks=[StopWhenLow()])  # doctest: +SKIP
+    >>> from w2v import Word2Vec
+    >>> model = Word2Vec(corpus, min_count=1, callbacks=[StopWhenLow()]).train()
+    >>> model.epochs_trained < 5 or model.loss_history[-1] > 1.0
+    True
     """
 
     def on_train_begin(self, model) -> bool | None:

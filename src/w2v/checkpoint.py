@@ -203,9 +203,11 @@ class Checkpointer:
 
     Example
     -------
-    >>> every = parse_every("10min")
-    >>> checkpointer = Checkpointer(model.state, "run.zip", every, record,
-    ...                             model.training_seconds)  # doctest: +SKIP
+    >>> state, record = load_checkpoint("run.zip")
+    >>> checkpointer = Checkpointer(model.state, "copy.zip", parse_every("10min"), record,
+    ...                             model.training_seconds)
+    >>> checkpointer.due_now(), checkpointer.due_after_epoch(record.run_epochs)
+    (False, True)
     """
 
     def __init__(self, snapshot: Callable[[], ModelState], path: str | os.PathLike,
@@ -271,8 +273,10 @@ def start_checkpoints(snapshot: Callable[[], ModelState], path: str | os.PathLik
 
     Example
     -------
-    >>> start_checkpoints(model.state, "run.zip", "10min", None, encoded, 5,
-    ...                   model.epochs_trained, model.training_seconds)  # doctest: +SKIP
+    >>> checkpointer = start_checkpoints(model.state, "new-run.zip", "10min", None, encoded, 5,
+    ...                                  model.epochs_trained, model.training_seconds)
+    >>> checkpointer.record.run_epochs, checkpointer.record.first_epoch == model.epochs_trained
+    (5, True)
     """
     every = parse_every(every)
     if os.path.lexists(path) and _unfinished(path):
@@ -303,7 +307,9 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[ModelState, RunRecord]:
 
     Example
     -------
-    >>> state, record = load_checkpoint("run.zip")  # doctest: +SKIP
+    >>> state, record = load_checkpoint("run.zip")  # a run of 2 epochs, checkpointed after each
+    >>> record.run_epochs, record.complete, state.epochs_trained
+    (2, True, 2)
     """
     where = os.fspath(path)
     state, meta = read_model(path)
@@ -316,7 +322,16 @@ def check_corpus(record: RunRecord, encoded: EncodedCorpus, where: str) -> None:
 
     Example
     -------
-    >>> check_corpus(record, encoded, "run.zip")  # doctest: +SKIP
+    >>> from w2v import PathCorpus
+    >>> from w2v.encoding import encode_corpus
+    >>> state, record = load_checkpoint("run.zip")
+    >>> check_corpus(record, encode_corpus(PathCorpus("corpus.txt"), state.vocab.key_to_index),
+    ...              "run.zip")  # the corpus of the run: no error
+    >>> check_corpus(record, encode_corpus([["the", "king"]], state.vocab.key_to_index),
+    ...              "run.zip")
+    Traceback (most recent call last):
+    ...
+    ValueError: run.zip: this corpus is not the one the run was trained on: 2 tokens, ...
     """
     counts = (encoded.corpus_words, encoded.words)
     if counts != (record.corpus_words, record.trained_words):

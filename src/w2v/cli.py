@@ -395,10 +395,11 @@ def main(argv: list[str] | None = None) -> int:
 
     Example
     -------
-    >>> main(["similar", "vectors.bin", "king", "--topn", "3"])  # doctest: +SKIP
-    queen	0.8123
-    ...
-    0
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:  # "word<TAB>cosine" lines
+    ...     status = main(["similar", "vectors.bin", "king", "--topn", "3"])
+    >>> status, len(out.getvalue().splitlines())
+    (0, 3)
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in argv[: argv.index("--") if "--" in argv else len(argv)]

@@ -101,6 +101,9 @@ def train(corpus_files: Sequence[str | os.PathLike], client: Any = None, *,
 
     Example
     -------
+    Not run with the tests' examples (it starts a Dask cluster; tests/test_distributed.py
+    trains on one):
+
     >>> from dask.distributed import Client, LocalCluster  # doctest: +SKIP
     >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
     >>> model = train(["part-0.txt", "part-1.txt"], client, sg=1)  # doctest: +SKIP
@@ -338,6 +341,8 @@ def next_update(model: Word2Vec, results: list[dict], merges: int) -> Update:
 
     Example
     -------
+    Not run with the tests' examples (``results`` come from a round on Dask workers):
+
     >>> update = next_update(model, results, 1)  # doctest: +SKIP
     >>> update.rows["vectors"]  # (row indices, their values)  # doctest: +SKIP
     """

@@ -67,8 +67,8 @@ def load_vectors(path: str | os.PathLike) -> KeyedVectors:
 
     Example
     -------
-    >>> wv = load_vectors("vectors.bin")  # doctest: +SKIP
-    >>> wv.most_similar("king", topn=1)  # doctest: +SKIP
+    >>> load_vectors("vectors.bin").index_to_key == load_vectors("model.zip").index_to_key
+    True
     """
     from .archive import archive_kind
     from .keyedvectors import KeyedVectors

@@ -531,7 +531,9 @@ class Word2Vec:
 
         Example
         -------
-        >>> model.save("model.zip")  # doctest: +SKIP
+        >>> model.save("copy.zip")
+        >>> Word2Vec.load("copy.zip").loss_history == model.loss_history
+        True
         """
         save_state(self.state(), path)
 
@@ -551,7 +553,9 @@ class Word2Vec:
 
         Example
         -------
-        >>> model = Word2Vec.load("model.zip", mmap="r")  # doctest: +SKIP
+        >>> model = Word2Vec.load("model.zip", mmap="r")
+        >>> model.wv.most_similar("king", topn=1)[0][0] in model.wv
+        True
         """
         return cls.from_state(load_state(path, mmap=mmap, allow_nonfinite=allow_nonfinite))
 
@@ -563,7 +567,9 @@ class Word2Vec:
 
         Example
         -------
-        >>> model = Word2Vec.resume("run.zip")  # doctest: +SKIP
+        >>> model = Word2Vec.resume("run.zip")  # a finished run: returned as it was saved
+        >>> model.epochs_trained
+        2
         """
         return resume(checkpoint, corpus, **options)
 
@@ -618,7 +624,9 @@ def resume(path: str | os.PathLike, corpus: Iterable[list[str]] | str | None = N
 
     Example
     -------
-    >>> model = resume("run.zip")  # doctest: +SKIP
+    >>> model = resume("run.zip")  # a finished run: returned as it was saved
+    >>> model.epochs_trained
+    2
     """
     return prepare_resume(path, corpus, workers).run(callbacks, progress)
 
@@ -631,8 +639,9 @@ def prepare_resume(path: str | os.PathLike,
 
     Example
     -------
-    >>> run = prepare_resume("run.zip")  # doctest: +SKIP
-    >>> model = run.run()  # doctest: +SKIP
+    >>> run = prepare_resume("run.zip")
+    >>> run.model.epochs_trained, run.run() is run.model
+    (2, True)
     """
     where = os.fspath(path)
     state, record = load_checkpoint(path)

@@ -54,7 +54,9 @@ def save_state(state: ModelState, path: str | os.PathLike,
 
     Example
     -------
-    >>> save_state(model.state(), "model.zip")  # doctest: +SKIP
+    >>> save_state(model.state(), "state.zip")
+    >>> load_state("state.zip").epochs_trained == model.epochs_trained
+    True
     """
     vocab = state.vocab
     data, offsets = encode_words(vocab.index_to_key)
@@ -92,7 +94,9 @@ def load_state(path: str | os.PathLike, mmap: str | None = None,
 
     Example
     -------
-    >>> state = load_state("model.zip")  # doctest: +SKIP
+    >>> state = load_state("model.zip")
+    >>> state.vectors.shape, state.syn1
+    ((19, 16), None)
     """
     return read_model(path, mmap, allow_nonfinite)[0]
 
@@ -104,7 +108,9 @@ def read_model(path: str | os.PathLike, mmap: str | None = None,
 
     Example
     -------
-    >>> state, checkpoint = read_model("run.zip")  # doctest: +SKIP
+    >>> state, checkpoint = read_model("run.zip")
+    >>> checkpoint["run_epochs"], read_model("model.zip")[1]
+    (2, None)
     """
     arrays, meta = read_archive(path, kind=MODEL_KIND, mmap=mmap)
     return _state(arrays, meta, os.fspath(path), allow_nonfinite), meta.get("checkpoint")

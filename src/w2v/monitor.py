@@ -100,8 +100,12 @@ def log_above_bar(write: Callable, logger: logging.Logger | None = None) -> Iter
     Example
     -------
     >>> from tqdm import tqdm
-    >>> with log_above_bar(tqdm.write):
-    ...     logging.getLogger("w2v").warning("printed above the bar")  # doctest: +SKIP
+    >>> logger = logging.getLogger("w2v.example")
+    >>> logger.propagate = False
+    >>> logger.addHandler(logging.StreamHandler(sys.stdout))
+    >>> with log_above_bar(tqdm.write, logger):  # the handler now writes through tqdm
+    ...     logger.warning("printed above the bar")
+    printed above the bar
     """
     logger = logging.getLogger("w2v") if logger is None else logger
     swapped: list[tuple[logging.Logger, list[logging.Handler]]] = []
@@ -165,9 +169,12 @@ class TrainingMonitor:
 
     Example
     -------
-    >>> with TrainingMonitor(model, model.history, [], None, 5, 10**6, 2 * 10**5,
-    ...                      0.025, 1e-4) as monitor:  # doctest: +SKIP
-    ...     run_epochs(kernel, encoded, plan, monitor)
+    >>> from w2v.trainer import run_epochs
+    >>> with TrainingMonitor(model, model.history, [], False, plan.epochs, encoded.words,
+    ...                      encoded.corpus_words, 0.025, 1e-4) as monitor:
+    ...     _ = run_epochs(training_kernel, encoded, plan, monitor)
+    >>> model.epochs_trained  # the 5 epochs it had, and this one
+    6
     """
 
     def __init__(self, model, history: TrainingHistory, callbacks: Iterable,

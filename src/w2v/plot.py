@@ -169,7 +169,9 @@ def plot_words(wv: Any, words: Sequence[str], method: str = "pca",
 
     Example
     -------
-    >>> ax, xy = plot_words(model.wv, ["king", "queen", "man"], path="words.png")  # doctest: +SKIP
+    >>> ax, xy = plot_words(model.wv, ["king", "queen", "man"], path="words.png")
+    >>> xy.shape
+    (3, 2)
     """
     _matplotlib()
     words = _check_words(words)
@@ -208,7 +210,9 @@ def compare_words(snapshots: Mapping[str, np.ndarray], words: Sequence[str],
     Example
     -------
     >>> rows = {"before": np.random.rand(3, 5), "after": np.random.rand(3, 5)}
-    >>> fig, xy = compare_words(rows, ["troll2", "gymkata", "alien"])  # doctest: +SKIP
+    >>> fig, xy = compare_words(rows, ["troll2", "gymkata", "alien"])
+    >>> len(fig.axes), [points.shape for points in xy]
+    (2, [(3, 2), (3, 2)])
     """
     _matplotlib()
     if not snapshots:
@@ -253,7 +257,9 @@ def loss_curve(model: Any, path: str | os.PathLike | None = None, ax: Any = None
 
     Example
     -------
-    >>> ax = loss_curve(model, path="loss.png")  # doctest: +SKIP
+    >>> ax = loss_curve(model, path="loss.png")
+    >>> len(ax.lines[0].get_xdata()) == model.epochs_trained
+    True
     """
     _matplotlib()
     history = getattr(model, "loss_history", None)

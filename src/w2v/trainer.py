@@ -140,7 +140,9 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
 
     Example
     -------
-    >>> loss, examples = run_epochs(kernel, encoded, plan)  # doctest: +SKIP
+    >>> loss, examples = run_epochs(training_kernel, encoded, plan)
+    >>> len(loss) == len(examples) == plan.epochs, bool(examples[0] > 0)
+    (True, True)
     """
     start = plan.resume or RunPosition(0, 0, 0, 0.0, 0)
     run = _ChunkRun(kernel, corpus, plan, corpus.words * plan.epochs, start.words_done, stop)
@@ -243,8 +245,10 @@ def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_
 
     Example
     -------
-    >>> loss, examples, words = run_segment(kernel, encoded, range(0, 10), 0, 0,
-    ...                                     encoded.words, plan)  # doctest: +SKIP
+    >>> loss, examples, words = run_segment(training_kernel, encoded, range(0, 1), 0, 0,
+    ...                                     encoded.words, plan)
+    >>> 0 < words <= encoded.words
+    True
     """
     run = _ChunkRun(kernel, corpus, plan, total_words, words_before)
     if chunks.start < 0 or chunks.stop > len(run.chunks) or chunks.step != 1:

@@ -130,8 +130,8 @@ def save_word2vec_format(
 
     Example
     -------
-    >>> save_word2vec_format("/tmp/w2v-doc.txt", np.eye(2), ["a", "b"])  # doctest: +SKIP
-    >>> open("/tmp/w2v-doc.txt").read()  # doctest: +SKIP
+    >>> save_word2vec_format("eye.txt", np.eye(2), ["a", "b"])
+    >>> open("eye.txt").read()
     '2 2\\na 1 0\\nb 0 1\\n'
     """
     path = os.fsdecode(path)
@@ -452,8 +452,9 @@ def load_word2vec_format(
 
     Example
     -------
-    >>> vectors, words, _ = load_word2vec_format("/tmp/w2v-doc.txt")  # doctest: +SKIP
-    >>> words, vectors.tolist()  # doctest: +SKIP
+    >>> save_word2vec_format("eye.txt", np.eye(2), ["a", "b"])
+    >>> vectors, words, _ = load_word2vec_format("eye.txt")
+    >>> words, vectors.tolist()
     (['a', 'b'], [[1.0, 0.0], [0.0, 1.0]])
     """
     name = os.fsdecode(path)
