@@ -199,7 +199,8 @@ class Vectors:
 
 
 def train_w2v(args, corpus: str, seed: int, options: dict):
-    from w2v import Word2Vec, trainer, weights
+    from w2v import Word2Vec
+    from w2v.train import trainer, weights
 
     options = dict(options)
     hot = options.pop("hot_rows", None)
@@ -285,7 +286,7 @@ TRAINERS = {"w2v": train_w2v, "gensim": train_gensim, "fasttext": train_fasttext
 def score(wv, args) -> dict[str, float]:
     """Analogy accuracy, WordSim-353 and SimLex-999 Spearman (w2v's evaluators, which give
     gensim 4.4's numbers)."""
-    from w2v.evaluate import evaluate_word_analogies, evaluate_word_pairs
+    from w2v.vectors.evaluate import evaluate_word_analogies, evaluate_word_pairs
 
     out = {"analogy": evaluate_word_analogies(wv, args.questions, 300_000, True)[0]}
     for key, path in (("ws353", args.wordsim), ("simlex", args.simlex)):

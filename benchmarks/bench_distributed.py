@@ -2,7 +2,7 @@
 
 The corpus is cut into ``--parts`` files (at spaces, about equal bytes, under a temporary
 folder). One process trains on the folder with ``--threads`` threads; then
-``w2v.distributed.train`` trains on the files with ``--dask-workers`` worker processes of
+``w2v.distributed.client.train`` trains on the files with ``--dask-workers`` worker processes of
 one thread each, for each ``--sync-every`` and ``--merge``, the same epochs and settings.
 Printed per run: words/s, analogy accuracy, rounds, the bytes sent per round (the
 updates sent to the workers, and the deltas sent back), and the training share (the
@@ -84,7 +84,7 @@ def run_single(args: argparse.Namespace, folder: str, words: int) -> dict:
 
 def run_distributed(args: argparse.Namespace, client, files: list[str], words: int,
                     sync_every: int, merge: str) -> dict:
-    from w2v.distributed import train
+    from w2v.distributed.client import train
 
     stats: list = []
     started = time.perf_counter()

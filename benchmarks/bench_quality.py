@@ -2,9 +2,9 @@
 
 For each implementation and repeat it times the vocabulary scan and the training separately,
 reports raw corpus words per second (corpus tokens x epochs / training seconds), and scores the
-vectors on the word-analogy set with ``w2v.evaluate`` and, as a cross-check, with gensim's own
-evaluator (and WordSim-353 when the file is there). Medians over the repeats are printed as a
-table and written as JSON.
+vectors on the word-analogy set with ``w2v.vectors.evaluate`` and, as a cross-check, with
+gensim's own evaluator (and WordSim-353 when the file is there). Medians over the repeats are
+printed as a table and written as JSON.
 
 Usage
 -----
@@ -216,7 +216,7 @@ def gensim_version() -> str | None:
 
 def evaluate(wv, args: argparse.Namespace) -> dict:
     """Analogy accuracy (ours, and gensim's evaluator when importable) and word-pair scores."""
-    from w2v.evaluate import evaluate_word_analogies, evaluate_word_pairs
+    from w2v.vectors.evaluate import evaluate_word_analogies, evaluate_word_pairs
 
     out: dict = {}
     started = time.perf_counter()
@@ -294,7 +294,7 @@ def table(medians: dict[str, dict], ratio: float | None) -> str:
 
 def write_json_atomic(path: str, payload: dict) -> None:
     """Write ``payload`` as indented JSON with w2v's own atomic writer."""
-    from w2v.atomic import atomic_write
+    from w2v._util.atomic import atomic_write
 
     with atomic_write(path, "w") as handle:
         json.dump(payload, handle, indent=2)

@@ -34,11 +34,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_quality import align, prefix_file, write_json_atomic  # noqa: E402
 
-import w2v.weights  # noqa: E402
+import w2v.train.weights  # noqa: E402
 from w2v import Word2Vec  # noqa: E402
-from w2v.encoding import encode_corpus  # noqa: E402
-from w2v.kernel import make_kernel  # noqa: E402
-from w2v.trainer import RunPlan, chunk_seed, chunk_words, run_epochs  # noqa: E402
+from w2v.data.encoding import encode_corpus  # noqa: E402
+from w2v.train.kernel import make_kernel  # noqa: E402
+from w2v.train.trainer import RunPlan, chunk_seed, chunk_words, run_epochs  # noqa: E402
 
 SETUPS = ("1 thread", "2 threads", "2 threads, no copies", "2 threads, private weights")
 
@@ -74,7 +74,7 @@ def _fresh_kernel(model: Word2Vec):
     """A kernel on freshly initialised weights for ``model``'s vocabulary (each timing
     starts from the same untrained state)."""
     return make_kernel(model.params, model.vocab,
-                       *w2v.weights.initial_weights(len(model.vocab), model.params))
+                       *w2v.train.weights.initial_weights(len(model.vocab), model.params))
 
 
 def _time_shared(model: Word2Vec, encoded, workers: int) -> float:
@@ -118,7 +118,7 @@ def _time_private(models: list[Word2Vec], encoded) -> float:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     corpus = prefix_file(args.corpus, args.max_bytes) if args.max_bytes else args.corpus
-    default_hot = w2v.weights.HOT_ROWS
+    default_hot = w2v.train.weights.HOT_ROWS
     one = _model(corpus, args, 1)
     encoded = encode_corpus(one._corpus, one.vocab.key_to_index, one.vocab.retained_words)
     two, bare = _model(corpus, args, 2), _model(corpus, args, 2)
@@ -129,15 +129,15 @@ def main(argv: list[str] | None = None) -> int:
             if name == "1 thread":
                 seconds = _time_shared(one, encoded, 1)
             elif name == "2 threads":
-                w2v.weights.HOT_ROWS = default_hot
+                w2v.train.weights.HOT_ROWS = default_hot
                 seconds = _time_shared(two, encoded, 2)
             elif name == "2 threads, no copies":
-                w2v.weights.HOT_ROWS = 0
+                w2v.train.weights.HOT_ROWS = 0
                 seconds = _time_shared(bare, encoded, 2)
             else:
-                w2v.weights.HOT_ROWS = 0
+                w2v.train.weights.HOT_ROWS = 0
                 seconds = _time_private(private, encoded)
-            w2v.weights.HOT_ROWS = default_hot
+            w2v.train.weights.HOT_ROWS = default_hot
             speed = encoded.corpus_words / seconds
             runs[name].append(speed)
             print(f"[{name} #{repeat + 1}] {speed:,.0f} words/s", flush=True)

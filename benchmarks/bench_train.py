@@ -11,8 +11,8 @@ table gives the median over the repeats, with a w2v/gensim ratio column, of:
   words when the corpus has longer lines);
 * peak resident memory of the whole child (``ru_maxrss``) and, where Linux lets the high-water
   mark be reset (``/proc/self/clear_refs``), the peak during ``train()`` alone;
-* analogy accuracy (``w2v.evaluate``, restrict_vocab 300,000, case-insensitive, for both) and
-  WordSim-353 Spearman.
+* analogy accuracy (``w2v.vectors.evaluate``, restrict_vocab 300,000, case-insensitive, for
+  both) and WordSim-353 Spearman.
 
 Usage
 -----
@@ -162,7 +162,7 @@ def _build_gensim(spec: dict):
 
 def run_child(spec: dict) -> dict:
     """One training (w2v or gensim) and its scores, in this (fresh) process."""
-    from w2v.evaluate import evaluate_word_analogies, evaluate_word_pairs
+    from w2v.vectors.evaluate import evaluate_word_analogies, evaluate_word_pairs
 
     build = _build_w2v if spec["impl"] == "w2v" else _build_gensim
     model, vocab_s, train = build(spec)

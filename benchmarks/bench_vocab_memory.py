@@ -177,8 +177,8 @@ def run_child(spec: dict) -> dict:
 
     import w2v  # noqa: F401
     from w2v import _scan  # noqa: F401
-    from w2v.corpus import PathCorpus, as_corpus
-    from w2v.vocab import Vocabulary, count_words
+    from w2v.data.corpus import PathCorpus, as_corpus
+    from w2v.data.vocab import Vocabulary, count_words
 
     out = {"start_peak_kb": _peak_kb()}
     if spec["path"] == "baseline":

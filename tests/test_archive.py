@@ -10,9 +10,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from w2v import archive, archive_write
-from w2v.archive import FORMAT_VERSION, archive_kind, read_archive
-from w2v.archive_write import write_archive
+from w2v.io import archive, archive_write
+from w2v.io.archive import FORMAT_VERSION, archive_kind, read_archive
+from w2v.io.archive_write import write_archive
 
 DTYPES = ["?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", ">f8", ">i4"]
 META = {"window": 5, "loss": [1.5, math.nan, math.inf, -math.inf], "nested": {"a": [None, True]},

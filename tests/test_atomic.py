@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from w2v import KeyedVectors
-from w2v.atomic import atomic_write
+from w2v._util.atomic import atomic_write
 
 
 def test_a_missing_folder_is_named_and_nothing_is_written(tmp_path):

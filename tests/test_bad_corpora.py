@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 from w2v import PathCorpus, Word2Vec
-from w2v.vocab import count_words
+from w2v.data.vocab import count_words
 
 
 class SlowPathCorpus(PathCorpus):
@@ -159,8 +159,8 @@ def test_an_endless_token_is_read_in_bounded_memory(tmp_path):
         "import resource, sys, warnings\n"
         "warnings.simplefilter('ignore')\n"
         "from w2v import PathCorpus\n"
-        "from w2v.vocab import count_words\n"
-        "from w2v.encoding import encode_corpus\n"
+        "from w2v.data.vocab import count_words\n"
+        "from w2v.data.encoding import encode_corpus\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "corpus = PathCorpus(sys.argv[1])\n"
         "counts = count_words(corpus)[0]\n"

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from planted import cluster_purity, planted_corpus
 
-from w2v import Word2Vec, trainer
-from w2v.callbacks import Callback, TrainingProgress
-from w2v.monitor import show_progress
+from w2v import Word2Vec
+from w2v.train import trainer
+from w2v.train.callbacks import Callback, TrainingProgress
+from w2v.train.monitor import show_progress
 
 FAST = dict(vector_size=16, window=4, min_count=1, sample=0, epochs=4, workers=2, seed=3,
             progress=False)
@@ -243,7 +244,7 @@ def test_log_above_bar_swaps_only_console_handlers_and_adds_none(tmp_path):
     import io
     import sys
 
-    from w2v.monitor import log_above_bar
+    from w2v.train.monitor import log_above_bar
 
     parent = logging.getLogger("w2v_test_parent")
     child = logging.getLogger("w2v_test_parent.child")

@@ -15,9 +15,10 @@ from planted import cluster_words, planted_corpus
 from test_cli import child_env, run
 
 import w2v
-from w2v import Word2Vec, checkpoint, trainer
-from w2v.callbacks import Callback
-from w2v.checkpoint import CheckpointEvery, load_checkpoint, parse_every
+from w2v import Word2Vec
+from w2v.train import checkpoint, trainer
+from w2v.train.callbacks import Callback
+from w2v.train.checkpoint import CheckpointEvery, load_checkpoint, parse_every
 
 PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=3)
 
@@ -170,8 +171,9 @@ def test_a_process_killed_mid_run_resumes_from_its_file_corpus(tmp_path):
     params = dict(PARAMS, epochs=4)
     script = textwrap.dedent(f"""
         import sys, time
-        from w2v import Word2Vec, trainer
-        from w2v.callbacks import Callback
+        from w2v import Word2Vec
+        from w2v.train import trainer
+        from w2v.train.callbacks import Callback
         trainer.REPORT_SECONDS = 0.005
 
         class Hang(Callback):  # in the third epoch: wait to be killed

@@ -316,16 +316,16 @@ def test_progress_bar_in_a_terminal_not_in_a_pipe(trained: dict[str, Path]) -> N
 
 STOPPING_SCRIPT = """
 import sys
-import w2v.trainer
+import w2v.train.trainer
 from w2v import Word2Vec
-from w2v.callbacks import Callback
+from w2v.train.callbacks import Callback
 
 class StopInEpochTwo(Callback):
     def on_batch_end(self, model, progress):
         return progress.epoch < 1  # False (stop) once the second epoch reports
 
 corpus, out = sys.argv[1], sys.argv[2]
-w2v.trainer.REPORT_SECONDS = 0.005  # several reports within each epoch of a small corpus
+w2v.train.trainer.REPORT_SECONDS = 0.005  # several reports within each epoch of a small corpus
 model = Word2Vec(corpus, vector_size=16, min_count=1, epochs=5, workers=2, seed=1,
                  callbacks=[StopInEpochTwo()], progress=False).train()
 print(model.epochs_trained)

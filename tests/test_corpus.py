@@ -1,4 +1,4 @@
-"""Tests for w2v.corpus: paths and in-memory corpora to re-iterable token lists."""
+"""Tests for w2v.data.corpus: paths and in-memory corpora to re-iterable token lists."""
 
 import bz2
 import gzip
@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from w2v.corpus import MAX_SENTENCE_LENGTH, PathCorpus, SentenceCorpus, as_corpus
+from w2v.data.corpus import MAX_SENTENCE_LENGTH, PathCorpus, SentenceCorpus, as_corpus
 
 TEXT = "the quick brown fox\n\n  jumps over\t the lazy dog  \n   \nend\n"
 SENTENCES = [["the", "quick", "brown", "fox"], ["jumps", "over", "the", "lazy", "dog"], ["end"]]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from w2v.demo import TOPICS, nearest_outside, run_demo, topic_of, toy_demo
+from w2v.cli.demo import TOPICS, nearest_outside, run_demo, topic_of, toy_demo
 
 
 def test_toy_films_move_together_and_great_follows_is(tmp_path):

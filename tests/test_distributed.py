@@ -19,10 +19,10 @@ from planted import cluster_words, planted_corpus
 distributed = pytest.importorskip("distributed")
 
 from w2v import Word2Vec  # noqa: E402
-from w2v import distributed as w2v_distributed  # noqa: E402
-from w2v import replica as w2v_replica  # noqa: E402
-from w2v import shards as w2v_shards  # noqa: E402
-from w2v.callbacks import Callback  # noqa: E402
+from w2v.distributed import client as w2v_distributed  # noqa: E402
+from w2v.distributed import replica as w2v_replica  # noqa: E402
+from w2v.distributed import shards as w2v_shards  # noqa: E402
+from w2v.train.callbacks import Callback  # noqa: E402
 
 PARAMS = dict(vector_size=16, min_count=1, window=5, seed=4)
 

@@ -1,4 +1,5 @@
-"""Tests of w2v.evaluate on small hand-made vector sets (and against gensim when installed)."""
+"""Tests of w2v.vectors.evaluate on small hand-made vector sets (and against gensim when
+installed)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from w2v.evaluate import analogy_oov_count, evaluate_word_analogies, evaluate_word_pairs
+from w2v.vectors.evaluate import analogy_oov_count, evaluate_word_analogies, evaluate_word_pairs
 
 
 def unit(degrees: float) -> np.ndarray:

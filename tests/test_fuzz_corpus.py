@@ -38,9 +38,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from w2v import _scan
-from w2v.corpus import PathCorpus, SentenceCorpus
-from w2v.encoding import EncodedCorpus, _encode_path_corpus, encode_corpus
-from w2v.vocab import Vocabulary, _count_path_corpus, count_words
+from w2v.data.corpus import PathCorpus, SentenceCorpus
+from w2v.data.encoding import EncodedCorpus, _encode_path_corpus, encode_corpus
+from w2v.data.vocab import Vocabulary, _count_path_corpus, count_words
 
 #: W2V_FUZZ_SCALE=50 runs 50 times the examples, with fresh random ones each run.
 SCALE = float(os.environ.get("W2V_FUZZ_SCALE", "1"))

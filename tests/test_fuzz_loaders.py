@@ -38,7 +38,7 @@ from hypothesis.extra import numpy as hnp
 
 import w2v
 from w2v import KeyedVectors, Word2Vec
-from w2v.word2vec_format import load_word2vec_format, save_word2vec_format
+from w2v.io.word2vec_format import load_word2vec_format, save_word2vec_format
 
 #: W2V_FUZZ_SCALE=50 runs 50 times the examples, with fresh random ones each run (a longer
 #: local search; CI runs the fixed, derandomized examples).

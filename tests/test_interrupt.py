@@ -17,8 +17,9 @@ from planted import planted_corpus
 from test_cli import child_env
 from test_kernel import make_setup
 
-from w2v import Word2Vec, _core, trainer
-from w2v.callbacks import Callback
+from w2v import Word2Vec, _core
+from w2v.train import trainer
+from w2v.train.callbacks import Callback
 
 
 @pytest.mark.parametrize("objective", ["ns", "softmax"])

@@ -5,8 +5,8 @@ import pytest
 from w2v_reference import ReferenceNet, log_sigmoid, sigmoid
 
 from w2v import _core
-from w2v.huffman import build_huffman
-from w2v.noise import AliasTable
+from w2v.train.huffman import build_huffman
+from w2v.train.noise import AliasTable
 
 VOCAB = 12
 DIM = 45  # 32 + 8 + 5: exercises every loop of the vector kernels, tails included
@@ -263,8 +263,8 @@ def test_nan_and_infinite_scores_stay_inside_the_tables(exact):
 def test_misaligned_ids_are_refused_by_the_kernel_and_copied_by_the_trainer():
     """Arrays that come through Dask's serialisation can start at any byte: the kernel
     reads ids as C ints, so it refuses them, and the trainer hands it aligned copies."""
-    from w2v import trainer
-    from w2v.encoding import EncodedCorpus
+    from w2v.data.encoding import EncodedCorpus
+    from w2v.train import trainer
 
     arrays, options, ids, offsets = make_setup("ns", "sg")
     kernel = _core.Kernel(**arrays, **options, exact=True)
@@ -286,7 +286,7 @@ def test_misaligned_ids_are_refused_by_the_kernel_and_copied_by_the_trainer():
 def test_threads_merge_their_copies_of_the_busiest_rows_often():
     """Every 4,096 examples: at 32,768, two threads' skip-gram lost 0.010 of SimLex-999
     against one thread on documentation text (benchmarks/README.md, issue 16)."""
-    from w2v import trainer
+    from w2v.train import trainer
 
     assert trainer.sync_examples(10**9, 2) == trainer.SYNC_EXAMPLES == 4096
     for words in (20_000, 100_000, 10**6):  # small corpora: at least MIN_SYNCS per thread

@@ -195,7 +195,7 @@ def test_import_without_compiled_core_fails_clearly(tmp_path):
 @pytest.mark.parametrize("as_path", [True, False], ids=["path", "list"])
 def test_corpus_larger_than_the_spill_bound_streams_from_disk(tmp_path, corpus, monkeypatch,
                                                                as_path):
-    from w2v import encoding
+    from w2v.data import encoding
 
     path = tmp_path / "corpus.txt"
     path.write_text("\n".join(" ".join(s) for s in corpus) + "\n", encoding="utf-8")

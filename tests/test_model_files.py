@@ -9,7 +9,7 @@ import pytest
 from planted import planted_corpus
 
 from w2v import KeyedVectors, Word2Vec
-from w2v.archive import FORMAT_VERSION
+from w2v.io.archive import FORMAT_VERSION
 
 FAST = dict(vector_size=16, window=3, min_count=1, sample=0, epochs=2, workers=1, seed=5)
 OBJECTIVES = {"ns": dict(), "hs": dict(hs=1, negative=0), "hs+ns": dict(hs=1),

@@ -1,4 +1,4 @@
-"""w2v.plot: projections checked against independent computations, and rendered pictures
+"""w2v.vectors.plot: projections checked against independent computations, and rendered pictures
 checked pixel by pixel (points drawn where the projection puts them)."""
 
 import importlib
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import w2v
-from w2v import KeyedVectors, plot
-from w2v.plot import compare_words, loss_curve, plot_words, project
+from w2v import KeyedVectors
+from w2v.vectors import plot
+from w2v.vectors.plot import compare_words, loss_curve, plot_words, project
 
 WORDS = ["troll2", "gymkata", "alien", "jaws", "rocky", "heat"]
 
@@ -207,9 +208,9 @@ def test_loss_curve_without_progress_and_untrained():
 # ---------------------------------------------------------- missing packages
 def test_missing_matplotlib_message(kv, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.delitem(sys.modules, "w2v.plot")
+    monkeypatch.delitem(sys.modules, "w2v.vectors.plot")
     monkeypatch.setattr(w2v, "plot", sys.modules["w2v"].plot)  # restored after the test
-    plot = importlib.import_module("w2v.plot")  # importing needs no matplotlib
+    plot = importlib.import_module("w2v.vectors.plot")  # importing needs no matplotlib
     assert project(kv[WORDS]).shape == (len(WORDS), 2)
     for call in (lambda: plot.plot_words(kv, WORDS), lambda: kv.plot(WORDS),
                  lambda: plot.compare_words({"a": kv[WORDS]}, WORDS),

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from w2v import Word2Vec
-from w2v.huffman import build_huffman
-from w2v.prediction import hs_log_probabilities, softmax_probabilities
-from w2v.ranking import top_words
+from w2v.train.huffman import build_huffman
+from w2v.train.prediction import hs_log_probabilities, softmax_probabilities
+from w2v.vectors.ranking import top_words
 
 TOY = [
     ["troll", "2", "is", "great"], ["gymkata", "is", "great"],

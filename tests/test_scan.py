@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 from w2v import _scan
-from w2v.corpus import PathCorpus
-from w2v.encoding import _encode_path_corpus, encode_corpus
-from w2v.vocab import Vocabulary, _count_path_corpus, count_words
+from w2v.data.corpus import PathCorpus
+from w2v.data.encoding import _encode_path_corpus, encode_corpus
+from w2v.data.vocab import Vocabulary, _count_path_corpus, count_words
 
 try:
     from hypothesis import given, settings

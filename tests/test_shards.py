@@ -1,5 +1,5 @@
-"""Cutting corpus files into pieces for distributed training (w2v.shards): the pieces of a
-file hold exactly its tokens, whole files are kept when they balance the workers, and a
+"""Cutting corpus files into pieces for distributed training (w2v.distributed.shards): the
+pieces of a file hold exactly its tokens, whole files are kept when they balance the workers, and a
 piece's errors name the original file, line and byte offset."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from w2v import shards
-from w2v.corpus import PathCorpus
-from w2v.shards import Piece, boundary, local_copy, split
-from w2v.vocab import count_words
+from w2v.data.corpus import PathCorpus
+from w2v.data.vocab import count_words
+from w2v.distributed import shards
+from w2v.distributed.shards import Piece, boundary, local_copy, split
 
 
 def tokens_of(data: bytes) -> list[str]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from w2v import Vocabulary, Word2Vec
-from w2v.state import ModelState, TrainingHistory
+from w2v.train.state import ModelState, TrainingHistory
 
 CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 30
 
@@ -69,7 +69,7 @@ def test_use_vocabulary_starts_afresh_on_a_vocabulary_counted_elsewhere(model):
 
 
 def test_saved_state_loads_as_the_same_state(tmp_path, model):
-    from w2v.model_files import load_state, save_state
+    from w2v.train.model_files import load_state, save_state
 
     save_state(model.state(), tmp_path / "m.zip")
     loaded = load_state(tmp_path / "m.zip")

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from w2v.huffman import build_huffman
-from w2v.noise import AliasTable
-from w2v.vocab import Vocabulary, count_words
+from w2v.data.vocab import Vocabulary, count_words
+from w2v.train.huffman import build_huffman
+from w2v.train.noise import AliasTable
 
 
 def test_counts_and_order_with_deterministic_ties():

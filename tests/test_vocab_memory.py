@@ -50,8 +50,8 @@ import json, resource, sys
 import numpy
 import w2v
 from w2v import _scan
-from w2v.corpus import PathCorpus
-from w2v.vocab import Vocabulary
+from w2v.data.corpus import PathCorpus
+from w2v.data.vocab import Vocabulary
 
 def peak_kb():
     with open("/proc/self/status") as handle:

@@ -15,9 +15,9 @@ import time
 import numpy as np
 import pytest
 
-from w2v import word2vec_format as wf
-from w2v.word2vec_format import load_word2vec_format as load
-from w2v.word2vec_format import save_word2vec_format as save
+from w2v.io import word2vec_format as wf
+from w2v.io.word2vec_format import load_word2vec_format as load
+from w2v.io.word2vec_format import save_word2vec_format as save
 
 TRICKY = np.array(
     [

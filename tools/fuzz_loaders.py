@@ -26,10 +26,10 @@ import atheris
 with atheris.instrument_imports(include=["w2v"]):
     import numpy as np
 
-    import w2v.archive  # noqa: F401 (imported lazily by w2v: instrumented only if here)
-    import w2v.model_files  # noqa: F401
+    import w2v.io.archive  # noqa: F401 (imported lazily by w2v: instrumented only if here)
+    import w2v.train.model_files  # noqa: F401
     from w2v import KeyedVectors, Word2Vec
-    from w2v.word2vec_format import load_word2vec_format
+    from w2v.io.word2vec_format import load_word2vec_format
 
 MEMORY_BOUND = 48 * 2**20
 WORK = Path(tempfile.mkdtemp(prefix="w2v-atheris-"))

@@ -19,12 +19,12 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
     ) from error
 
 from ._version import __version__
-from .corpus import PathCorpus, as_corpus
-from .keyedvectors import KeyedVectors
+from .data.corpus import PathCorpus, as_corpus
+from .data.vocab import Vocabulary
 from .loading import load_vectors
 from .model import Word2Vec, resume
-from .params import TrainingParams
-from .vocab import Vocabulary
+from .train.params import TrainingParams
+from .vectors.keyedvectors import KeyedVectors
 
 __all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "__version__",
            "as_corpus", "load_vectors", "resume"]

@@ -1,8 +1,8 @@
 # cython: language_level=3
 """Compiled tokenizer for path corpora: counting words and encoding them as ids.
 
-The pure-Python pipeline (:class:`w2v.corpus.PathCorpus` feeding
-:func:`w2v.vocab.count_words` or :func:`w2v.encoding.encode_corpus`) is the
+The pure-Python pipeline (:class:`w2v.data.corpus.PathCorpus` feeding
+:func:`w2v.data.vocab.count_words` or :func:`w2v.data.encoding.encode_corpus`) is the
 reference; the scanners here reproduce its results exactly, working on raw UTF-8
 bytes without creating a Python object per token:
 
@@ -758,7 +758,7 @@ cdef class Scanner:
 
 
 cdef class CountScanner(Scanner):
-    """Counts words like :func:`w2v.vocab.count_words`, pruning past ``max_vocab_size``.
+    """Counts words like :func:`w2v.data.vocab.count_words`, pruning past ``max_vocab_size``.
 
     Parameters
     ----------
@@ -814,7 +814,7 @@ cdef class CountScanner(Scanner):
 
 
 cdef class EncodeScanner(Scanner):
-    """Encodes tokens as int32 ids like :func:`w2v.encoding.encode_corpus`.
+    """Encodes tokens as int32 ids like :func:`w2v.data.encoding.encode_corpus`.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .keyedvectors import KeyedVectors
+    from .vectors.keyedvectors import KeyedVectors
 
 __all__ = ["is_native", "load_vectors", "plain_name"]
 
@@ -27,7 +27,7 @@ def plain_name(path: str | os.PathLike) -> str:
     >>> plain_name("Vectors.BIN.gz")
     'vectors.bin'
     """
-    from .word2vec_format import COMPRESSED_SUFFIXES
+    from .io.word2vec_format import COMPRESSED_SUFFIXES
 
     name = os.fspath(path).lower()
     for suffix in COMPRESSED_SUFFIXES:
@@ -70,9 +70,9 @@ def load_vectors(path: str | os.PathLike) -> KeyedVectors:
     >>> load_vectors("vectors.bin").index_to_key == load_vectors("model.zip").index_to_key
     True
     """
-    from .archive import archive_kind
-    from .keyedvectors import KeyedVectors
-    from .model_files import MODEL_KIND, load_state
+    from .io.archive import archive_kind
+    from .train.model_files import MODEL_KIND, load_state
+    from .vectors.keyedvectors import KeyedVectors
 
     if not os.path.exists(path):
         raise FileNotFoundError(errno.ENOENT, "no such vectors file", os.fspath(path))

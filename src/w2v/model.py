@@ -12,21 +12,21 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import _core
-from .checkpoint import Checkpointer, check_corpus, load_checkpoint, start_checkpoints
-from .corpus import PathCorpus, as_corpus, warn_if_changed
-from .encoding import EncodedCorpus, encode_corpus
-from .huffman import HuffmanTree, build_huffman
-from .kernel import make_kernel
-from .keyedvectors import KeyedVectors
-from .model_files import load_state, save_state
-from .monitor import TrainingMonitor
-from .params import TrainingParams
-from .prediction import hs_log_probabilities, softmax_probabilities
-from .ranking import top_words
-from .state import ModelState, TrainingHistory
-from .trainer import RunPlan, run_epochs
-from .vocab import Vocabulary, count_words
-from .weights import grown_weights, initial_weights, memory_estimate
+from .data.corpus import PathCorpus, as_corpus, warn_if_changed
+from .data.encoding import EncodedCorpus, encode_corpus
+from .data.vocab import Vocabulary, count_words
+from .train.checkpoint import Checkpointer, check_corpus, load_checkpoint, start_checkpoints
+from .train.huffman import HuffmanTree, build_huffman
+from .train.kernel import make_kernel
+from .train.model_files import load_state, save_state
+from .train.monitor import TrainingMonitor
+from .train.params import TrainingParams
+from .train.prediction import hs_log_probabilities, softmax_probabilities
+from .train.state import ModelState, TrainingHistory
+from .train.trainer import RunPlan, run_epochs
+from .train.weights import grown_weights, initial_weights, memory_estimate
+from .vectors.keyedvectors import KeyedVectors
+from .vectors.ranking import top_words
 
 __all__ = ["ResumedRun", "Word2Vec", "prepare_resume", "resume"]
 
@@ -42,7 +42,7 @@ class Word2Vec:
         When given, the vocabulary is built at once and ``train()`` uses it.
     vector_size, window, min_count, sg, hs, negative, ns_exponent, cbow_mean, sample,
     alpha, min_alpha, epochs, workers, seed, max_vocab_size, max_final_vocab, loss, batch :
-        see :class:`w2v.params.TrainingParams` (gensim's names and meanings;
+        see :class:`w2v.train.params.TrainingParams` (gensim's names and meanings;
         ``alpha=None`` picks the C tool's 0.025 for skip-gram and 0.05 for CBOW).
     callbacks : objects with :class:`w2v.callbacks.Callback` hooks, called from the
         training thread on every ``train()``; kept on the model, never saved.
@@ -126,7 +126,7 @@ class Word2Vec:
             return getattr(params, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    # the training record, kept in ``history`` (see :class:`w2v.state.TrainingHistory`)
+    # the training record, kept in ``history`` (see :class:`w2v.train.state.TrainingHistory`)
     @property
     def loss_history(self) -> list[float]:
         """Mean loss per training example, one per epoch trained (see the class docs)."""
@@ -161,7 +161,7 @@ class Word2Vec:
     @classmethod
     def from_state(cls, state: ModelState, callbacks: Iterable = (),
                    progress: bool | None = None) -> Word2Vec:
-        """The model a :class:`~w2v.state.ModelState` describes (its arrays are used as
+        """The model a :class:`~w2v.train.state.ModelState` describes (its arrays are used as
         they are, not copied), ready to be queried or trained further.
 
         Example
@@ -289,7 +289,7 @@ class Word2Vec:
         self._tree = None
 
     def _grow_weights(self, vocab: Vocabulary) -> None:
-        """Adopt an updated vocabulary (see :func:`w2v.weights.grown_weights`)."""
+        """Adopt an updated vocabulary (see :func:`w2v.train.weights.grown_weights`)."""
         self.vocab_updates += 1
         vectors, self.syn1neg, self.syn1 = grown_weights(
             self.vocab, vocab, (self.wv.vectors, self.syn1neg, self.syn1), self.params,

@@ -1,4 +1,4 @@
-"""Writing w2v's own file format (see :mod:`w2v.archive`, which reads it): a zip of
+"""Writing w2v's own file format (see :mod:`w2v.io.archive`, which reads it): a zip of
 STORED members whose ``.npy`` data is 64-byte aligned, or a folder replaced atomically.
 """
 
@@ -16,8 +16,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._util.atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
 from . import archive
-from .atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
 
 __all__ = ["write_archive"]
 
@@ -45,7 +45,7 @@ def write_archive(
     Example
     -------
     >>> write_archive("demo.zip", "demo", {"x": np.arange(3)}, {"a": [1]})
-    >>> from w2v.archive import read_archive
+    >>> from w2v.io.archive import read_archive
     >>> read_archive("demo.zip", kind="demo")[0]["x"].tolist()
     [0, 1, 2]
     """

@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._version import __version__
-from .loading import is_native, load_vectors, plain_name
+from .._version import __version__
+from ..loading import is_native, load_vectors, plain_name
 
 if TYPE_CHECKING:
-    from .model import Word2Vec
+    from ..model import Word2Vec
 
 __all__ = ["CliError", "build_parser", "main", "translate_c_options"]
 
@@ -135,9 +135,9 @@ def _require(path: str | os.PathLike, what: str) -> Path:
 
 def _load_model(path: str | os.PathLike) -> Word2Vec:
     """A full model (with its output layer) in w2v's native format, for ``predict``."""
-    from .archive import archive_kind
-    from .model import Word2Vec
-    from .model_files import MODEL_KIND
+    from ..io.archive import archive_kind
+    from ..model import Word2Vec
+    from ..train.model_files import MODEL_KIND
 
     found = _require(path, "model file")
     hint = "; save one with `w2v train CORPUS -o VECTORS --model-out MODEL.zip`"
@@ -154,8 +154,8 @@ def _load_model(path: str | os.PathLike) -> Word2Vec:
 
 # ------------------------------------------------------------------------- commands
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .corpus import PathCorpus
-    from .model import Word2Vec, prepare_resume
+    from ..data.corpus import PathCorpus
+    from ..model import Word2Vec, prepare_resume
 
     corpus = _require(args.corpus, "corpus file")
     options = {dest: getattr(args, dest) for dest in _train_dests()
@@ -248,7 +248,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from .plot import plot_words  # optional: needs matplotlib
+    from ..vectors.plot import plot_words  # optional: needs matplotlib
 
     wv = load_vectors(args.vectors)
     plot_words(wv, args.words, method=args.method, path=args.output)

@@ -1,5 +1,5 @@
 """w2v's own file format: ``.npy`` arrays plus JSON metadata, in a folder or a zip.
-This module reads it and checks what it reads; :mod:`w2v.archive_write` writes it.
+This module reads it and checks what it reads; :mod:`w2v.io.archive_write` writes it.
 
 Both hold ``meta.json`` and one ``<name>.npy`` per array, at the top level. ``meta.json`` is
 ``{"format": "w2v", "format_version": 1, "kind": ..., "arrays": {name: {"dtype": "<f4",
@@ -66,7 +66,7 @@ def read_archive(
 
     Parameters
     ----------
-    path : a ``.zip`` file or a folder written by :func:`w2v.archive_write.write_archive`.
+    path : a ``.zip`` file or a folder written by :func:`w2v.io.archive_write.write_archive`.
     kind : if given, the archive must be of this kind.
     mmap : None to read arrays into memory, or a ``np.memmap`` mode: ``"r"`` (read-only),
         ``"c"`` (copy-on-write), ``"r+"`` (writes go to the file; folders only).
@@ -77,7 +77,7 @@ def read_archive(
 
     Example
     -------
-    >>> from w2v.archive_write import write_archive
+    >>> from w2v.io.archive_write import write_archive
     >>> write_archive("demo.zip", "demo", {"x": np.arange(3)}, {"a": [1]})
     >>> arrays, meta = read_archive("demo.zip", kind="demo")
     >>> arrays["x"].tolist(), meta
@@ -103,7 +103,7 @@ def archive_kind(path: PathLike) -> str:
 
     Parameters
     ----------
-    path : a ``.zip`` file or a folder written by :func:`w2v.archive_write.write_archive`.
+    path : a ``.zip`` file or a folder written by :func:`w2v.io.archive_write.write_archive`.
 
     Example
     -------

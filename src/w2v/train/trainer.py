@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .encoding import EncodedCorpus
+from ..data.encoding import EncodedCorpus
 
 __all__ = ["RunPlan", "RunPosition", "chunk_seed", "chunk_words", "run_epochs",
            "run_segment", "sync_examples"]
@@ -128,10 +128,10 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
     kernel : a ``w2v._core.Kernel`` bound to the model's arrays.
     corpus : the encoded corpus.
     plan : epochs, threads, seed and learning rates.
-    monitor : a :class:`~w2v.monitor.TrainingMonitor` (or None).
+    monitor : a :class:`~w2v.train.monitor.TrainingMonitor` (or None).
     stop : an event that stops training when set.
     checkpoint : an object with ``due_now()``, ``due_after_epoch(epochs_done)`` and
-        ``save(position)`` (see :class:`w2v.checkpoint.Checkpointer`), or None.
+        ``save(position)`` (see :class:`w2v.train.checkpoint.Checkpointer`), or None.
 
     Returns
     -------

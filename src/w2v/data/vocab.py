@@ -22,7 +22,7 @@ def count_words(
     each sentence), words with a count of at most ``min_reduce`` are dropped and
     ``min_reduce`` (starting at 1) goes up by one.
 
-    A :class:`~w2v.corpus.PathCorpus` read as strict UTF-8 is scanned by the compiled
+    A :class:`~w2v.data.corpus.PathCorpus` read as strict UTF-8 is scanned by the compiled
     tokenizer (:mod:`w2v._scan`) instead of being iterated, with the same results.
 
     Parameters
@@ -87,7 +87,7 @@ def _count_path_corpus(
         bound = max_vocab_size
     else:
         return None
-    from ._scan import CountScanner
+    from .._scan import CountScanner
 
     # no line has 2**62 tokens: a longer max_sentence_length acts the same
     scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), bound)

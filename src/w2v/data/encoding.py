@@ -60,7 +60,7 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
                   expected_words: int = 0) -> EncodedCorpus:
     """Encode token lists as int32 word ids, in one pass.
 
-    A :class:`~w2v.corpus.PathCorpus` read as strict UTF-8, with a ``dict`` of ``str``
+    A :class:`~w2v.data.corpus.PathCorpus` read as strict UTF-8, with a ``dict`` of ``str``
     to int32 ids, is scanned by the compiled tokenizer (:mod:`w2v._scan`) instead of
     being iterated, with the same results.
 
@@ -145,7 +145,7 @@ def _encode_path_corpus(
         return None
     if not isinstance(key_to_index, dict) or type(key_to_index).get is not dict.get:
         return None
-    from ._scan import EncodeScanner, Unsupported
+    from .._scan import EncodeScanner, Unsupported
 
     try:
         # no line has 2**62 tokens: a longer max_sentence_length acts the same

@@ -1,13 +1,13 @@
 """Data-parallel training on a Dask cluster (``pip install "w2v[distributed]"``).
 
 The corpus files are split into one shard per worker, of about equal bytes; files are
-cut between tokens when whole ones cannot balance the workers (:mod:`w2v.shards`). Each
+cut between tokens when whole ones cannot balance the workers (:mod:`w2v.distributed.shards`). Each
 worker counts its files or pieces with the compiled counter; the counts merge in a tree
 of tasks into the vocabulary (the same one a single machine builds from the same files).
 Each shard is encoded once, on its own worker, and stays there as a Dask future.
 
 Training goes in rounds. Each worker keeps its shard's replica of the model in memory
-(:mod:`w2v.replica`); every shard trains about ``sync_every`` of its words with the
+(:mod:`w2v.distributed.replica`); every shard trains about ``sync_every`` of its words with the
 compiled multi-threaded trainer and its own random streams, and sends back only the
 rows it changed, as deltas. The client adds them (``merge="sum"``, the default: the
 replicas' average with the learning rate scaled by their number) or averages them
@@ -38,12 +38,12 @@ from typing import Any
 
 import numpy as np
 
+from ..data.vocab import Vocabulary
+from ..model import Word2Vec
+from ..train.monitor import TrainingMonitor
 from . import replica as worker
-from .model import Word2Vec
-from .monitor import TrainingMonitor
 from .replica import MATRICES, Update
 from .shards import Piece, split
-from .vocab import Vocabulary
 
 __all__ = ["MERGES", "RoundStats", "train"]
 

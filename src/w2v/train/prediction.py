@@ -31,7 +31,7 @@ def hs_log_probabilities(hidden: np.ndarray, syn1: np.ndarray, tree: HuffmanTree
 
     Example
     -------
-    >>> from w2v.huffman import build_huffman
+    >>> from w2v.train.huffman import build_huffman
     >>> tree = build_huffman([2, 1])
     >>> p = np.exp(hs_log_probabilities(np.ones(2, np.float32), np.ones((1, 2), np.float32), tree))
     >>> round(float(p.sum()), 6)

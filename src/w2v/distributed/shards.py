@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .corpus import _OPENERS
+from ..data.corpus import _OPENERS
 
 #: Suffixes of files that cannot be read from the middle (those PathCorpus decompresses):
 #: they are never cut.
@@ -226,7 +226,7 @@ def local_copy(piece: Piece | str, where: str = "", directory: str | None = None
 
     Example
     -------
-    >>> from w2v.corpus import PathCorpus
+    >>> from w2v.data.corpus import PathCorpus
     >>> with local_copy(Piece("part-0.txt", 0, 100)) as path:  # the lines starting in 0..99
     ...     len(next(iter(PathCorpus(path))))
     8

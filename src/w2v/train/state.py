@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.vocab import Vocabulary
 from .params import TrainingParams
-from .vocab import Vocabulary
 
 __all__ = ["ModelState", "TrainingHistory"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core
+from .. import _core
+from ..data.vocab import Vocabulary
 from .huffman import HuffmanTree, build_huffman
 from .noise import AliasTable
 from .params import TrainingParams
-from .vocab import Vocabulary
 from .weights import hot_rows
 
 __all__ = ["make_kernel"]
@@ -30,7 +30,7 @@ def make_kernel(params: TrainingParams, vocab: Vocabulary, vectors: np.ndarray,
 
     Example
     -------
-    >>> from w2v.weights import initial_weights
+    >>> from w2v.train.weights import initial_weights
     >>> params, vocab = TrainingParams(vector_size=4), Vocabulary({"a": 3, "b": 2}, 1)
     >>> kernel = make_kernel(params, vocab, *initial_weights(len(vocab), params))
     >>> kernel.batch

@@ -1,7 +1,7 @@
 """Saving and loading a model's state in w2v's native format.
 
 The generic container (a folder or zip of ``.npy`` arrays plus ``meta.json``, no pickle) is
-:mod:`w2v.archive`; this module decides what of a :class:`~w2v.state.ModelState` goes in it
+:mod:`w2v.io.archive`; this module decides what of a :class:`~w2v.train.state.ModelState` goes in it
 and checks everything that comes out, so a file from a stranger either loads as a consistent
 state or raises ``ValueError``. It never builds a model: :meth:`w2v.Word2Vec.load` does, from
 the state read here.
@@ -11,7 +11,7 @@ Arrays of a ``"word2vec"`` archive: ``vectors`` (words x dim, float32), ``words_
 ``syn1`` (output layers), ``loss_history`` (float64) and ``examples_history`` (int64). Its
 metadata: ``params``, ``vocab`` (``min_count``, ``corpus_words``), ``state``
 (``epochs_trained``, ``training_seconds``, ``vocab_updates``) and, in a checkpoint,
-``checkpoint`` (see :mod:`w2v.checkpoint`).
+``checkpoint`` (see :mod:`w2v.train.checkpoint`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from ._version import __version__
-from .archive import read_archive
-from .archive_fields import (
+from .._version import __version__
+from ..data.vocab import Vocabulary
+from ..io.archive import read_archive
+from ..io.archive_fields import (
     INT64_MAX,
     array_field,
     check_finite,
@@ -33,10 +34,9 @@ from .archive_fields import (
     encode_words,
     matrix_field,
 )
-from .archive_write import write_archive
+from ..io.archive_write import write_archive
 from .params import TrainingParams
 from .state import ModelState
-from .vocab import Vocabulary
 
 __all__ = ["MODEL_KIND", "load_state", "read_model", "save_state"]
 
@@ -49,7 +49,7 @@ _FLAGS = ("sg", "hs", "cbow_mean", "batch")
 def save_state(state: ModelState, path: str | os.PathLike,
                checkpoint: dict[str, Any] | None = None) -> None:
     """Write everything needed to query a model and continue training it (atomically);
-    with ``checkpoint`` (a :class:`w2v.checkpoint.RunRecord` as metadata), also where the
+    with ``checkpoint`` (a :class:`w2v.train.checkpoint.RunRecord` as metadata), also where the
     run under way stands, so it can be resumed.
 
     Example
@@ -90,7 +90,7 @@ def load_state(path: str | os.PathLike, mmap: str | None = None,
     """Read a ``"word2vec"`` archive: the state of a model that can be queried and trained
     further. NaN or infinite values in its float arrays (vectors, output layers, loss
     history) raise ``ValueError`` unless ``allow_nonfinite``; ``mmap`` as in
-    :func:`w2v.archive.read_archive`.
+    :func:`w2v.io.archive.read_archive`.
 
     Example
     -------
@@ -104,7 +104,7 @@ def load_state(path: str | os.PathLike, mmap: str | None = None,
 def read_model(path: str | os.PathLike, mmap: str | None = None,
                allow_nonfinite: bool = False) -> tuple[ModelState, Any]:
     """:func:`load_state`, and the file's ``checkpoint`` metadata as it is (None when it
-    has none; :func:`w2v.checkpoint.load_checkpoint` checks it).
+    has none; :func:`w2v.train.checkpoint.load_checkpoint` checks it).
 
     Example
     -------

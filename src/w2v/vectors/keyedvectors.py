@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ._version import __version__
-from .archive import read_archive
-from .archive_fields import array_field, counts_field, decode_words, encode_words, matrix_field
-from .archive_write import write_archive
+from .._version import __version__
+from ..io.archive import read_archive
+from ..io.archive_fields import array_field, counts_field, decode_words, encode_words, matrix_field
+from ..io.archive_write import write_archive
 from .ranking import as_terms, checked_topn, restricted_rows, top_words
 
 __all__ = ["VECTORS_KIND", "KeyedVectors"]
@@ -407,7 +407,7 @@ class KeyedVectors:
         >>> KeyedVectors.load_word2vec_format("out.bin", binary=True).index_to_key[:1]
         ['the']
         """
-        from .word2vec_format import save_word2vec_format
+        from ..io.word2vec_format import save_word2vec_format
 
         save_word2vec_format(path, self._vectors, self.index_to_key, binary, fvocab, self.counts)
 
@@ -435,7 +435,7 @@ class KeyedVectors:
         >>> len(kv), kv.vector_size
         (19, 16)
         """
-        from .word2vec_format import load_word2vec_format
+        from ..io.word2vec_format import load_word2vec_format
 
         return cls(*load_word2vec_format(path, binary, limit, unicode_errors, fvocab,
                                          allow_nonfinite=allow_nonfinite))

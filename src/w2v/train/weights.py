@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .encoding import SPILL_WORDS
+from ..data.encoding import SPILL_WORDS
+from ..data.vocab import Vocabulary
 from .params import TrainingParams
-from .vocab import Vocabulary
 
 __all__ = ["HOT_ROWS", "HOT_SHARE", "Weights", "fresh_rows", "grown_weights", "hot_rows",
            "initial_weights", "memory_estimate"]

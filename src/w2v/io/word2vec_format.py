@@ -26,7 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
-from .atomic import atomic_write
+from .._util.atomic import atomic_write
 
 __all__ = ["COMPRESSED_SUFFIXES", "load_word2vec_format", "save_word2vec_format"]
 

@@ -247,7 +247,7 @@ class PathCorpus:
         if codecs.lookup(self.encoding).name != "utf-8":
             return False
         try:
-            from . import _scan  # noqa: F401
+            from .. import _scan  # noqa: F401
         except ImportError:
             return False
         return True
@@ -272,7 +272,7 @@ class PathCorpus:
         """
         if not self._fast_scan_supported():
             return False
-        from ._scan import INVALID_UTF8, UNSUPPORTED
+        from .._scan import INVALID_UTF8, UNSUPPORTED
 
         # a token of more bytes may have too many characters: iteration decides
         scanner.max_token_bytes = self.max_token_length

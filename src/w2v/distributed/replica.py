@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from ._core import row_deltas
-from .corpus import PathCorpus
-from .encoding import EncodedCorpus, encode_corpus
-from .kernel import make_kernel
-from .params import TrainingParams
+from .._core import row_deltas
+from ..data.corpus import PathCorpus
+from ..data.encoding import EncodedCorpus, encode_corpus
+from ..data.vocab import Vocabulary, count_words
+from ..train.kernel import make_kernel
+from ..train.params import TrainingParams
+from ..train.trainer import RunPlan, chunk_words, run_segment
 from .shards import Piece, local_copy
-from .trainer import RunPlan, chunk_words, run_segment
-from .vocab import Vocabulary, count_words
 
 #: The matrices a replica holds, in the order updates and deltas carry them.
 MATRICES = ("vectors", "syn1neg", "syn1")
@@ -162,7 +162,7 @@ def scratch_directory() -> str | None:
 
 
 def _read(piece: Piece | str) -> Any:
-    """A local path for ``piece`` (see :func:`w2v.shards.local_copy`), copied into this
+    """A local path for ``piece`` (see :func:`w2v.distributed.shards.local_copy`), copied into this
     worker's local directory if need be, and naming the worker if the file is missing."""
     return local_copy(piece, f" on Dask worker {worker_address()}", scratch_directory())
 

@@ -155,7 +155,7 @@ class TrainingMonitor:
     ----------
     model : the Word2Vec being trained (what the callbacks are given; its ``wv.vectors``
         are checked for divergence at each epoch's end).
-    history : the model's :class:`~w2v.state.TrainingHistory`: each epoch's loss and
+    history : the model's :class:`~w2v.train.state.TrainingHistory`: each epoch's loss and
         examples are added as the epoch ends, the running loss at every report.
     callbacks : objects with any of the :class:`~w2v.callbacks.Callback` hooks.
     progress : draw a tqdm bar on stderr (True), not (False), or only on a terminal or
@@ -169,7 +169,7 @@ class TrainingMonitor:
 
     Example
     -------
-    >>> from w2v.trainer import run_epochs
+    >>> from w2v.train.trainer import run_epochs
     >>> with TrainingMonitor(model, model.history, [], False, plan.epochs, encoded.words,
     ...                      encoded.corpus_words, 0.025, 1e-4) as monitor:
     ...     _ = run_epochs(training_kernel, encoded, plan, monitor)

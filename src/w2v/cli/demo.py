@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .model import Word2Vec
+from ..model import Word2Vec
 
 __all__ = ["TOY_CORPUS", "demo_corpus", "nearest_outside", "run_demo", "topic_of", "toy_demo"]
 
@@ -136,7 +136,7 @@ def toy_demo(picture: str | None = None, print_fn=print) -> Word2Vec:
              f"(was {films_before:.2f})")
     if picture is not None:
         try:
-            from .plot import compare_words
+            from ..vectors.plot import compare_words
 
             compare_words({"before training": before, "after training": after}, words,
                           path=picture)

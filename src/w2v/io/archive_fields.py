@@ -1,7 +1,7 @@
 """Typed fields of a native archive, checked as they come out of a file.
 
-A native archive (:mod:`w2v.archive`) holds plain ``.npy`` arrays; the components that save
-themselves in one (:class:`w2v.KeyedVectors`, a model's state in :mod:`w2v.model_files`)
+A native archive (:mod:`w2v.io.archive`) holds plain ``.npy`` arrays; the components that save
+themselves in one (:class:`w2v.KeyedVectors`, a model's state in :mod:`w2v.train.model_files`)
 store their words and matrices with these helpers and read them back through the checks, so
 a file from a stranger either yields consistent arrays or raises ``ValueError`` naming the
 file and the field.

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from .archive import read_meta
-from .encoding import EncodedCorpus
+from ..data.encoding import EncodedCorpus
+from ..io.archive import read_meta
 from .model_files import read_model, save_state
 from .state import ModelState
 from .trainer import RunPosition
@@ -94,7 +94,7 @@ def corpus_fingerprint(encoded: EncodedCorpus) -> int:
 
     Example
     -------
-    >>> from w2v.encoding import encode_corpus
+    >>> from w2v.data.encoding import encode_corpus
     >>> a = encode_corpus([["a", "b"]], {"a": 0, "b": 1})
     >>> b = encode_corpus([["b", "a"]], {"a": 0, "b": 1})
     >>> corpus_fingerprint(a) != corpus_fingerprint(b)
@@ -323,7 +323,7 @@ def check_corpus(record: RunRecord, encoded: EncodedCorpus, where: str) -> None:
     Example
     -------
     >>> from w2v import PathCorpus
-    >>> from w2v.encoding import encode_corpus
+    >>> from w2v.data.encoding import encode_corpus
     >>> state, record = load_checkpoint("run.zip")
     >>> check_corpus(record, encode_corpus(PathCorpus("corpus.txt"), state.vocab.key_to_index),
     ...              "run.zip")  # the corpus of the run: no error
