@@ -28,7 +28,9 @@ def import_graph(package: Path, name: str) -> dict[str, set[str]]:
     body (in functions too). ``from .x import y`` counts ``x.y`` when that is a module."""
     modules = {".".join(p.relative_to(package).with_suffix("").parts): p
                for p in package.rglob("*.py")}
-    modules.update({p.name.split(".")[0]: p for p in package.glob("*.pyx")})
+    # compiled modules: their sources in a source tree, only the binaries when installed
+    modules.update({p.name.split(".")[0]: p for pattern in ("*.pyx", "*.so", "*.pyd")
+                    for p in package.glob(pattern)})
     graph = {}
     for module, path in modules.items():
         if path.suffix != ".py":

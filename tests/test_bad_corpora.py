@@ -33,7 +33,7 @@ def test_nul_is_refused_naming_file_line_and_byte(tmp_path, reader, block_size, 
     path = tmp_path / "corpus.txt"
     path.write_bytes(text)
     corpus = READERS[reader](path, block_size=block_size)
-    assert corpus._fast_scan_supported() == (reader == "compiled")
+    assert corpus.fast_scan_supported() == (reader == "compiled")
     with pytest.raises(ValueError) as info:
         count_words(corpus)
     message = str(info.value)

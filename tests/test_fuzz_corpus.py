@@ -145,7 +145,7 @@ def decode(encoded: EncodedCorpus, index_to_key: list[str]) -> list[list[str]]:
 def compiled_sentences(corpus: PathCorpus) -> tuple[list[list[str]], Counter[str], int, int]:
     """What the compiled scanner reads: its sentences (encoded with the vocabulary it counted
     itself, so no token is out of vocabulary, and decoded back), counts, tokens, sentences."""
-    assert corpus._fast_scan_supported()
+    assert corpus.fast_scan_supported()
     counted = _count_path_corpus(corpus, None)
     assert counted is not None
     counts, n_words, n_sentences = counted
@@ -251,7 +251,7 @@ def test_lenient_reading_matches_bytes_decode(bad, errors, max_len, block_size):
     with scratch() as tmp:
         corpus = PathCorpus(write(tmp / "c.txt", data), max_len, encoding_errors=errors,
                             block_size=block_size)
-        assert not corpus._fast_scan_supported()
+        assert not corpus.fast_scan_supported()
         assert list(corpus) == expected
         counts, n_words, n_sentences = count_words(corpus)
         assert counts == Counter(t for s in expected for t in s)

@@ -27,10 +27,10 @@ def plain_name(path: str | os.PathLike) -> str:
     >>> plain_name("Vectors.BIN.gz")
     'vectors.bin'
     """
-    from .io.word2vec_format import COMPRESSED_SUFFIXES
+    from ._util.compression import SUFFIXES
 
     name = os.fspath(path).lower()
-    for suffix in COMPRESSED_SUFFIXES:
+    for suffix in SUFFIXES:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name

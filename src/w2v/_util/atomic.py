@@ -9,11 +9,11 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO
 
-__all__ = ["atomic_write"]
+__all__ = ["UMASK", "atomic_write", "existing_parent", "fsync_folder"]
 
 # mkstemp creates files readable by the owner only; saved files get the usual permissions.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+UMASK = os.umask(0)
+os.umask(UMASK)
 
 
 @contextlib.contextmanager
@@ -43,7 +43,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     try:
         kwargs = {} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"}
         with contextlib.suppress(OSError, NotImplementedError):
-            os.chmod(tmp, 0o666 & ~_UMASK)
+            os.chmod(tmp, 0o666 & ~UMASK)
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
             handle.flush()
@@ -53,7 +53,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
 def existing_parent(path: str | os.PathLike) -> str:
@@ -62,8 +62,8 @@ def existing_parent(path: str | os.PathLike) -> str:
 
     Example
     -------
-    >>> existing_parent("/tmp/vectors.bin")
-    '/tmp'
+    >>> existing_parent("vectors.bin") == os.getcwd()
+    True
     """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -71,8 +71,13 @@ def existing_parent(path: str | os.PathLike) -> str:
     return folder
 
 
-def _fsync_folder(folder: str) -> None:
-    """Make the rename itself durable (a no-op where folders cannot be opened, e.g. Windows)."""
+def fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (a no-op where folders cannot be opened, e.g. Windows).
+
+    Example
+    -------
+    >>> fsync_folder(".")
+    """
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -6,11 +6,8 @@ or a re-iterable of sentences; training makes several passes, so one-shot iterat
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import errno
-import gzip
-import lzma
 import operator
 import os
 import re
@@ -18,6 +15,8 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from .._util.compression import open_read
 
 __all__ = ["MAX_SENTENCE_LENGTH", "MAX_TOKEN_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus",
            "warn_if_changed"]
@@ -29,7 +28,6 @@ MAX_TOKEN_LENGTH = 10_000
 _SPACE = re.compile(r"\s")  # what str.split() splits on
 DEFAULT_BLOCK_SIZE = 1 << 20  # bytes read at a time by PathCorpus
 
-_OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def _check_max_len(max_sentence_length: int, name: str = "max_sentence_length") -> int:
@@ -187,7 +185,7 @@ class PathCorpus:
         skipping = False  # in a token already too long: the rest of it is dropped
         newlines = nbytes = 0  # counted in the raw bytes before the current block
         lines_before = 0  # lines ended in the text before the current block
-        with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+        with open_read(path) as fh:
             head, nbytes = self._skip_bom(fh)
             while True:
                 block = head + fh.read(self.block_size)
@@ -229,17 +227,17 @@ class PathCorpus:
                         yield pending[start : start + max_len]
                     pending = pending[cut:]
 
-    def _fast_scan_supported(self) -> bool:
-        """Whether :meth:`_feed_scanner` can stand in for iteration.
+    def fast_scan_supported(self) -> bool:
+        """Whether :meth:`feed_scanner` can stand in for iteration.
 
         It can for a plain PathCorpus (not a subclass) read as strict UTF-8, once the
         compiled ``w2v._scan`` is built.
 
         Example
         -------
-        >>> PathCorpus("text8")._fast_scan_supported()
+        >>> PathCorpus("text8").fast_scan_supported()
         True
-        >>> PathCorpus("text8", encoding="latin-1")._fast_scan_supported()
+        >>> PathCorpus("text8", encoding="latin-1").fast_scan_supported()
         False
         """
         if type(self) is not PathCorpus or self.encoding_errors != "strict":
@@ -252,14 +250,14 @@ class PathCorpus:
             return False
         return True
 
-    def _feed_scanner(self, scanner: Any, after_block: Callable[[], None] | None = None
+    def feed_scanner(self, scanner: Any, after_block: Callable[[], None] | None = None
                       ) -> bool:
         """Feed one pass over the raw bytes to a compiled scanner (see :mod:`w2v._scan`).
 
         Each file is read in blocks of ``block_size`` bytes straight into the scanner's
         buffer. Bytes that are not valid UTF-8 raise the ValueError iteration raises.
         Returns False if the scanner cannot reproduce iteration (see
-        :meth:`_fast_scan_supported`, and ``w2v._scan.UNSUPPORTED``): the caller then
+        :meth:`fast_scan_supported`, and ``w2v._scan.UNSUPPORTED``): the caller then
         iterates instead, with a fresh start. ``after_block`` is called after each block
         (the encoder uses it to write ids out to disk as they accumulate).
 
@@ -267,17 +265,17 @@ class PathCorpus:
         -------
         >>> from w2v._scan import CountScanner
         >>> scanner = CountScanner(10_000)
-        >>> PathCorpus("text8")._feed_scanner(scanner), scanner.words
+        >>> PathCorpus("text8").feed_scanner(scanner), scanner.words
         (True, 1280)
         """
-        if not self._fast_scan_supported():
+        if not self.fast_scan_supported():
             return False
         from .._scan import INVALID_UTF8, UNSUPPORTED
 
         # a token of more bytes may have too many characters: iteration decides
         scanner.max_token_bytes = self.max_token_length
         for path in self.files():
-            with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+            with open_read(path) as fh:
                 head, _ = self._skip_bom(fh)
                 if head:  # the file's first bytes, not a byte-order mark: scan them
                     scanner.window(len(head))[:] = head
@@ -315,7 +313,7 @@ class PathCorpus:
         """Decode ``path`` as iteration does, raising its ValueError at the first bad byte."""
         decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
         newlines = 0
-        with _OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
+        with open_read(path) as fh:
             head, nbytes = self._skip_bom(fh)
             while True:
                 block = head + fh.read(self.block_size)

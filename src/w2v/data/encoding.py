@@ -133,7 +133,7 @@ def _encode_path_corpus(
     """:func:`encode_corpus` for a :class:`PathCorpus`, by the compiled scanner.
 
     Returns None (the caller then iterates) for anything else, for a corpus the
-    scanner does not support (see :meth:`PathCorpus._feed_scanner`), or a ``key_to_index``
+    scanner does not support (see :meth:`PathCorpus.feed_scanner`), or a ``key_to_index``
     that is not a plain ``dict`` (``get`` not overridden) of ``str`` to int32 ids.
 
     Example
@@ -141,7 +141,7 @@ def _encode_path_corpus(
     >>> _encode_path_corpus([["a"]], {"a": 0}) is None
     True
     """
-    if not isinstance(sentences, PathCorpus) or not sentences._fast_scan_supported():
+    if not isinstance(sentences, PathCorpus) or not sentences.fast_scan_supported():
         return None
     if not isinstance(key_to_index, dict) or type(key_to_index).get is not dict.get:
         return None
@@ -159,7 +159,7 @@ def _encode_path_corpus(
         if scanner.pending >= SPILL_WORDS:
             sink.write(scanner.take_ids())
 
-    if not sentences._feed_scanner(scanner, after_block=spill):
+    if not sentences.feed_scanner(scanner, after_block=spill):
         return None
     ids, offsets = scanner.result()
     return EncodedCorpus(ids=sink.finish(ids), offsets=offsets, corpus_words=scanner.words)

@@ -71,7 +71,7 @@ def _count_path_corpus(
     """:func:`count_words` for a :class:`PathCorpus`, by the compiled scanner.
 
     Returns None (the caller then iterates) for anything else, for a corpus the
-    scanner does not support (see :meth:`PathCorpus._feed_scanner`), or a ``max_vocab_size``
+    scanner does not support (see :meth:`PathCorpus.feed_scanner`), or a ``max_vocab_size``
     that is not an int >= 0.
 
     Example
@@ -79,7 +79,7 @@ def _count_path_corpus(
     >>> _count_path_corpus([["a"]], None) is None
     True
     """
-    if not isinstance(sentences, PathCorpus) or not sentences._fast_scan_supported():
+    if not isinstance(sentences, PathCorpus) or not sentences.fast_scan_supported():
         return None
     if max_vocab_size is None:
         bound = -1
@@ -91,7 +91,7 @@ def _count_path_corpus(
 
     # no line has 2**62 tokens: a longer max_sentence_length acts the same
     scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), bound)
-    if not sentences._feed_scanner(scanner):
+    if not sentences.feed_scanner(scanner):
         return None
     counts: Counter[str] = Counter()
     scanner.counts(counts, min_count)  # rarer words never become Python strings

@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ..data.corpus import _OPENERS
+from .._util.compression import SUFFIXES
 
 #: Suffixes of files that cannot be read from the middle (those PathCorpus decompresses):
 #: they are never cut.
-COMPRESSED = tuple(_OPENERS)
+COMPRESSED = SUFFIXES
 #: Whole files are kept when the fullest shard holds at most this much more than an
 #: equal share of the bytes; otherwise files are cut to balance the shards.
 TOLERANCE = 0.05

@@ -40,13 +40,14 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "archive_kind", "read_archive", "read_meta"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "NAME_PATTERN", "archive_kind", "check_dtype",
+           "check_name", "folder_meta", "is_zip", "plain_json", "read_archive", "read_meta"]
 
 FORMAT_NAME = "w2v"
 FORMAT_VERSION = 1
 META_FILE = "meta.json"
 MAX_META_BYTES = 64 * 2**20
-_NAME = re.compile(r"[A-Za-z0-9_]{1,200}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_]{1,200}")
 _DTYPE = re.compile(r"[<>|][biuf][1248]")
 _SIZES = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
 _MMAP_MODES = (None, "r", "r+", "c")
@@ -132,16 +133,36 @@ def read_meta(path: PathLike, kind: str | None = None) -> tuple[str, dict[str, A
 # ---------------------------------------------------------------- validation
 
 
-def _is_zip(path: PathLike) -> bool:
+def is_zip(path: PathLike) -> bool:
+    """Whether ``path`` names a zip archive (by its suffix) rather than a folder.
+
+    Example
+    -------
+    >>> is_zip("model.ZIP"), is_zip("model")
+    (True, False)
+    """
     return os.fspath(path).lower().endswith(".zip")
 
 
-def _check_name(name: object, where: str = "") -> None:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+def check_name(name: object, where: str = "") -> None:
+    """ValueError unless ``name`` can name an array: 1-200 letters, digits or ``_``.
+
+    Example
+    -------
+    >>> check_name("vectors")
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"{where}array name {name!r} must be 1-200 letters, digits or '_'")
 
 
-def _check_dtype(dtype: np.dtype, what: str) -> None:
+def check_dtype(dtype: np.dtype, what: str) -> None:
+    """ValueError unless ``dtype`` is a plain number type an archive may hold (no objects,
+    no structures; bool, ints, floats of the usual sizes).
+
+    Example
+    -------
+    >>> check_dtype(np.dtype("<f4"), "vectors")
+    """
     if dtype.fields is not None or dtype.subdtype is not None or dtype.hasobject:
         raise ValueError(f"{what}: dtype {dtype} is not allowed (structured or object)")
     if dtype.itemsize not in _SIZES.get(dtype.kind, ()):
@@ -149,8 +170,15 @@ def _check_dtype(dtype: np.dtype, what: str) -> None:
                          "float16/32/64")
 
 
-def _plain(value: Any, path: str, depth: int) -> Any:
-    """A copy of ``value`` made of dict/list/str/int/float/bool/None, or TypeError."""
+def plain_json(value: Any, path: str, depth: int) -> Any:
+    """A copy of ``value`` made of dict/list/str/int/float/bool/None, or TypeError naming
+    ``path``, the key path inside it (``depth``: how deep ``value`` lies).
+
+    Example
+    -------
+    >>> plain_json({"a": [1, 2.5, None]}, "meta", 0)
+    {'a': [1, 2.5, None]}
+    """
     if depth > _MAX_DEPTH:
         raise ValueError(f"{path}: nested deeper than {_MAX_DEPTH} levels (a reference cycle?)")
     if value is None or isinstance(value, (str, int, float)):  # bool is an int
@@ -159,9 +187,9 @@ def _plain(value: Any, path: str, depth: int) -> Any:
         for key in value:
             if not isinstance(key, str):
                 raise TypeError(f"{path}: key {key!r} is {type(key).__name__}, not str")
-        return {k: _plain(v, f"{path}[{k!r}]", depth + 1) for k, v in value.items()}
+        return {k: plain_json(v, f"{path}[{k!r}]", depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+        return [plain_json(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     hint = " (convert it with .item())" if isinstance(value, np.generic) else ""
     raise TypeError(f"{path}: {type(value).__name__} is not JSON plain data "
                     f"(dict/list/str/int/float/bool/None){hint}")
@@ -206,7 +234,7 @@ def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
         raise ValueError(f"{where}: 'arrays' in meta.json must be a JSON object")
     checked = {}
     for name, entry in manifest.items():
-        _check_name(name, f"{where}: ")
+        check_name(name, f"{where}: ")
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape"}:
             raise ValueError(f"{where}: manifest entry {name!r} must be {{'dtype', 'shape'}}")
         spec, shape = entry["dtype"], entry["shape"]
@@ -216,7 +244,7 @@ def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
             dtype = None
         if dtype is None or dtype.str != spec:
             raise ValueError(f"{where}: array {name!r} has unsupported dtype {spec!r}")
-        _check_dtype(dtype, f"{where}: array {name!r}")
+        check_dtype(dtype, f"{where}: array {name!r}")
         if (not isinstance(shape, list) or len(shape) > 64  # then numpy's bound, even if empty
                 or any(type(n) is not int or n < 0 for n in shape)
                 or math.prod(max(n, 1) for n in shape) * dtype.itemsize > np.iinfo(np.intp).max):
@@ -245,7 +273,7 @@ def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: 
         found_shape, fortran, found_dtype = read_header(handle)
     except Exception as error:  # numpy's parser raises assorted types on garbage
         raise ValueError(f"{where}: bad .npy header: {error!r}") from None
-    _check_dtype(found_dtype, where)
+    check_dtype(found_dtype, where)
     if found_dtype != dtype or found_shape != shape:
         raise ValueError(f"{where}: holds {found_dtype.str} {list(found_shape)} but the manifest "
                          f"says {dtype.str} {list(shape)}")
@@ -281,7 +309,7 @@ def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: 
 @contextlib.contextmanager
 def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str], Callable]]:
     """Yield (meta.json's bytes, names of the ``.npy`` files, load(name, dtype, shape))."""
-    if not _is_zip(where):
+    if not is_zip(where):
         if not os.path.isdir(where):
             if os.path.exists(where):
                 raise ValueError(f"{where} is not a folder (archives are folders unless *.zip)")
@@ -299,7 +327,7 @@ def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str]
 
         npy_files = {name for name in os.listdir(where)  # regular files only: no FIFOs
                      if name.endswith(".npy") and os.path.isfile(os.path.join(where, name))}
-        yield _folder_meta(where), npy_files, load
+        yield folder_meta(where), npy_files, load
         return
     if mmap == "r+":
         raise ValueError("mmap='r+' is not supported for zip archives (writing through would "
@@ -332,7 +360,7 @@ def _zip_members(archive: zipfile.ZipFile, where: str, size: int) -> dict[str, z
         name = info.filename
         if not 0 <= info.header_offset <= size - 30 - info.compress_size:
             raise ValueError(f"{where}: member {name!r} has an impossible offset or size")
-        if name != META_FILE and not (name.endswith(".npy") and _NAME.fullmatch(name[:-4])):
+        if name != META_FILE and not (name.endswith(".npy") and NAME_PATTERN.fullmatch(name[:-4])):
             raise ValueError(f"{where}: unexpected member {name!r} (only meta.json and "
                              "<name>.npy at the top level are allowed)")
         if name in members:
@@ -381,7 +409,17 @@ def _member(folder: str, name: str) -> str:
     return file
 
 
-def _folder_meta(folder: str) -> bytes:
+def folder_meta(folder: str) -> bytes:
+    """The raw ``meta.json`` of a folder archive (checked to be a regular file of bounded
+    size first).
+
+    Example
+    -------
+    >>> from w2v.io.archive_write import write_archive
+    >>> write_archive("demo-folder", "demo", {"x": np.arange(2)}, {})
+    >>> b'"kind": "demo"' in folder_meta("demo-folder")
+    True
+    """
     file = _member(folder, META_FILE)
     if not os.path.isfile(file):  # missing, or a FIFO, device, ...
         raise ValueError(f"{folder}: missing meta.json (not a w2v archive)")

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from .._util.atomic import _UMASK, _fsync_folder, atomic_write, existing_parent
+from .._util.atomic import UMASK, atomic_write, existing_parent, fsync_folder
 from . import archive
 
 __all__ = ["write_archive"]
@@ -49,17 +49,17 @@ def write_archive(
     >>> read_archive("demo.zip", kind="demo")[0]["x"].tolist()
     [0, 1, 2]
     """
-    if not isinstance(kind, str) or not archive._NAME.fullmatch(kind):
+    if not isinstance(kind, str) or not archive.NAME_PATTERN.fullmatch(kind):
         raise ValueError(f"kind must be a name of letters, digits and '_', got {kind!r}")
     if not isinstance(meta, Mapping):
         raise TypeError(f"meta must be a mapping, got {type(meta).__name__}")
-    plain = archive._plain(dict(meta), "meta", 0)
+    plain = archive.plain_json(dict(meta), "meta", 0)
     prepared: dict[str, np.ndarray] = {}
     for name, array in arrays.items():
-        archive._check_name(name)
+        archive.check_name(name)
         if not isinstance(array, np.ndarray):
             raise TypeError(f"array {name!r} must be a numpy array, got {type(array).__name__}")
-        archive._check_dtype(array.dtype, f"array {name!r}")
+        archive.check_dtype(array.dtype, f"array {name!r}")
         prepared[name] = array if array.flags.c_contiguous else np.array(array, order="C")
     if len({name.lower() for name in prepared}) < len(prepared):  # case-insensitive disks
         raise ValueError(f"array names must differ in more than case: {sorted(prepared)}")
@@ -71,7 +71,7 @@ def write_archive(
         raise ValueError(f"meta.json would be {len(text)} bytes, over {archive.MAX_META_BYTES}")
     files = [(f"{name}.npy", array) for name, array in prepared.items()]
     files.append((archive.META_FILE, text))  # last: a folder is whole once it is there
-    (_write_zip if archive._is_zip(path) else _write_folder)(os.fspath(path), files)
+    (_write_zip if archive.is_zip(path) else _write_folder)(os.fspath(path), files)
 
 
 def _write_npy(handle: IO[bytes], array: np.ndarray) -> None:
@@ -111,7 +111,7 @@ def _holds_archive(path: str) -> bool:
         if not os.listdir(path):
             return False
         with contextlib.suppress(OSError, ValueError, RecursionError):
-            header = json.loads(archive._folder_meta(path))
+            header = json.loads(archive.folder_meta(path))
             if isinstance(header, dict) and header.get("format") == archive.FORMAT_NAME:
                 return True
     raise FileExistsError(f"{path} exists and is not a w2v archive folder; refusing to replace it")
@@ -125,13 +125,13 @@ def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> Non
     tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
     try:
         with contextlib.suppress(OSError, NotImplementedError):
-            os.chmod(tmp, 0o777 & ~_UMASK)
+            os.chmod(tmp, 0o777 & ~UMASK)
         for name, payload in files:
             with open(os.path.join(tmp, name), "xb") as handle:
                 _write_member(handle, payload)
                 handle.flush()
                 os.fsync(handle.fileno())
-        _fsync_folder(tmp)
+        fsync_folder(tmp)
         if not _holds_archive(path):
             if os.path.isdir(path):
                 os.rmdir(path)  # empty
@@ -144,9 +144,9 @@ def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> Non
             except BaseException:
                 os.rename(aside, path)
                 raise
-            _fsync_folder(parent)
+            fsync_folder(parent)
             shutil.rmtree(aside, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_folder(parent)
+    fsync_folder(parent)

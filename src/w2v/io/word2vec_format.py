@@ -8,10 +8,8 @@ newline. Words are UTF-8. A path ending in ``.gz``, ``.bz2`` or ``.xz`` is compr
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import contextlib
-import gzip
 import lzma
 import operator
 import os
@@ -27,6 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
 from .._util.atomic import atomic_write
+from .._util.compression import SUFFIXES, compression_of, compressor, open_read
 
 __all__ = ["COMPRESSED_SUFFIXES", "load_word2vec_format", "save_word2vec_format"]
 
@@ -38,13 +37,8 @@ _MAX_COUNT = 2**63 - 1  # counts are int64
 _LEADING_NEWLINES = re.compile(rb"(?:^|(?<= ))\n+")  # the C tool's "\n" before a binary word
 _ASCII_SPACE = re.compile(rb"[\t\n\r\x0b\x0c]")  # in a binary word once that "\n" is gone
 _OTHER_SPACE = re.compile(r"[^\S\n]")  # whitespace other than the "\n" joining the words
-_OPENERS: dict[str, Callable] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 #: File-name suffixes read and written compressed.
-COMPRESSED_SUFFIXES = tuple(_OPENERS)
-
-
-def _suffix(path: str) -> str:
-    return os.path.splitext(path)[1].lower()
+COMPRESSED_SUFFIXES = SUFFIXES
 
 
 def _check_words(index_to_key: Sequence[str], rows: int) -> list[bytes]:
@@ -95,16 +89,6 @@ def _binary_block(words: list[bytes], block: np.ndarray) -> bytes:
     return b"".join(pieces)
 
 
-def _compressor(path: str, raw: IO[bytes]) -> contextlib.AbstractContextManager[IO[bytes]]:
-    """``raw`` wrapped in the compressor that ``path``'s suffix asks for."""
-    suffix = _suffix(path)
-    if suffix == ".gz":  # the name recorded in the gzip header is the file's, not the temp's
-        return gzip.GzipFile(os.path.basename(path), "wb", compresslevel=6, fileobj=raw)
-    if suffix in (".bz2", ".xz"):
-        return (bz2.BZ2File if suffix == ".bz2" else lzma.LZMAFile)(raw, "wb")
-    return contextlib.nullcontext(raw)
-
-
 def save_word2vec_format(
     path: str | os.PathLike,
     vectors: np.ndarray,
@@ -151,7 +135,7 @@ def save_word2vec_format(
     step = max(1, min(_BLOCK // (dims * 4 + 16), (1 << 20) // max(dims, 1)))
     to_bytes = _binary_block if binary else _text_block
 
-    with atomic_write(path, "wb") as raw, _compressor(path, raw) as out:
+    with atomic_write(path, "wb") as raw, compressor(path, raw) as out:
         out.write(f"{rows} {dims}\n".encode())
         for start in range(0, rows, step):
             block = vectors[start : start + step].astype(np.float32, copy=False)
@@ -159,15 +143,14 @@ def save_word2vec_format(
     if fvocab is not None:
         fvocab = os.fsdecode(fvocab)
         lines = [w + b" %d\n" % c for w, c in zip(words, counts.tolist(), strict=True)]
-        with atomic_write(fvocab, "wb") as raw, _compressor(fvocab, raw) as out:
+        with atomic_write(fvocab, "wb") as raw, compressor(fvocab, raw) as out:
             out.write(b"".join(lines))
 
 
 def _open(path: str) -> tuple[IO[bytes], int | None]:
     """The file, read as bytes, and its size when not compressed (``None`` when unknown)."""
-    opener = _OPENERS.get(_suffix(path))
-    if opener is not None:
-        return opener(path, "rb"), None
+    if compression_of(path):
+        return open_read(path), None
     handle = open(path, "rb")
     info = os.fstat(handle.fileno())
     return handle, info.st_size if stat.S_ISREG(info.st_mode) else None
