@@ -208,12 +208,7 @@ class Word2Vec:
         >>> model.wv.index_to_key
         ['a', 'b']
         """
-        if len(vocab) == 0:
-            raise ValueError(f"the vocabulary is empty: no word of the corpus "
-                             f"({vocab.corpus_words} tokens) occurs at least "
-                             f"min_count={vocab.min_count} times")
-        if self.params.hs and len(vocab) < 2:
-            raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
+        self._check_vocabulary(vocab)
         self.vocab = vocab
         self._init_weights()
         self._corpus, self._corpus_words = None, 0
@@ -258,13 +253,7 @@ class Word2Vec:
         else:
             vocab = Vocabulary.build(sentences, p.min_count, p.max_vocab_size, p.max_final_vocab)
             n_words = vocab.corpus_words
-        if len(vocab) == 0:
-            raise ValueError(
-                f"the vocabulary is empty: no word of the corpus ({vocab.corpus_words} tokens)"
-                f" occurs at least min_count={vocab.min_count} times"
-            )
-        if p.hs and len(vocab) < 2:
-            raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
+        self._check_vocabulary(vocab)
         if update:
             added = len(vocab) - len(self.vocab)
             self._grow_weights(vocab)
@@ -279,6 +268,16 @@ class Word2Vec:
             self.estimate_memory()["total"] / 2**20,
         )
         return self
+
+    def _check_vocabulary(self, vocab: Vocabulary) -> None:
+        """ValueError unless these parameters can train on ``vocab``."""
+        if len(vocab) == 0:
+            raise ValueError(
+                f"the vocabulary is empty: no word of the corpus ({vocab.corpus_words} tokens)"
+                f" occurs at least min_count={vocab.min_count} times"
+            )
+        if self.params.hs and len(vocab) < 2:
+            raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
 
     def _init_weights(self) -> None:
         vectors, self.syn1neg, self.syn1 = initial_weights(len(self.vocab), self.params)
@@ -385,7 +384,7 @@ class Word2Vec:
             resume=record.position if record else None,
         )
         monitor = TrainingMonitor(
-            self, self.history, [*self.callbacks, *callbacks],
+            self, [*self.callbacks, *callbacks],
             self.progress if progress is None else progress, epochs,
             encoded.words * epochs, encoded.corpus_words, p.start_alpha, p.min_alpha,
             first_epoch=plan.first_epoch,

@@ -193,7 +193,7 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
         "seeds": [int(np.random.SeedSequence([p.seed, s]).generate_state(1, np.uint32)[0])
                   for s in range(len(shards))]})
     rounds = max(1, max(math.ceil(w / sync_every) for w in words))
-    monitor = TrainingMonitor(model, model.history, model.callbacks, model.progress, p.epochs,
+    monitor = TrainingMonitor(model, model.callbacks, model.progress, p.epochs,
                               sum(words) * p.epochs, sum(tokens for _, tokens in described),
                               p.start_alpha, p.min_alpha)
     try:

@@ -28,7 +28,6 @@ from .._util.compression import SUFFIXES
 
 #: Suffixes of files that cannot be read from the middle (those PathCorpus decompresses):
 #: they are never cut.
-COMPRESSED = SUFFIXES
 #: Whole files are kept when the fullest shard holds at most this much more than an
 #: equal share of the bytes; otherwise files are cut to balance the shards.
 TOLERANCE = 0.05
@@ -75,7 +74,7 @@ def split(files: list[str], n: int) -> list[list[Piece]]:
     """
     sizes = file_sizes(files)
     whole, loads = _whole_files(files, [1 if s is None else s for s in sizes], n)
-    cuttable = [s is not None and not f.lower().endswith(COMPRESSED)
+    cuttable = [s is not None and not f.lower().endswith(SUFFIXES)
                 and not os.path.isdir(f.removeprefix("file://"))
                 for f, s in zip(files, sizes, strict=True)]
     balanced = (len(whole) == n and None not in sizes
@@ -241,7 +240,7 @@ def local_copy(piece: Piece | str, where: str = "", directory: str | None = None
         yield local
         return
     suffix = os.path.splitext(piece.path)[1]  # the copy is decompressed as the original
-    handle, local = tempfile.mkstemp(suffix=suffix if suffix.lower() in COMPRESSED else ".txt",
+    handle, local = tempfile.mkstemp(suffix=suffix if suffix.lower() in SUFFIXES else ".txt",
                                      prefix="w2v-shard-", dir=directory)
     try:
         with os.fdopen(handle, "wb") as out, _open(piece.path, where) as source:

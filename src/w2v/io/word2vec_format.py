@@ -25,9 +25,9 @@ from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
 from .._util.atomic import atomic_write
-from .._util.compression import SUFFIXES, compression_of, compressor, open_read
+from .._util.compression import compression_of, compressor, open_read
 
-__all__ = ["COMPRESSED_SUFFIXES", "load_word2vec_format", "save_word2vec_format"]
+__all__ = ["load_word2vec_format", "save_word2vec_format"]
 
 _BLOCK = 1 << 24  # bytes read, or about written, at a time
 _MAX_HEADER = 1024  # the header line is two integers: anything longer is not a header
@@ -38,7 +38,6 @@ _LEADING_NEWLINES = re.compile(rb"(?:^|(?<= ))\n+")  # the C tool's "\n" before 
 _ASCII_SPACE = re.compile(rb"[\t\n\r\x0b\x0c]")  # in a binary word once that "\n" is gone
 _OTHER_SPACE = re.compile(r"[^\S\n]")  # whitespace other than the "\n" joining the words
 #: File-name suffixes read and written compressed.
-COMPRESSED_SUFFIXES = SUFFIXES
 
 
 def _check_words(index_to_key: Sequence[str], rows: int) -> list[bytes]:

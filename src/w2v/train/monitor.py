@@ -153,10 +153,10 @@ class TrainingMonitor:
 
     Parameters
     ----------
-    model : the Word2Vec being trained (what the callbacks are given; its ``wv.vectors``
-        are checked for divergence at each epoch's end).
-    history : the model's :class:`~w2v.train.state.TrainingHistory`: each epoch's loss and
-        examples are added as the epoch ends, the running loss at every report.
+    model : the Word2Vec being trained: what the callbacks are given; its ``wv.vectors``
+        are checked for divergence at each epoch's end, and its ``history``
+        (:class:`~w2v.train.state.TrainingHistory`) gets each epoch's loss and examples as
+        the epoch ends, the running loss at every report.
     callbacks : objects with any of the :class:`~w2v.callbacks.Callback` hooks.
     progress : draw a tqdm bar on stderr (True), not (False), or only on a terminal or
         in a notebook (None).
@@ -170,26 +170,26 @@ class TrainingMonitor:
     Example
     -------
     >>> from w2v.train.trainer import run_epochs
-    >>> with TrainingMonitor(model, model.history, [], False, plan.epochs, encoded.words,
+    >>> with TrainingMonitor(model, [], False, plan.epochs, encoded.words,
     ...                      encoded.corpus_words, 0.025, 1e-4) as monitor:
     ...     _ = run_epochs(training_kernel, encoded, plan, monitor)
     >>> model.epochs_trained  # the 5 epochs it had, and this one
     6
     """
 
-    def __init__(self, model, history: TrainingHistory, callbacks: Iterable,
-                 progress: bool | None, epochs: int, total_words: int, corpus_words: int,
-                 start_alpha: float, min_alpha: float, first_epoch: int | None = None,
+    def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
+                 total_words: int, corpus_words: int, start_alpha: float,
+                 min_alpha: float, first_epoch: int | None = None,
                  words_at_start: int = 0) -> None:
         self.model = model
-        self.history = history
+        self.history: TrainingHistory = model.history
         self.callbacks = list(callbacks)
         self.epochs = epochs
         self.total_words = total_words
         self.corpus_words = corpus_words
         self.start_alpha = start_alpha
         self.min_alpha = min_alpha
-        self.first_epoch = history.epochs if first_epoch is None else first_epoch
+        self.first_epoch = self.history.epochs if first_epoch is None else first_epoch
         self.words_at_start = words_at_start
         self.started = time.perf_counter()
         self.epoch_started = self.started
