@@ -153,8 +153,8 @@ def test_empty_or_bad_queries_raise_valueerror(kv, call):
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"topn": -1}, "topn must be a non-negative integer or None, got -1"),
-    ({"topn": True}, "topn must be a non-negative integer or None, got True"),
+    ({"topn": -1}, "topn must be >= 0, got -1"),
+    ({"topn": True}, "topn must be an integer or None, got True"),
     ({"topn": 2.5}, "topn must be"),
     ({"restrict_vocab": 0}, "restrict_vocab must be >= 1, got 0"),
     ({"restrict_vocab": True}, "restrict_vocab must be an integer or None, got True"),

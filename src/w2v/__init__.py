@@ -18,6 +18,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
         f"Cause: {error}"
     ) from error
 
+from ._util.validation import InvalidParameterError
 from ._version import __version__
 from .data.corpus import PathCorpus, as_corpus
 from .data.vocab import Vocabulary
@@ -26,5 +27,5 @@ from .model import Word2Vec, resume
 from .train.params import TrainingParams
 from .vectors.keyedvectors import KeyedVectors
 
-__all__ = ["KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary", "Word2Vec", "__version__",
-           "as_corpus", "load_vectors", "resume"]
+__all__ = ["InvalidParameterError", "KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary",
+           "Word2Vec", "__version__", "as_corpus", "load_vectors", "resume"]

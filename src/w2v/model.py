@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import _core
+from ._util.validation import check_int
 from .data.corpus import PathCorpus, as_corpus, warn_if_changed
 from .data.encoding import EncodedCorpus, encode_corpus
 from .data.vocab import Vocabulary, count_words
@@ -104,7 +105,7 @@ class Word2Vec:
             batch=batch,
         )
         self.vocab: Vocabulary | None = None
-        self.wv: KeyedVectors | None = None
+        self._wv: KeyedVectors | None = None
         self.syn1neg: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
         self.history = TrainingHistory()
@@ -112,9 +113,9 @@ class Word2Vec:
         self.callbacks = list(callbacks)
         self.progress = progress
         self._stop = threading.Event()
-        self._corpus = None
+        self._corpus: Iterable[list[str]] | None = None
         self._corpus_words = 0  # tokens the vocabulary scan saw in self._corpus
-        self._kernel = None
+        self._kernel: _core.Kernel | None = None
         self._tree: HuffmanTree | None = None
         if corpus is not None:
             self.build_vocab(corpus)
@@ -125,6 +126,19 @@ class Word2Vec:
         if params is not None and name in TrainingParams.__dataclass_fields__:
             return getattr(params, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def wv(self) -> KeyedVectors:
+        """The word vectors (:class:`~w2v.KeyedVectors`), one row per vocabulary word, most
+        frequent first; trained in place by :meth:`train`. A model without a vocabulary yet
+        raises ``ValueError`` (build it with :meth:`build_vocab` or ``Word2Vec(corpus)``).
+
+        Example
+        -------
+        >>> Word2Vec([["a", "b", "a"]] * 5, min_count=1, vector_size=4).wv.index_to_key
+        ['a', 'b']
+        """
+        return self._built("no word vectors")[1]
 
     # the training record, kept in ``history`` (see :class:`w2v.train.state.TrainingHistory`)
     @property
@@ -172,7 +186,7 @@ class Word2Vec:
         """
         model = cls(**state.params.as_dict(), callbacks=callbacks, progress=progress)
         model.vocab = state.vocab
-        model.wv = KeyedVectors(state.vectors, state.vocab.index_to_key, state.vocab.counts)
+        model._wv = KeyedVectors(state.vectors, state.vocab.index_to_key, state.vocab.counts)
         model.syn1neg, model.syn1 = state.syn1neg, state.syn1
         model.history = TrainingHistory(state.loss_history, state.examples_history,
                                         state.training_seconds)
@@ -189,10 +203,9 @@ class Word2Vec:
         >>> model.state().vectors.shape
         (2, 4)
         """
-        if self.vocab is None:
-            raise ValueError("the model has no vocabulary yet: nothing to save")
+        vocab, wv = self._built("nothing to save")
         return ModelState(
-            params=self.params, vocab=self.vocab, vectors=self.wv.vectors,
+            params=self.params, vocab=vocab, vectors=wv.vectors,
             syn1neg=self.syn1neg, syn1=self.syn1, loss_history=tuple(self.history.loss),
             examples_history=tuple(self.history.examples),
             training_seconds=self.history.seconds, vocab_updates=self.vocab_updates)
@@ -209,8 +222,7 @@ class Word2Vec:
         ['a', 'b']
         """
         self._check_vocabulary(vocab)
-        self.vocab = vocab
-        self._init_weights()
+        self._init_weights(vocab)
         self._corpus, self._corpus_words = None, 0
         return self
 
@@ -244,22 +256,22 @@ class Word2Vec:
         sentences = as_corpus(corpus)
         p = self.params
         started = time.perf_counter()
+        old = self.vocab
         if update:
-            if self.vocab is None:
+            if old is None:
                 raise ValueError("build_vocab(update=True) needs a vocabulary: call "
                                  "build_vocab(corpus) first (or load a saved model)")
             counts, n_words, _ = count_words(sentences, p.max_vocab_size)
-            vocab = self.vocab.merged(counts, n_words)
+            vocab = old.merged(counts, n_words)
         else:
             vocab = Vocabulary.build(sentences, p.min_count, p.max_vocab_size, p.max_final_vocab)
             n_words = vocab.corpus_words
         self._check_vocabulary(vocab)
-        if update:
-            added = len(vocab) - len(self.vocab)
+        if old is not None and update:
+            added = len(vocab) - len(old)
             self._grow_weights(vocab)
         else:
-            self.vocab = vocab
-            self._init_weights()
+            self._init_weights(vocab)
         self._corpus, self._corpus_words = sentences, n_words
         logger.info(
             "vocabulary: %d words (min_count %d) from %d tokens in %.1fs%s; training will "
@@ -279,9 +291,17 @@ class Word2Vec:
         if self.params.hs and len(vocab) < 2:
             raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
 
-    def _init_weights(self) -> None:
-        vectors, self.syn1neg, self.syn1 = initial_weights(len(self.vocab), self.params)
-        self.wv = KeyedVectors(vectors, self.vocab.index_to_key, self.vocab.counts)
+    def _built(self, doing: str) -> tuple[Vocabulary, KeyedVectors]:
+        """The vocabulary and the vectors, or ValueError saying that ``doing`` needs them."""
+        if self.vocab is None or self._wv is None:
+            raise ValueError(f"the model has no vocabulary yet: {doing}; call "
+                             "build_vocab(corpus) first, or pass a corpus to Word2Vec(corpus)")
+        return self.vocab, self._wv
+
+    def _init_weights(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        vectors, self.syn1neg, self.syn1 = initial_weights(len(vocab), self.params)
+        self._wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
         self.history = TrainingHistory(seconds=self.history.seconds)
         self.vocab_updates = 0
         self._kernel = None
@@ -289,22 +309,23 @@ class Word2Vec:
 
     def _grow_weights(self, vocab: Vocabulary) -> None:
         """Adopt an updated vocabulary (see :func:`w2v.train.weights.grown_weights`)."""
+        old, wv = self._built("nothing to grow")
         self.vocab_updates += 1
         vectors, self.syn1neg, self.syn1 = grown_weights(
-            self.vocab, vocab, (self.wv.vectors, self.syn1neg, self.syn1), self.params,
-            self.vocab_updates)
+            old, vocab, (wv.vectors, self.syn1neg, self.syn1), self.params, self.vocab_updates)
         self.vocab = vocab
-        self.wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
+        self._wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
         self._kernel = None
         self._tree = None
 
     def _huffman(self) -> HuffmanTree:
         if self._tree is None:
-            self._tree = build_huffman(self.vocab.counts)
+            self._tree = build_huffman(self._built("no Huffman tree")[0].counts)
         return self._tree
 
     def _make_kernel(self) -> _core.Kernel:
-        return make_kernel(self.params, self.vocab, self.wv.vectors, self.syn1neg, self.syn1,
+        vocab, wv = self._built("nothing to train")
+        return make_kernel(self.params, vocab, wv.vectors, self.syn1neg, self.syn1,
                            self._huffman() if self.params.hs else None)
 
     def train(
@@ -350,12 +371,12 @@ class Word2Vec:
                              "from one here; pass it to train(corpus)")
         if epochs is None:
             epochs = self.params.epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+        epochs = check_int("epochs", epochs, minimum=1)
         if checkpoint is None and checkpoint_every is not None:
             raise ValueError("checkpoint_every needs a checkpoint path to write to")
 
-        encoded = encode_corpus(sentences, self.vocab.key_to_index, self.vocab.retained_words)
+        vocab = self._built("nothing to train")[0]
+        encoded = encode_corpus(sentences, vocab.key_to_index, vocab.retained_words)
         if corpus is None:  # the corpus the vocabulary was built from, read again
             warn_if_changed(self._corpus_words, encoded.corpus_words)
         if encoded.words == 0:
@@ -373,9 +394,11 @@ class Word2Vec:
         """Run ``epochs`` epochs over ``encoded`` (the rest of a checkpointed run, if
         ``checkpointer`` records a position)."""
         started = time.perf_counter()
-        if self._kernel is None:
+        kernel = self._kernel
+        if kernel is None:
             self._check_writable()
-            self._kernel = self._make_kernel()
+            kernel = self._kernel = self._make_kernel()
+        wv = self._built("nothing to train")[1]
         p = self.params
         record = checkpointer.record if checkpointer is not None else None
         plan = RunPlan(
@@ -393,13 +416,13 @@ class Word2Vec:
         self._stop.clear()
         try:
             with monitor:
-                loss, _ = run_epochs(self._kernel, encoded, plan, monitor, self._stop,
+                loss, _ = run_epochs(kernel, encoded, plan, monitor, self._stop,
                                      checkpointer)
         except KeyboardInterrupt:
             logger.warning("interrupted: %s", monitor.interruption_report())
             raise
         finally:
-            self.wv.invalidate()
+            wv.invalidate()
             self.history.add_seconds(time.perf_counter() - started)
         elapsed = time.perf_counter() - started
         logger.info(
@@ -448,7 +471,8 @@ class Word2Vec:
         self._stop.set()
 
     def _check_writable(self) -> None:
-        for name, array in (("vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
+        for name, array in (("vectors", self._built("nothing to train")[1].vectors),
+                            ("syn1neg", self.syn1neg),
                             ("syn1", self.syn1)):
             if array is not None and not array.flags.writeable:
                 raise ValueError(
@@ -487,22 +511,22 @@ class Word2Vec:
         >>> model.predict_output_word(["is"], topn=1)[0][0]
         'great'
         """
-        if self.vocab is None:
-            raise ValueError("the model has no vocabulary yet: build_vocab() and train() first")
+        wv = self._built("nothing to predict with")[1]
         words = [context_words] if isinstance(context_words, str) else list(context_words)
         if not words:
             raise ValueError("predict_output_word needs at least one context word")
-        if isinstance(topn, bool) or not isinstance(topn, int) or topn < 1:
-            raise ValueError(f"topn must be an integer >= 1, got {topn!r}")
-        rows = np.array([self.wv.get_index(w) for w in words], dtype=np.int64)
-        inputs = np.asarray(self.wv.vectors[rows], dtype=np.float32)
+        topn = check_int("topn", topn, minimum=1)
+        rows = np.array([wv.get_index(w) for w in words], dtype=np.int64)
+        inputs = np.asarray(wv.vectors[rows], dtype=np.float32)
         summed = not self.params.sg and not self.params.cbow_mean
         hidden = inputs.sum(axis=0) if summed else inputs.mean(axis=0)
         if self.syn1 is not None:
             probabilities = np.exp(hs_log_probabilities(hidden, self.syn1, self._huffman()))
-        else:
+        elif self.syn1neg is not None:
             probabilities = softmax_probabilities(hidden, self.syn1neg)
-        return top_words(probabilities, self.wv.index_to_key, topn)
+        else:  # TrainingParams admits no model without an output layer
+            raise ValueError("the model has no output layer to predict with")
+        return top_words(probabilities, wv.index_to_key, topn)
 
     def predict_next(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
         """The words the network predicts around ``word``: ``predict_output_word([word])``.
@@ -596,7 +620,7 @@ class ResumedRun:
 
     def run(self, callbacks: Iterable = (), progress: bool | None = None) -> Word2Vec:
         """Train what is left of the run; see :func:`resume`."""
-        if self.checkpointer is None:
+        if self.checkpointer is None or self.encoded is None:
             return self.model
         return self.model._train_encoded(self.encoded, self.checkpointer.record.run_epochs,
                                          callbacks, progress, self.checkpointer)
@@ -656,7 +680,8 @@ def prepare_resume(path: str | os.PathLike,
                              "pass the same corpus to resume(path, corpus)")
         corpus = PathCorpus(**record.corpus)
     sentences = as_corpus(corpus)
-    encoded = encode_corpus(sentences, model.vocab.key_to_index, model.vocab.retained_words)
+    vocab = state.vocab
+    encoded = encode_corpus(sentences, vocab.key_to_index, vocab.retained_words)
     check_corpus(record, encoded, where)
     model._corpus, model._corpus_words = sentences, encoded.corpus_words
     logger.info("resuming %s in epoch %d of %d, at chunk %d", where, record.position.epoch + 1,

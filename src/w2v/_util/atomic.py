@@ -7,7 +7,7 @@ import errno
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 __all__ = ["UMASK", "atomic_write", "existing_parent", "fsync_folder"]
 
@@ -41,7 +41,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise IsADirectoryError(errno.EISDIR, "a folder is in the way of the file", path)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
-        kwargs = {} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"}
+        kwargs: dict[str, Any] = {} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"}
         with contextlib.suppress(OSError, NotImplementedError):
             os.chmod(tmp, 0o666 & ~UMASK)
         with os.fdopen(fd, mode, **kwargs) as handle:

@@ -9,7 +9,7 @@ import gzip
 import lzma
 import os
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 __all__ = ["SUFFIXES", "compression_of", "compressor", "open_read"]
 
@@ -60,8 +60,8 @@ def compressor(path: str | os.PathLike,
     """
     suffix = compression_of(path)
     if suffix == ".gz":
-        return gzip.GzipFile(os.path.basename(os.fspath(path)), "wb", compresslevel=6,
-                             fileobj=raw)
+        return cast(IO[bytes], gzip.GzipFile(os.path.basename(os.fspath(path)), "wb",
+                                             compresslevel=6, fileobj=raw))
     if suffix in (".bz2", ".xz"):
         return (bz2.BZ2File if suffix == ".bz2" else lzma.LZMAFile)(raw, "wb")
     return contextlib.nullcontext(raw)

@@ -22,6 +22,8 @@ from .._version import __version__
 from ..loading import is_native, load_vectors, plain_name
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..model import Word2Vec
 
 __all__ = ["CliError", "build_parser", "main", "translate_c_options"]
@@ -207,7 +209,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_scores(pairs: Sequence[tuple[str, float]]) -> int:
+def _print_scores(pairs: Sequence[tuple[str, float]] | np.ndarray) -> int:
+    # the commands always pass an int topn, so the answer is (word, score) pairs
     for word, score in pairs:
         print(f"{word}\t{score:.4f}")
     return 0

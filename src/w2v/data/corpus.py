@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import operator
 import os
 import re
 import warnings
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.compression import open_read
+from .._util.validation import check_int
 
 __all__ = ["MAX_SENTENCE_LENGTH", "MAX_TOKEN_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus",
            "warn_if_changed"]
@@ -28,19 +28,6 @@ MAX_TOKEN_LENGTH = 10_000
 _SPACE = re.compile(r"\s")  # what str.split() splits on
 DEFAULT_BLOCK_SIZE = 1 << 20  # bytes read at a time by PathCorpus
 
-
-
-def _check_max_len(max_sentence_length: int, name: str = "max_sentence_length") -> int:
-    """Return ``max_sentence_length`` as an int, raising ValueError if it is below 1."""
-    try:
-        value = operator.index(max_sentence_length)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be an int, got {type(max_sentence_length).__name__}"
-        ) from None
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return value
 
 
 class _LongTokens:
@@ -135,15 +122,15 @@ class PathCorpus:
         block_size: int = DEFAULT_BLOCK_SIZE, max_token_length: int = MAX_TOKEN_LENGTH,
     ) -> None:
         self.path = Path(path)
-        self.max_sentence_length = _check_max_len(max_sentence_length)
+        self.max_sentence_length = check_int("max_sentence_length", max_sentence_length,
+                                             minimum=1)
         codecs.lookup(encoding)
         codecs.lookup_error(encoding_errors)
         self.encoding = encoding
         self.encoding_errors = encoding_errors
-        if block_size < 1:
-            raise ValueError(f"block_size must be >= 1, got {block_size}")
+        block_size = check_int("block_size", block_size, minimum=1)
         self.block_size = block_size
-        self.max_token_length = _check_max_len(max_token_length, "max_token_length")
+        self.max_token_length = check_int("max_token_length", max_token_length, minimum=1)
         self._warned: set[tuple[str, int, int]] = set()  # long-token warnings given
         self.files()  # fail early on a missing path or an empty directory
 
@@ -285,7 +272,9 @@ class PathCorpus:
                     if status == UNSUPPORTED:
                         return False
                 while True:
-                    read = fh.readinto(scanner.window(self.block_size))
+                    # open_read's files are all io.BufferedIOBase underneath
+                    read = fh.readinto(  # type: ignore[attr-defined]
+                        scanner.window(self.block_size))
                     status = scanner.process(read) if read else scanner.finish()
                     if status == INVALID_UTF8:
                         self._raise_decode_error(path)
@@ -381,7 +370,8 @@ class SentenceCorpus:
         self, sentences: Iterable[Any], max_sentence_length: int = MAX_SENTENCE_LENGTH
     ) -> None:
         self.sentences = sentences
-        self.max_sentence_length = _check_max_len(max_sentence_length)
+        self.max_sentence_length = check_int("max_sentence_length", max_sentence_length,
+                                             minimum=1)
 
     def __repr__(self) -> str:
         inner = type(self.sentences).__name__
@@ -451,7 +441,7 @@ def as_corpus(corpus: Any, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> It
     >>> list(as_corpus([["hello", "world"], ("again",)]))
     [['hello', 'world'], ['again']]
     """
-    max_sentence_length = _check_max_len(max_sentence_length)
+    max_sentence_length = check_int("max_sentence_length", max_sentence_length, minimum=1)
     if corpus is None:
         raise ValueError("corpus is None; pass a path or a list of token lists")
     if isinstance(corpus, (str, os.PathLike)):

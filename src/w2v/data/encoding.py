@@ -6,6 +6,7 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 
@@ -107,7 +108,7 @@ class _IdSink:
     that is memory-mapped in the end (and deleted when the mapping goes)."""
 
     def __init__(self) -> None:
-        self.file = None
+        self.file: IO[bytes] | None = None
         self.written = 0
 
     def write(self, ids: np.ndarray) -> None:

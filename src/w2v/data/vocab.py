@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from .._util.validation import check_int
 from .corpus import PathCorpus
 
 __all__ = ["Vocabulary", "count_words"]
@@ -44,8 +45,8 @@ def count_words(
     >>> counts["a"], n_words, n_sentences
     (2, 3, 1)
     """
-    if max_vocab_size is not None and max_vocab_size < 0:  # would prune forever
-        raise ValueError(f"max_vocab_size must be >= 0 or None, got {max_vocab_size!r}")
+    # a negative bound would prune forever
+    max_vocab_size = check_int("max_vocab_size", max_vocab_size, minimum=0, allow_none=True)
     fast = _count_path_corpus(sentences, max_vocab_size, min_count)
     if fast is not None:
         return fast

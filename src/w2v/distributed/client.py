@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .._util.validation import check_choice, check_int
 from ..data.vocab import Vocabulary
 from ..model import Word2Vec
 from ..train.monitor import TrainingMonitor
@@ -110,10 +111,8 @@ def train(corpus_files: Sequence[str | os.PathLike], client: Any = None, *,
     >>> model.wv.most_similar("king")  # doctest: +SKIP
     """
     files = _check_files(corpus_files)
-    if isinstance(sync_every, bool) or not isinstance(sync_every, int) or sync_every < 1:
-        raise ValueError(f"sync_every must be an int >= 1 (words per shard), got {sync_every!r}")
-    if merge not in MERGES:
-        raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
+    sync_every = check_int("sync_every", sync_every, minimum=1)  # words per shard
+    check_choice("merge", merge, MERGES)
     workers = params.pop("workers", None)  # gensim's name for training threads
     if threads is None:
         threads = workers
@@ -175,11 +174,12 @@ def _train(client: Any, files: list[str], model: Word2Vec, sync_every: int, merg
                       "and URLs whose size the client cannot learn, are never cut); give "
                       "at least as many such files as workers", RuntimeWarning, stacklevel=3)
     homes = [addresses[s % n_workers] if addresses else None for s in range(len(shards))]
-    model.use_vocabulary(_vocabulary(client, [piece for shard in shards for piece in shard], p))
+    counted = _vocabulary(client, [piece for shard in shards for piece in shard], p)
+    model.use_vocabulary(counted)
     logger.info("vocabulary: %d words from %d tokens in %d files on %d workers (%.1fs)",
-                len(model.vocab), model.vocab.corpus_words, len(files), n_workers,
+                len(counted), counted.corpus_words, len(files), n_workers,
                 time.perf_counter() - started)
-    vocab = _share(client, model.vocab)
+    vocab = _share(client, counted)
     encoded = [client.submit(worker.encode_files, shard, vocab, workers=home and [home],
                              allow_other_workers=True, pure=False)
                for shard, home in zip(shards, homes, strict=True)]
@@ -255,14 +255,14 @@ class _Run:
     def round(self, model: Word2Vec, jobs: list[tuple]) -> tuple[list[dict], int]:
         """Every shard's result for one round, and the bytes of the updates sent."""
         moved = self._spread()
-        whole = None
-        if self.update is None or moved:
-            whole = self._whole(model)
+        whole = self._whole(model) if self.update is None or moved else None
         shared = {}  # what each shard gets: the update, or the whole model
         sent = 0
         futures = []
         for s, job in enumerate(jobs):
             update = whole if self.update is None or s in moved else self.update
+            if update is None:  # whole is made whenever it can be needed
+                raise RuntimeError("no update to send")
             if id(update) not in shared:
                 shared[id(update)] = _share(self.client, update)
             futures.append(self._submit(s, shared[id(update)], job))
@@ -346,7 +346,7 @@ def next_update(model: Word2Vec, results: list[dict], merges: int) -> Update:
     >>> update = next_update(model, results, 1)  # doctest: +SKIP
     >>> update.rows["vectors"]  # (row indices, their values)  # doctest: +SKIP
     """
-    rows = {}
+    rows: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
     for name in MATRICES:
         target = _matrix(model, name)
         if target is None:

@@ -51,8 +51,10 @@ class Update:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.weights if self.weights is not None
-                  else [a for pair in self.rows.values() for a in pair])  # (None, all rows)
+        if self.weights is not None:
+            arrays = list(self.weights)
+        else:  # (rows, values) pairs; rows is None when all rows are sent
+            arrays = [a for pair in (self.rows or {}).values() for a in pair]
         return sum(a.nbytes for a in arrays if a is not None)
 
 
@@ -61,8 +63,9 @@ class Replica:
 
     def __init__(self, params: dict, threads: int, vocab: Vocabulary, weights: tuple) -> None:
         self.params = TrainingParams(**{**params, "workers": threads})
-        vectors, syn1neg, syn1 = (None if w is None else np.array(w, np.float32, order="C")
-                                  for w in weights)
+        vectors = np.array(weights[0], np.float32, order="C")
+        syn1neg, syn1 = (None if w is None else np.array(w, np.float32, order="C")
+                         for w in weights[1:])
         self.weights = {name: w for name, w in zip(MATRICES, (vectors, syn1neg, syn1),
                                                     strict=True) if w is not None}
         # the weights as a round started, to find the rows it changed (kept: a new 50 MB
@@ -73,11 +76,12 @@ class Replica:
         self.attempt = ""  # that training's name, as the client accepts or not
 
     def accepts(self, update: Update, shard: int) -> bool:
-        return (update.rows is not None and self.trained_round == update.round - 1
+        return (update.rows is not None and update.accepted is not None
+                and self.trained_round == update.round - 1
                 and update.accepted.get(shard) == self.attempt)
 
     def apply(self, update: Update) -> None:
-        for name, (rows, values) in update.rows.items():
+        for name, (rows, values) in (update.rows or {}).items():  # checked by accepts()
             if rows is None:
                 self.weights[name][...] = values
             else:

@@ -166,7 +166,8 @@ def _cut(files: list[str], sizes: list[int | None], cuttable: list[bool],
     _to_lightest([(1 if s is None else s, Piece(f))
                   for f, s, c in zip(files, sizes, cuttable, strict=True) if not c],
                  shards, loads)
-    stream = [(f, s) for f, s, c in zip(files, sizes, cuttable, strict=True) if c]
+    stream = [(f, s) for f, s, c in zip(files, sizes, cuttable, strict=True)
+              if c and s is not None]  # a file is cuttable only when its size is known
     quotas = _fill(loads, sum(s for _, s in stream))
     shard = 0
     for f, size in stream:
@@ -301,10 +302,7 @@ def boundary(source: BinaryIO, at: int) -> int:
         source.seek(at - 1)
         head = source.read(LINE_SEARCH_BYTES)
         newline = head.find(b"\n")
-        if newline >= 0:
-            found = at - 1 + newline
-        else:
-            found = _next_space(source, at - 1, head)
+        found = at - 1 + newline if newline >= 0 else _next_space(source, at - 1, head)
         if found is None:  # a token to the end of the file
             return source.seek(0, os.SEEK_END)
         source.seek(found + 1)

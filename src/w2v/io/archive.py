@@ -40,6 +40,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._util.validation import check_choice
+
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "NAME_PATTERN", "archive_kind", "check_dtype",
            "check_name", "folder_meta", "is_zip", "plain_json", "read_archive", "read_meta"]
 
@@ -84,8 +86,7 @@ def read_archive(
     >>> arrays["x"].tolist(), meta
     ([0, 1, 2], {'a': [1]})
     """
-    if mmap not in _MMAP_MODES:
-        raise ValueError(f"mmap must be one of {_MMAP_MODES}, got {mmap!r}")
+    check_choice("mmap", mmap, _MMAP_MODES)
     where = os.fspath(path)
     with _open_source(where, mmap) as (text, npy_files, load):
         header = _checked_header(text, where, kind)
@@ -283,14 +284,14 @@ def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: 
         problem = "is truncated" if size - start < nbytes else "has trailing bytes"
         raise ValueError(f"{where}: {problem}: the header promises {nbytes} bytes of data, "
                          f"there are {size - start}")
-    order = "F" if fortran else "C"
     if mmap is not None and mapper is not None:
-        return mapper(start, shape, order)
+        return mapper(start, shape, "F" if fortran else "C")
     buffer = bytearray(nbytes if trusted else 0)
     view, done = memoryview(buffer) if trusted else None, 0
     while done < nbytes:  # untrusted sizes grow the buffer only as data really arrives
         if view is not None:
-            got = handle.readinto(view[done:done + _CHUNK])
+            # files, zip members and decompressors are all io.BufferedIOBase underneath
+            got = handle.readinto(view[done:done + _CHUNK])  # type: ignore[attr-defined]
         else:
             chunk = handle.read(min(_CHUNK, nbytes - done))
             buffer += chunk
@@ -300,7 +301,7 @@ def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: 
         done += got
     if view is not None:
         view.release()
-    array = np.frombuffer(buffer, dtype=dtype).reshape(shape, order=order)
+    array = np.frombuffer(buffer, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     if mmap == "r":
         array.flags.writeable = False
     return array
@@ -320,8 +321,9 @@ def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str]
             with open(file, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
 
-                def mapper(start, shape, order):
-                    return np.memmap(file, dtype, mmap, offset=start, shape=shape, order=order)
+                def mapper(start: int, shape: tuple, order: str) -> np.ndarray:
+                    return np.memmap(file, dtype, mmap, offset=start,  # type: ignore[call-overload]
+                                     shape=shape, order=order)  # (mmap: one of _MMAP_MODES)
 
                 return _load_npy(handle, size, file, dtype, shape, mmap, mapper, True)
 
@@ -390,8 +392,9 @@ def _zip_array(raw: IO[bytes], archive: zipfile.ZipFile, info: zipfile.ZipInfo, 
         if data + info.file_size > zip_size:
             raise ValueError(f"{where}: member data runs past the end of the zip")
 
-        def mapper(start, shape, order):
-            return np.memmap(raw.name, dtype, mmap, offset=data + start, shape=shape, order=order)
+        def mapper(start: int, shape: tuple, order: str) -> np.ndarray:
+            return np.memmap(raw.name, dtype, mmap,  # type: ignore[call-overload]
+                             offset=data + start, shape=shape, order=order)  # mmap checked
 
     trusted = stored  # then its size is backed by bytes in the zip (see _zip_members)
     try:

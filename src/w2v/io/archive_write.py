@@ -69,7 +69,8 @@ def write_archive(
     text = json.dumps(header, allow_nan=True).encode("ascii") + b"\n"
     if len(text) > archive.MAX_META_BYTES:
         raise ValueError(f"meta.json would be {len(text)} bytes, over {archive.MAX_META_BYTES}")
-    files = [(f"{name}.npy", array) for name, array in prepared.items()]
+    files: list[tuple[str, bytes | np.ndarray]] = [
+        (f"{name}.npy", array) for name, array in prepared.items()]
     files.append((archive.META_FILE, text))  # last: a folder is whole once it is there
     (_write_zip if archive.is_zip(path) else _write_folder)(os.fspath(path), files)
 

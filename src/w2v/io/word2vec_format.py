@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import lzma
-import operator
 import os
 import re
 import stat
@@ -26,6 +25,7 @@ from numpy.typing import DTypeLike
 
 from .._util.atomic import atomic_write
 from .._util.compression import compression_of, compressor, open_read
+from .._util.validation import check_int
 
 __all__ = ["load_word2vec_format", "save_word2vec_format"]
 
@@ -82,7 +82,7 @@ def _binary_block(words: list[bytes], block: np.ndarray) -> bytes:
     """Rows as the C tool writes them: word, space, little-endian float32s, newline."""
     data = memoryview(np.ascontiguousarray(block, dtype="<f4").tobytes())
     size = block.shape[1] * 4
-    pieces = []
+    pieces: list[bytes | memoryview] = []
     for i, word in enumerate(words):
         pieces += (word, b" ", data[i * size : (i + 1) * size], b"\n")
     return b"".join(pieces)
@@ -123,6 +123,7 @@ def save_word2vec_format(
         raise ValueError(f"vectors must be a 2-D real array, got {vectors.dtype} {vectors.shape}")
     rows, dims = vectors.shape
     words = _check_words(index_to_key, rows)
+    count_list: list[int] = []
     if fvocab is not None:
         if counts is None:
             raise ValueError("fvocab needs counts, the count of each word")
@@ -131,6 +132,7 @@ def save_word2vec_format(
             raise ValueError(f"counts must be {rows} integers, got {counts.dtype} {counts.shape}")
         if rows and counts.min() < 0:
             raise ValueError(f"counts must be non-negative, got {counts.min()}")
+        count_list = counts.tolist()
     step = max(1, min(_BLOCK // (dims * 4 + 16), (1 << 20) // max(dims, 1)))
     to_bytes = _binary_block if binary else _text_block
 
@@ -141,7 +143,7 @@ def save_word2vec_format(
             out.write(to_bytes(words[start : start + step], block))
     if fvocab is not None:
         fvocab = os.fsdecode(fvocab)
-        lines = [w + b" %d\n" % c for w, c in zip(words, counts.tolist(), strict=True)]
+        lines = [w + b" %d\n" % c for w, c in zip(words, count_list, strict=True)]
         with atomic_write(fvocab, "wb") as raw, compressor(fvocab, raw) as out:
             out.write(b"".join(lines))
 
@@ -182,7 +184,8 @@ def find_nonfinite(array: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
-def _decode(raw: list[bytes], errors: str, where: Callable[[int], str], newlines=False):
+def _decode(raw: Sequence[bytes | bytearray], errors: str, where: Callable[[int], str],
+            newlines: bool = False) -> list[str]:
     """Decode words at once; on failure, find the bad one and say ``where(index)`` it is.
     ``newlines`` (binary rows): drop the "\\n"s before a word (the C tool writes one before each
     word but the first); any other ASCII whitespace in a word is an error.
@@ -257,7 +260,9 @@ def _read_binary(handle, name, rows, dims, start, size, errors, check_rest):
         del buf[:pos]
         base, pos = base + pos, 0
         buf += chunk
-        raw, starts, end, find = [], [], len(buf), buf.find
+        raw: list[bytearray] = []
+        starts: list[int] = []
+        end, find = len(buf), buf.find
         add_word, add_start = raw.append, starts.append
         for _ in range(rows - len(words)):  # the hot loop: keep it lean
             space = find(b" ", pos, pos + _MAX_WORD)
@@ -440,9 +445,7 @@ def load_word2vec_format(
     (['a', 'b'], [[1.0, 0.0], [0.0, 1.0]])
     """
     name = os.fsdecode(path)
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | np.integer)
-                              or limit < 0):
-        raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
+    limit = check_int("limit", limit, minimum=0, allow_none=True)
     if np.dtype(dtype).kind != "f":
         raise ValueError(f"dtype must be a floating type, got {np.dtype(dtype)}")
     try:  # an unknown handler fails now, not on the first bad word
@@ -460,7 +463,7 @@ def load_word2vec_format(
         promised, dims = int(parts[0]), int(parts[1])
         if dims > _MAX_DIMS:
             raise ValueError(f"{name}: line 1 promises {dims} dimensions, over {_MAX_DIMS}")
-        rows = promised if limit is None else min(promised, operator.index(limit))
+        rows = promised if limit is None else min(promised, limit)
         reader = _read_binary if binary else _read_text
         with warnings.catch_warnings():
             warnings.simplefilter("error", DeprecationWarning)  # np.fromstring, older numpy

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from .._util.validation import check_int, check_number
 from ..data.encoding import EncodedCorpus
 from ..io.archive import read_meta
 from .model_files import read_model, save_state
@@ -100,10 +101,10 @@ def corpus_fingerprint(encoded: EncodedCorpus) -> int:
     >>> corpus_fingerprint(a) != corpus_fingerprint(b)
     True
     """
-    crc = zlib.crc32(memoryview(encoded.offsets).cast("B"))
+    crc = zlib.crc32(encoded.offsets.data.cast("B"))
     step = 1 << 24  # words per call: no copy of a corpus spilled to a memory-mapped file
     for lo in range(0, len(encoded.ids), step):
-        crc = zlib.crc32(memoryview(encoded.ids[lo:lo + step]).cast("B"), crc)
+        crc = zlib.crc32(encoded.ids[lo:lo + step].data.cast("B"), crc)
     return crc
 
 
@@ -137,15 +138,9 @@ class RunRecord:
             raise ValueError(f"{where}: not a checkpoint (its metadata has no 'checkpoint' "
                              "section); it is a model: Word2Vec.load() it instead")
 
-        def number(section: dict, name: str, minimum: int, kind=int) -> Any:
-            value = section.get(name)
-            valid = (kind is int and type(value) is int and minimum <= value < 2**63) or (
-                kind is float and type(value) in (int, float) and minimum <= value < math.inf)
-            if not valid:
-                raise ValueError(f"{where}: checkpoint field {name!r} must be a "
-                                 f"{'whole ' if kind is int else ''}number >= {minimum}, "
-                                 f"got {value!r}")
-            return kind(value)
+        def number(section: dict, name: str, minimum: int) -> int:
+            return check_int(f"{where}: checkpoint field {name!r}", section.get(name),
+                             minimum=minimum, maximum=2**63 - 1)
 
         position = meta.get("position")
         every = meta.get("every")
@@ -157,7 +152,8 @@ class RunRecord:
             position=RunPosition(
                 epoch=number(position, "epoch", 0), next_chunk=number(position, "next_chunk", 0),
                 words_done=number(position, "words_done", 0),
-                epoch_loss=number(position, "epoch_loss", 0, float),
+                epoch_loss=check_number(f"{where}: checkpoint field 'epoch_loss'",
+                                        position.get("epoch_loss"), minimum=0.0),
                 epoch_examples=number(position, "epoch_examples", 0)),
             corpus_words=number(meta, "corpus_words", 1),
             trained_words=number(meta, "trained_words", 1),

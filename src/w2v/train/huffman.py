@@ -87,8 +87,8 @@ def _flatten_paths(parent: list[int], bit: list[int], n: int) -> HuffmanTree:
     parents = np.asarray(parent, dtype=np.int64)
     bits = np.asarray(bit, dtype=np.uint8)
     depth = [0] * (2 * n - 1)  # a node's parent is always created later: walk down
-    for node in range(root - 1, -1, -1):
-        depth[node] = depth[parent[node]] + 1
+    for up in range(root - 1, -1, -1):
+        depth[up] = depth[parent[up]] + 1
     lengths = np.asarray(depth[:n], dtype=np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

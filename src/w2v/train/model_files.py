@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._util.validation import check_int, check_number
 from .._version import __version__
 from ..data.vocab import Vocabulary
 from ..io.archive import read_archive
@@ -150,11 +151,8 @@ def _state(arrays: dict[str, np.ndarray], meta: dict[str, Any], where: str,
         raise ValueError(f"{where}: loss_history must be floats, got {loss.dtype}")
     examples = counts_field(examples, epochs, where, "examples_history")
     check_finite(loss, "loss_history", where, allow_nonfinite)
-    seconds = state.get("training_seconds")
-    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-            or not 0 <= seconds < math.inf):  # also false for NaN
-        raise ValueError(f"{where}: state.training_seconds must be a finite number >= 0, "
-                         f"got {seconds!r}")
+    seconds = check_number(f"{where}: state.training_seconds", state.get("training_seconds"),
+                           minimum=0.0)
     return ModelState(
         params=params, vocab=vocab, vectors=vectors, syn1neg=syn1neg, syn1=syn1,
         loss_history=tuple(np.asarray(loss, dtype=np.float64).tolist()),
@@ -174,11 +172,7 @@ def _section(meta: dict[str, Any], name: str, where: str) -> dict[str, Any]:
 
 def _number(section: dict[str, Any], name: str, where: str, minimum: int) -> int:
     value = section.get(name)
-    if (isinstance(value, bool) or not isinstance(value, int)
-            or not minimum <= value <= INT64_MAX):
-        raise ValueError(f"{where}: metadata {name!r} must be an integer from {minimum} to "
-                         f"2**63 - 1, got {value!r:.80}")
-    return value
+    return check_int(f"{where}: metadata {name!r}", value, minimum=minimum, maximum=INT64_MAX)
 
 
 def _params(values: dict[str, Any], where: str) -> TrainingParams:

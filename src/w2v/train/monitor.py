@@ -10,9 +10,11 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, TypeGuard
 
 import numpy as np
 
+from ..vectors.keyedvectors import KeyedVectors
 from .callbacks import TrainingProgress
 from .state import TrainingHistory
 
@@ -55,6 +57,17 @@ def show_progress(progress: bool | None, stream=None) -> bool:
     return in_notebook()
 
 
+class Monitored(Protocol):
+    """What a :class:`TrainingMonitor` needs of the model it watches (a
+    :class:`~w2v.Word2Vec` is one): the record it writes to and the vectors it checks;
+    callbacks get the model itself."""
+
+    history: TrainingHistory
+
+    @property
+    def wv(self) -> KeyedVectors: ...
+
+
 class _AboveBarHandler(logging.Handler):
     """Writes what a console handler would, through ``tqdm.write`` so the bar stays whole."""
 
@@ -74,7 +87,7 @@ class _AboveBarHandler(logging.Handler):
             self.handleError(record)
 
 
-def _is_console(handler: logging.Handler) -> bool:
+def _is_console(handler: logging.Handler) -> TypeGuard[logging.StreamHandler]:
     stream = getattr(handler, "stream", None)
     return (isinstance(handler, logging.StreamHandler) and stream is not None
             and stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__))
@@ -177,7 +190,7 @@ class TrainingMonitor:
     6
     """
 
-    def __init__(self, model, callbacks: Iterable, progress: bool | None, epochs: int,
+    def __init__(self, model: Monitored, callbacks: Iterable, progress: bool | None, epochs: int,
                  total_words: int, corpus_words: int, start_alpha: float,
                  min_alpha: float, first_epoch: int | None = None,
                  words_at_start: int = 0) -> None:
@@ -194,7 +207,7 @@ class TrainingMonitor:
         self.started = time.perf_counter()
         self.epoch_started = self.started
         self.show_bar = show_progress(progress)
-        self.bar = None
+        self.bar: Any = None  # a tqdm bar while one is drawn
         self.bar_words = words_at_start
         self.words_done = words_at_start
         self._exit_stack = contextlib.ExitStack()
@@ -204,10 +217,11 @@ class TrainingMonitor:
         if self.show_bar:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=self.total_words, initial=self.words_at_start, unit="word",
-                            unit_scale=True, desc="w2v", file=sys.stderr, dynamic_ncols=True,
-                            leave=True)
-            self._exit_stack.callback(self.bar.close)
+            bar = tqdm(total=self.total_words, initial=self.words_at_start, unit="word",
+                       unit_scale=True, desc="w2v", file=sys.stderr, dynamic_ncols=True,
+                       leave=True)
+            self.bar = bar
+            self._exit_stack.callback(bar.close)
             self._exit_stack.enter_context(log_above_bar(tqdm.write))
         return self
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, fields
+from typing import Any
+
+from .._util.validation import (
+    InvalidParameterError,
+    check_choice,
+    check_flag,
+    check_int,
+    check_number,
+)
 
 __all__ = ["TrainingParams", "LOSSES"]
 
@@ -25,7 +33,8 @@ def _default_workers() -> int:
 
 @dataclass(frozen=True)
 class TrainingParams:
-    """Everything that shapes a word2vec run; invalid values raise ``ValueError``.
+    """Everything that shapes a word2vec run; invalid values raise ``InvalidParameterError``
+    (a ``ValueError`` naming the parameter).
 
     Parameters
     ----------
@@ -82,47 +91,49 @@ class TrainingParams:
     def __post_init__(self) -> None:
         # the kernel's per-thread buffers are sized from these: bounded, they cannot
         # overflow (a window beyond the longest sentence, 10,000 tokens, changes nothing)
-        _check_int("vector_size", self.vector_size, 1, MAX_VECTOR_SIZE)
-        _check_int("window", self.window, 1, MAX_WINDOW)
-        _check_int("min_count", self.min_count, 0)
-        _check_flag("sg", self.sg)
-        _check_flag("hs", self.hs)
-        _check_int("negative", self.negative, 0, MAX_NEGATIVE)
+        self._set_int("vector_size", minimum=1, maximum=MAX_VECTOR_SIZE)
+        self._set_int("window", minimum=1, maximum=MAX_WINDOW)
+        self._set_int("min_count", minimum=0)
+        check_flag("sg", self.sg)
+        check_flag("hs", self.hs)
+        self._set_int("negative", minimum=0, maximum=MAX_NEGATIVE)
         # The kernel sizes per-thread buffers with C int products of these: a larger one
         # would overflow into a too-small buffer when training (a crash, not an error).
         if 2 * self.window * max(self.vector_size, self.negative + 1) > 2**31 - 1:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"window {self.window} with vector_size {self.vector_size} and negative "
                 f"{self.negative} is too large to train (2 * window * max(vector_size, "
                 "negative + 1) must be < 2**31)")
-        _check_float("ns_exponent", self.ns_exponent)
-        _check_flag("cbow_mean", self.cbow_mean)
-        _check_float("sample", self.sample, minimum=0.0)
-        if self.alpha is not None:
-            _check_float("alpha", self.alpha, minimum=0.0, strict=True)
-        _check_float("min_alpha", self.min_alpha, minimum=0.0)
+        check_number("ns_exponent", self.ns_exponent)
+        check_flag("cbow_mean", self.cbow_mean)
+        check_number("sample", self.sample, minimum=0.0)
+        check_number("alpha", self.alpha, minimum=0.0, strict=True, allow_none=True)
+        check_number("min_alpha", self.min_alpha, minimum=0.0)
         if self.min_alpha > self.start_alpha:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.start_alpha})"
             )
-        _check_int("epochs", self.epochs, 1)
-        if self.workers is not None:
-            _check_int("workers", self.workers, 1)
-        _check_int("seed", self.seed, 0)
-        if self.max_vocab_size is not None:
-            _check_int("max_vocab_size", self.max_vocab_size, 1)
-        if self.max_final_vocab is not None:
-            _check_int("max_final_vocab", self.max_final_vocab, 1)
-        _check_flag("batch", self.batch)
+        self._set_int("epochs", minimum=1)
+        self._set_int("workers", minimum=1, allow_none=True)
+        self._set_int("seed", minimum=0)
+        self._set_int("max_vocab_size", minimum=1, allow_none=True)
+        self._set_int("max_final_vocab", minimum=1, allow_none=True)
+        check_flag("batch", self.batch)
         self._check_objectives()
 
+    def _set_int(self, name: str, *, minimum: int, maximum: int | None = None,
+                 allow_none: bool = False) -> None:
+        # a numpy integer becomes a Python int, so that the record stays JSON-ready
+        value = check_int(name, getattr(self, name), minimum=minimum, maximum=maximum,
+                          allow_none=allow_none)
+        object.__setattr__(self, name, value)
+
     def _check_objectives(self) -> None:
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        check_choice("loss", self.loss, LOSSES)
         if self.loss == "softmax" and self.hs:
-            raise ValueError("loss='softmax' trains the full softmax alone: set hs=0")
+            raise InvalidParameterError("loss='softmax' trains the full softmax alone: set hs=0")
         if self.loss is None and not self.hs and self.negative == 0:
-            raise ValueError(
+            raise InvalidParameterError(
                 "no training objective selected: set negative > 0, hs=1, or loss='softmax'"
             )
 
@@ -153,7 +164,7 @@ class TrainingParams:
         """The number of training threads."""
         return self.workers if self.workers is not None else _default_workers()
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         """The parameters as a plain dict (JSON-ready).
 
         Example
@@ -162,27 +173,3 @@ class TrainingParams:
         5
         """
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}")
-
-
-def _check_flag(name: str, value: object) -> None:
-    if value not in (0, 1):  # True and False compare equal to 1 and 0
-        raise ValueError(f"{name} must be 0 or 1, got {value!r}")
-
-
-def _check_float(
-    name: str, value: object, minimum: float | None = None, strict: bool = False
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{name} must be {relation} {minimum}, got {value}")

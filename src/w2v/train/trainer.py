@@ -10,9 +10,11 @@ import functools
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
+from .. import _core
 from ..data.encoding import EncodedCorpus
 
 __all__ = ["RunPlan", "RunPosition", "chunk_seed", "chunk_words", "run_epochs",
@@ -102,9 +104,29 @@ def sync_examples(corpus_words: int, workers: int) -> int:
     return max(1, min(SYNC_EXAMPLES, corpus_words // (max(workers, 1) * MIN_SYNCS)))
 
 
-def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
-               stop: threading.Event | None = None,
-               checkpoint=None) -> tuple[np.ndarray, np.ndarray]:
+class Monitor(Protocol):
+    """What :func:`run_epochs` reports to (a :class:`~w2v.train.monitor.TrainingMonitor`
+    is one); a method that returns False asks the run to stop."""
+
+    def begin(self) -> bool: ...
+    def epoch_begin(self, epoch: int) -> bool: ...
+    def tick(self, epoch: int, words_done: int, loss: float, examples: int) -> bool: ...
+    def epoch_end(self, epoch: int, loss: float, examples: int, complete: bool) -> bool: ...
+    def end(self, words_done: int) -> None: ...
+
+
+class CheckpointHook(Protocol):
+    """When and how :func:`run_epochs` saves a checkpoint (a
+    :class:`~w2v.train.checkpoint.Checkpointer` is one)."""
+
+    def due_now(self) -> bool: ...
+    def due_after_epoch(self, epochs_done: int) -> bool: ...
+    def save(self, position: RunPosition) -> None: ...
+
+
+def run_epochs(kernel: _core.Kernel, corpus: EncodedCorpus, plan: RunPlan,
+               monitor: Monitor | None = None, stop: threading.Event | None = None,
+               checkpoint: CheckpointHook | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Train ``plan.epochs`` epochs over ``corpus`` with ``plan.workers`` threads.
 
     The learning rate decays linearly from ``start_alpha`` to ``min_alpha`` over the
@@ -198,7 +220,7 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
                     functools.partial(train_job, epoch), range(first_chunk, len(chunks)),
                     plan.workers, halt, lambda epoch=epoch: report(epoch), stop, pause,
                     finish_on_interrupt=checkpoint is not None)
-                if first_chunk == len(chunks) or stop.is_set():
+                if first_chunk == len(chunks) or stop.is_set() or checkpoint is None:
                     break
                 # paused for a checkpoint: every chunk handed out is finished
                 run.flush()
@@ -208,7 +230,8 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
         finally:  # every epoch ends with the shared weights complete, even on error
             run.flush()
         next_job = getattr(interrupted, "w2v_next_job", None)
-        if next_job is not None:  # every chunk handed out was finished: an exact position
+        # every chunk handed out was finished: an exact position
+        if next_job is not None and checkpoint is not None:
             checkpoint.save(position(epoch, next_job))
         if monitor is not None:
             if interrupted is None:  # no on_batch_end after Ctrl-C: it may raise again
@@ -229,7 +252,8 @@ def run_epochs(kernel, corpus: EncodedCorpus, plan: RunPlan, monitor=None,
             examples.sum(axis=0)[start.epoch:begun])
 
 
-def run_segment(kernel, corpus: EncodedCorpus, chunks: range, epoch: int, words_before: int,
+def run_segment(kernel: _core.Kernel, corpus: EncodedCorpus, chunks: range, epoch: int,
+                words_before: int,
                 total_words: int, plan: RunPlan) -> tuple[float, int, int]:
     """Train the chunks ``chunks`` of ``epoch`` (indices into
     ``corpus.chunks(chunk_words(corpus.words))``) with ``plan.workers`` threads: one
@@ -273,7 +297,8 @@ class _ChunkRun:
     chunks, the threads' word counters (which drive the learning rate) and private copies
     of the busiest rows, the stop flag the kernel reads, and one chunk's training call."""
 
-    def __init__(self, kernel, corpus: EncodedCorpus, plan: RunPlan, total_words: int,
+    def __init__(self, kernel: _core.Kernel, corpus: EncodedCorpus, plan: RunPlan,
+                 total_words: int,
                  words_before: int, stop: threading.Event | None = None) -> None:
         self.kernel = kernel
         self.plan = plan
@@ -314,7 +339,8 @@ class _ChunkRun:
 def _aligned(corpus: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
     """The corpus's ids and offsets, copied if they are not aligned in memory (as arrays
     that came through Dask's serialisation can be): the kernel reads them as C ints."""
-    return (np.require(corpus.ids, np.int32, "CA"), np.require(corpus.offsets, np.int64, "CA"))
+    return (np.require(corpus.ids, np.int32, ["C", "A"]),
+            np.require(corpus.offsets, np.int64, ["C", "A"]))
 
 
 def _run_jobs(train_job, jobs: range, workers: int, halt, report,
@@ -369,7 +395,8 @@ def _run_jobs(train_job, jobs: range, workers: int, halt, report,
                     report()
     except KeyboardInterrupt as interrupt:
         if finish_on_interrupt and _finish_chunks(threads, pause) and not failures:
-            interrupt.w2v_next_job = handed_out[0]
+            # the user's own Ctrl-C, carrying where the run stopped (read with getattr)
+            interrupt.w2v_next_job = handed_out[0]  # type: ignore[attr-defined]
             raise
         halt()
         _join_through_interrupts(threads)

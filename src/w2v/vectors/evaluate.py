@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .._util.validation import check_int
+
 __all__ = ["analogy_oov_count", "evaluate_word_analogies", "evaluate_word_pairs"]
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,7 @@ def _ok_vocab(wv: Any, restrict_vocab: int, case_insensitive: bool) -> dict[str,
     """Word (upper-cased if ``case_insensitive``) -> row, over the first ``restrict_vocab``
     rows; among case variants the most frequent (lowest row) wins."""
     ok: dict[str, int] = {}
-    for i, key in enumerate(wv.index_to_key[: max(restrict_vocab, 0)]):
+    for i, key in enumerate(wv.index_to_key[:restrict_vocab]):
         ok.setdefault(key.upper() if case_insensitive else key, i)
     return ok
 
@@ -122,9 +124,11 @@ def evaluate_word_analogies(
     >>> 0 <= score <= 1, analogy_oov_count(sections)  # one question has an unknown word
     (True, 1)
     """
+    restrict_vocab = check_int("restrict_vocab", restrict_vocab, minimum=0)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     parsed = _read_analogies(path, case_insensitive)
     ok = _ok_vocab(wv, restrict_vocab, case_insensitive)
-    n = min(max(restrict_vocab, 0), len(wv.index_to_key))
+    n = min(restrict_vocab, len(wv.index_to_key))
     canon = np.array([ok[k.upper() if case_insensitive else k] for k in wv.index_to_key[:n]],
                      dtype=np.int64)  # row -> row of its most frequent case variant
 
@@ -246,6 +250,7 @@ def evaluate_word_pairs(
     >>> -1 <= result["spearman"] <= 1, result["oov_ratio"]
     (True, 0.0)
     """
+    restrict_vocab = check_int("restrict_vocab", restrict_vocab, minimum=0)
     ok = _ok_vocab(wv, restrict_vocab, case_insensitive)
     gold: list[float] = []
     pairs: list[tuple[int, int]] = []

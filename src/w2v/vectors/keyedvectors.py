@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from .._util.validation import check_int
 from .._version import __version__
 from ..io.archive import read_archive
 from ..io.archive_fields import array_field, counts_field, decode_words, encode_words, matrix_field
 from ..io.archive_write import write_archive
-from .ranking import as_terms, checked_topn, restricted_rows, top_words
+from .ranking import as_terms, restricted_rows, top_words
 
 __all__ = ["VECTORS_KIND", "KeyedVectors"]
 
@@ -490,7 +491,7 @@ class KeyedVectors:
         if query.shape != (self.vector_size,):
             raise ValueError(f"a query vector must have shape ({self.vector_size},), "
                              f"got {query.shape}")
-        return query / max(float(np.linalg.norm(query)), _TINY)
+        return query / max(float(np.linalg.norm(query)), float(_TINY))
 
     def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, list[int]]:
         """Weighted mean of the query terms, and the rows of the query words."""
@@ -526,6 +527,7 @@ class KeyedVectors:
     def _ranked(self, scores: np.ndarray, topn: int | None,
                 exclude: list[int]) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` best of ``scores`` (a fresh array) outside ``exclude``, or all."""
-        if topn is None:
+        count = check_int("topn", topn, minimum=0, allow_none=True)
+        if count is None:
             return scores
-        return top_words(scores, self.index_to_key, checked_topn(topn), exclude)
+        return top_words(scores, self.index_to_key, count, exclude)

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_terms", "checked_topn", "restricted_rows", "top_words"]
+from .._util.validation import check_int
+
+__all__ = ["as_terms", "restricted_rows", "top_words"]
 
 
 def top_words(scores: np.ndarray, index_to_key: Sequence[str], topn: int,
@@ -40,20 +42,7 @@ def top_words(scores: np.ndarray, index_to_key: Sequence[str], topn: int,
     else:
         best = np.arange(size)
     best = best[np.lexsort((best, -scores[best]))][:k]
-    return [(index_to_key[i], float(scores[i])) for i in best]
-
-
-def checked_topn(topn: Any) -> int:
-    """``topn`` as an int, or ValueError naming it (a bool is not a count).
-
-    Example
-    -------
-    >>> checked_topn(10)
-    10
-    """
-    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 0:
-        raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
-    return int(topn)
+    return [(index_to_key[i], float(scores[i])) for i in best.tolist()]
 
 
 def restricted_rows(restrict_vocab: Any, rows: int) -> int:
@@ -65,13 +54,8 @@ def restricted_rows(restrict_vocab: Any, rows: int) -> int:
     >>> restricted_rows(30_000, 1_000)
     1000
     """
-    if restrict_vocab is None:
-        return rows
-    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
-        raise ValueError(f"restrict_vocab must be an integer or None, got {restrict_vocab!r}")
-    if restrict_vocab < 1:
-        raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-    return min(int(restrict_vocab), rows)
+    limit = check_int("restrict_vocab", restrict_vocab, minimum=1, allow_none=True)
+    return rows if limit is None else min(limit, rows)
 
 
 def as_terms(terms: Any) -> list:
