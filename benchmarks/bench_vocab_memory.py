@@ -18,9 +18,9 @@ Each setting then runs in a fresh child process that builds the vocabulary exact
 
 For each child it reports the growth of the peak resident memory (``VmHWM`` after the count and
 after the ``Vocabulary``, minus the peak of a child that only imports the same modules), the
-times, the words held at the end, and the estimate of the formula documented in the README
-(see ``estimate_bytes``). The unbounded scan runs only when its estimate fits in the memory
-available (``--unbounded auto``).
+times, the words held at the end, and the estimate of the formula documented in
+docs/guide/training.rst (see ``estimate_bytes``). The unbounded scan runs only when its
+estimate fits in the memory available (``--unbounded auto``).
 
 Usage
 -----
@@ -55,7 +55,7 @@ PATHS = ("compiled", "python")
 # Vocabulary step gets about M words (its worst case), for every such M dividing 30,000,000
 TOKENS = 29_999_990
 
-# The formula (see the README's "Memory of the vocabulary scan"); bytes.
+# The formula (docs/guide/training.rst, "Memory of the vocabulary scan"); bytes.
 ORDER_BYTES = 8  # the table's insertion-order array: one int64 per word
 VOCAB_BYTES = 160  # Python objects per word while Vocabulary is built, besides the str
 # glibc serves blocks up to this size from its heap once it has freed one that large, and

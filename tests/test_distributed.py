@@ -90,7 +90,7 @@ def test_the_planted_structure_is_learned_and_the_model_is_an_ordinary_one(
             epochs.append(epoch)
 
     # a vocabulary of 36 words, every one of them in every round: short rounds (with
-    # 20,000 words a round, summed deltas overshoot and the loss rises again; README)
+    # 20,000 words a round, summed deltas overshoot and the loss rises again; docs)
     model = w2v_distributed.train(files, client, epochs=4, sync_every=2_000, stats=stats,
                                   callbacks=[Epochs()], merge=merge, **PARAMS)
     assert isinstance(model, Word2Vec)

@@ -13,6 +13,7 @@ import pkgutil
 
 import numpy as np
 import pytest
+from example_files import write_evaluation_files, write_lines
 
 import w2v
 from w2v import PathCorpus, Word2Vec, _core
@@ -29,26 +30,17 @@ SENTENCES = [["the", "king", "and", "the", "queen", "rule", "the", "realm"],
              ["a", "boy", "and", "a", "girl", "feed", "the", "cat"]] * 40
 
 
-def _write_lines(path, sentences):
-    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """The files the examples name, made once."""
     root = tmp_path_factory.mktemp("doctests")
-    _write_lines(root / "corpus.txt", SENTENCES)
+    write_lines(root / "corpus.txt", SENTENCES)
     (root / "text8").write_text(" ".join(w for s in SENTENCES for w in s), encoding="utf-8")
     (root / "corpus_dir").mkdir()
     for name in ("part-0.txt", "part-1.txt", "a.txt", "b.txt", "corpus_dir/part-0.txt",
                  "corpus_dir/part-1.txt"):
-        _write_lines(root / name, SENTENCES[:80])
-    (root / "questions-words.txt").write_text(
-        ": family\nking queen man woman\nman woman king queen\nprince princess boy girl\n"
-        ": unknown\nking queen man zebra\n", encoding="utf-8")
-    (root / "wordsim353.tsv").write_text(
-        "# word1\tword2\tscore\nking\tqueen\t8.6\nman\twoman\t8.3\nking\tcat\t1.2\n"
-        "dog\tcat\t7.4\ncastle\twoman\t0.9\n", encoding="utf-8")
+        write_lines(root / name, SENTENCES[:80])
+    write_evaluation_files(root)
     model = Word2Vec(SENTENCES, vector_size=16, min_count=1, sample=0, workers=1,
                      seed=1).train()
     model.save(root / "model.zip")

@@ -2,8 +2,8 @@
 
 A generated corpus of 3 million distinct tokens (plus a few planted frequent words) is
 scanned in child processes, and each child's peak resident memory, less that of a child
-that only imports the same modules, is held to the formula of the README ("Memory of the
-vocabulary scan"), while the unbounded scan would need hundreds of megabytes by the same
+that only imports the same modules, is held to the formula of docs/guide/training.rst ("Memory of
+the vocabulary scan"), while the unbounded scan would need hundreds of megabytes by the same
 formula. The pruning is the C tool's: a word's count is never above its true count, and it
 is exact for a word whose running count exceeds the threshold at every prune (the planted
 words here, by construction).
@@ -38,7 +38,7 @@ PLANTED = 8  # line i starts with planted word min(ctz(i + 1), 7): 1/2, 1/4, ...
 WIDTH = 8  # bytes per token
 BOUND = 10_000  # max_vocab_size under test (a multiple of PER_LINE: see assert_exact)
 
-# The formula, in bytes (README: "Memory of the vocabulary scan")
+# The formula, in bytes (docs/guide/training.rst: "Memory of the vocabulary scan")
 ORDER_BYTES = 8  # its insertion-order entry
 VOCAB_BYTES = 160  # Python objects per word while Vocabulary is built, besides the str
 VOCAB_BYTES_MAX = 300  # ... at most (dict and list sizes step by powers of two)
