@@ -45,23 +45,10 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
-cdef extern from "_vecops.h" nogil:
-    float w2v_dot(const float *a, const float *b, int n)
-    void w2v_axpy(float alpha, const float *x, float *y, int n)
-    void w2v_scale(float alpha, float *x, int n)
-    void w2v_zero(float *x, int n)
-    uint64_t w2v_next(uint64_t *state)
-    int64_t w2v_below(uint64_t r, int64_t n)
-    double w2v_uniform(uint64_t r)
-    double w2v_uniform_low(uint64_t r)
-    int64_t w2v_sum_progress(const int64_t *slots, int n)
-    void w2v_add_progress(int64_t *slots, int slot, int64_t words)
-    int w2v_stop_requested(const int32_t *flag)
-    int w2v_set_simd(int wanted)
-    void w2v_prefetch_row(const float *row, int n)
-    float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_t first,
-                        int64_t end, int dim)
-    int w2v_use_avx2
+from w2v._native cimport (w2v_add_progress, w2v_axpy, w2v_below, w2v_dot, w2v_next,
+                          w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
+                          w2v_stop_requested, w2v_sum_progress, w2v_uniform,
+                          w2v_uniform_low, w2v_use_avx2, w2v_zero)
 
 
 cdef enum:
@@ -76,7 +63,8 @@ cdef float LOG_SIGMOID_TABLE[EXP_TABLE_SIZE]
 
 
 cdef void _fill_tables() noexcept:
-    """Tabulate sigmoid and log-sigmoid at the centres of EXP_TABLE_SIZE bins on [-MAX_EXP, MAX_EXP]."""
+    """Tabulate sigmoid and log-sigmoid at the centres of EXP_TABLE_SIZE bins on
+    [-MAX_EXP, MAX_EXP]."""
     cdef int i
     cdef double x
     for i in range(EXP_TABLE_SIZE):
@@ -99,8 +87,6 @@ def set_simd(bint enabled):
     'portable'
     """
     return "avx2" if w2v_set_simd(1 if enabled else 0) else "portable"
-
-
 
 
 def simd_path():
@@ -160,7 +146,7 @@ ctypedef struct Net:
 ctypedef struct Hot:
     float *copy[N_HOT]    # a thread's copies of each matrix's hot rows (or NULL)
     float *base[N_HOT]    # ... and their shared values when last merged
-    int64_t sync_examples # examples between merges into the shared rows
+    int64_t sync_examples  # examples between merges into the shared rows
     int64_t since_sync    # examples since the last merge
     int loaded            # whether the copies hold the shared rows (plus own changes)
 
@@ -446,7 +432,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
 
 cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     """Skip-gram with negative sampling, one update per window (noise words shared)."""
-    cdef int i, j, lo, hi, a, n_ctx, n_out, d, noise, target
+    cdef int i, j, lo, hi, a, n_ctx, n_out, _draw, noise, target
     for i in range(n):
         _start_position(net, work, i, n, &lo, &hi)
         n_ctx = 0
@@ -461,7 +447,7 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         work.out_rows[0] = _word_row(net, work, target)
         work.labels[0] = 1.0
         n_out = 1
-        for d in range(net.negative):
+        for _draw in range(net.negative):
             noise = _draw_noise(net, &work.rng)
             if noise != target:
                 work.out_rows[n_out] = _word_row(net, work, noise)
@@ -899,7 +885,8 @@ cdef int64_t _check_chunk(const int32_t[::1] ids, const int64_t[::1] offsets,
     if bad == 1:
         raise ValueError(f"sentence offsets are not increasing within 0..{n_ids} at sentence {s}")
     if bad == 2:
-        raise ValueError(f"word id {ids[k]} at position {k} is outside the vocabulary (0..{vocab - 1})")
+        raise ValueError(f"word id {ids[k]} at position {k} is outside the vocabulary "
+                         f"(0..{vocab - 1})")
     return longest
 
 

@@ -69,8 +69,7 @@ cdef extern from *:
     int w2v_first_byte(uint64_t m) nogil
 
 
-cdef extern from "_prefetch.h" nogil:
-    void W2V_PREFETCH(const void* p)
+from w2v._native cimport W2V_PREFETCH
 
 
 cdef enum:  # statuses of the tokenizer
@@ -88,7 +87,7 @@ cdef enum:
     BATCH = 256      # tokens found before they are looked up
     TOKEN_BYTE = 0   # byte classes: part of a token
     SPACE_BYTE = 1   # ASCII whitespace other than the newline
-    NEWLINE_BYTE = 2 # 0x0A: ends the line
+    NEWLINE_BYTE = 2  # 0x0A: ends the line
     LEAD_BYTE = 3    # first byte of a possible multi-byte whitespace character
 
 cdef uint8_t BYTE_CLASS[256]

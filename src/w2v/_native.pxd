@@ -1,0 +1,30 @@
+# The C both compiled modules use, declared once (as scikit-learn's
+# utils/_cython_blas.pxd does): the vector helpers of the training kernel (_vecops.h:
+# SIMD with a portable fallback chosen at run time, the random streams, the shared
+# progress counters) and the prefetch hint the kernel and the tokenizer share
+# (_prefetch.h). Everything here is GIL-free.
+
+from libc.stdint cimport int32_t, int64_t, uint64_t
+
+
+cdef extern from "_prefetch.h" nogil:
+    void W2V_PREFETCH(const void* p)
+
+
+cdef extern from "_vecops.h" nogil:
+    float w2v_dot(const float *a, const float *b, int n)
+    void w2v_axpy(float alpha, const float *x, float *y, int n)
+    void w2v_scale(float alpha, float *x, int n)
+    void w2v_zero(float *x, int n)
+    uint64_t w2v_next(uint64_t *state)
+    int64_t w2v_below(uint64_t r, int64_t n)
+    double w2v_uniform(uint64_t r)
+    double w2v_uniform_low(uint64_t r)
+    int64_t w2v_sum_progress(const int64_t *slots, int n)
+    void w2v_add_progress(int64_t *slots, int slot, int64_t words)
+    int w2v_stop_requested(const int32_t *flag)
+    int w2v_set_simd(int wanted)
+    void w2v_prefetch_row(const float *row, int n)
+    float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_t first,
+                        int64_t end, int dim)
+    int w2v_use_avx2
