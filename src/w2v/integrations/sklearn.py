@@ -79,8 +79,9 @@ class Word2VecVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     Attributes
     ----------
-    model_ : the trained :class:`w2v.Word2Vec`.
-    wv_ : its :class:`w2v.KeyedVectors`.
+    wv_ : the trained :class:`w2v.KeyedVectors` (the model itself, with its output layer
+        and training state, is not kept, so that a fitted vectorizer pickles with joblib
+        like any scikit-learn estimator).
     word_weights_ : the weight of each vocabulary row (ones for ``"mean"``).
     principal_component_ : the unit vector removed from every SIF embedding (``None`` for
         ``"mean"``).
@@ -144,8 +145,7 @@ class Word2VecVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                          min_count=self.min_count, sg=self.sg, negative=self.negative,
                          sample=self.sample, epochs=self.epochs, alpha=self.alpha,
                          workers=self.workers, seed=self.seed, progress=False)
-        self.model_ = model.train()
-        self.wv_: KeyedVectors = self.model_.wv
+        self.wv_: KeyedVectors = model.train().wv
         counts = self.wv_.counts
         if self.pooling == "sif" and counts is not None:
             frequency = counts / max(int(counts.sum()), 1)
