@@ -439,3 +439,20 @@ def test_vectorizer_mistakes_are_named():
         Word2VecVectorizer().fit(csr_matrix(np.eye(2)))
     with pytest.raises(ValueError, match="X holds no documents"):
         Word2VecVectorizer().fit([])
+
+
+@sklearn_only
+def test_the_reference_shows_the_real_signature():
+    """docs/api/integrations.rst writes the vectorizer's signature out (the reference is
+    built with scikit-learn mocked): it must be the class's."""
+    import inspect
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "api" / "integrations.rst"
+    if not page.exists():
+        pytest.skip("the documentation is not beside the tests")
+    line = next(t for t in page.read_text(encoding="utf-8").splitlines()
+                if t.startswith(".. autoclass:: w2v.integrations.sklearn.Word2VecVectorizer"))
+    written = line.split("Word2VecVectorizer", 1)[1]
+    real = inspect.signature(Word2VecVectorizer).replace(return_annotation=inspect.Signature.empty)
+    shown = "(" + ", ".join(f"{p.name}={p.default!r}" for p in real.parameters.values()) + ")"
+    assert written == shown
