@@ -36,7 +36,8 @@ autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_preserve_defaults = True  # MAX_SENTENCE_LENGTH, not 10000, in signatures
 # The optional extras are imported only inside the functions that need them, so the
 # reference builds without them; mocking keeps it so if that ever changes.
-autodoc_mock_imports = ["dask", "distributed", "fsspec", "matplotlib", "sklearn"]
+autodoc_mock_imports = ["dask", "distributed", "fsspec", "matplotlib", "sklearn", "spacy",
+                        "torch"]
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_param = False  # "a, b : text" stays one entry

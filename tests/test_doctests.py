@@ -9,6 +9,7 @@ what a test cannot have (a Dask cluster), and says so on its line.
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
 
 import numpy as np
@@ -28,6 +29,16 @@ SENTENCES = [["the", "king", "and", "the", "queen", "rule", "the", "realm"],
              ["the", "man", "and", "the", "woman", "walk", "the", "dog"],
              ["a", "prince", "and", "a", "princess", "guard", "the", "castle"],
              ["a", "boy", "and", "a", "girl", "feed", "the", "cat"]] * 40
+#: Examples (a module's or one object's) that need an optional extra the test environment
+#: may lack (the ``test`` extra does not pull in spaCy or PyTorch): not run without it.
+OPTIONAL = {"w2v.integrations.spacy": "spacy", "w2v.vectors.torch_embedding": "torch",
+            "w2v.vectors.keyedvectors.KeyedVectors.to_torch": "torch"}
+
+
+def missing_extra(test_name: str) -> bool:
+    return any((test_name == prefix or test_name.startswith(prefix + "."))
+               and importlib.util.find_spec(package) is None
+               for prefix, package in OPTIONAL.items())
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +94,8 @@ def run_examples(name: str) -> tuple[int, int, str]:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report = []
     for test in finder.find(module, name):
-        if ".__test__." in test.name:  # Cython's copy of a compiled function's docstring
-            continue
+        if ".__test__." in test.name or missing_extra(test.name):  # Cython's copy of a
+            continue  # compiled function's docstring, or an example needing a missing extra
         test.globs = {**vars(module), **namespace()}
         runner.run(test, out=report.append)
     return runner.failures, runner.tries, "".join(report)

@@ -1,8 +1,8 @@
 """The ``w2v`` command line: train, query, evaluate and plot word vectors.
 
-Subcommands: ``train``, ``similar``, ``analogy``, ``predict``, ``evaluate``, ``plot`` and
-``demo``. The original C tool's spellings (``w2v -train data.txt -output vec.bin -size 200
-...``) are translated to ``w2v train`` options before parsing.
+Subcommands: ``train``, ``similar``, ``analogy``, ``predict``, ``evaluate``, ``plot``,
+``export`` and ``demo``. The original C tool's spellings (``w2v -train data.txt -output
+vec.bin -size 200 ...``) are translated to ``w2v train`` options before parsing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._version import __version__
+from ..io.exports import EXPORT_FORMATS
 from ..loading import is_native, load_vectors, plain_name
 
 if TYPE_CHECKING:
@@ -259,6 +260,21 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from ..io.exports import write_spacy, write_tensorboard
+
+    wv = load_vectors(args.vectors)
+    if args.to == "tensorboard":
+        out = write_tensorboard(args.output, wv.vectors, wv.index_to_key, wv.counts)
+        print(f"w2v: wrote vectors.tsv, metadata.tsv and projector_config.json ({len(wv)} "
+              f"words) in {out}; view them with `tensorboard --logdir {out}`")
+    else:
+        path = write_spacy(args.output, wv.vectors, wv.index_to_key, compress=args.gzip)
+        print(f"w2v: wrote {path}; make a spaCy pipeline of it with "
+              f"`python -m spacy init vectors en {path} PIPELINE_FOLDER`")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -351,6 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("words", nargs="+", metavar="WORD")
     plot.add_argument("-o", "--output", required=True, help="picture file, e.g. words.png")
     plot.add_argument("--method", choices=("pca", "tsne"), default="pca")
+
+    export = command("export", _cmd_export, "write vectors for TensorBoard's projector or spaCy")
+    export.add_argument("vectors")
+    export.add_argument("output", metavar="OUT", help="folder to write into (made if missing)")
+    export.add_argument("--to", required=True, choices=EXPORT_FORMATS)
+    export.add_argument("--gzip", action="store_true", help="spacy: write vectors.txt.gz")
 
     demo = command("demo", _cmd_demo, "train on a built-in corpus and show what it learnt")
     picture = demo.add_mutually_exclusive_group()

@@ -396,6 +396,21 @@ class KeyedVectors:
 
         return plot_words(self, words, method=method, path=path, ax=ax)
 
+    def to_torch(self, padding: bool = True, freeze: bool = True) -> tuple[Any, dict[str, int]]:
+        """A PyTorch ``nn.Embedding`` of the vectors and the word-to-row mapping (row 0 is a
+        zero padding row when ``padding``); see :func:`w2v.vectors.torch_embedding.to_torch`.
+        Needs the extra ``torch`` (``pip install "w2v[torch]"``).
+
+        Example
+        -------
+        >>> embedding, rows = model.wv.to_torch(padding=True)
+        >>> embedding.weight.shape[0] == len(model.wv) + 1, rows[model.wv.index_to_key[0]]
+        (True, 1)
+        """
+        from .torch_embedding import to_torch
+
+        return to_torch(self._vectors, self.index_to_key, padding=padding, freeze=freeze)
+
     # ------------------------------------------------------------------ files
     def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False,
                              fvocab: str | os.PathLike | None = None) -> None:
