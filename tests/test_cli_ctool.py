@@ -429,3 +429,12 @@ def test_compute_accuracy_output_is_the_c_programs(demo_vectors: Path, tmp_path:
                        monkeypatch, stdin=questions.read_text())
         assert ours == theirs.stdout
 
+
+
+def test_resume_refuses_vocabulary_files(corpus: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A resumed run keeps its vocabulary: a vocabulary file to read or write is a mistake,
+    not silently ignored."""
+    status = main(["-train", str(corpus), "-output", str(tmp_path / "v.txt"), "--checkpoint",
+                   str(tmp_path / "run.zip"), "--resume", "-read-vocab", str(tmp_path / "x")])
+    assert status == 2 and "--read-vocab" in capsys.readouterr().err

@@ -180,7 +180,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model: Word2Vec | None = None
     try:
         if args.resume:
-            fixed = sorted(set(options) - {"workers"})
+            fixed = sorted(set(options) - {"workers"}) + [
+                name for name in ("read_vocab", "save_vocab") if getattr(args, name)]
             if fixed:
                 raise CliError(f"--resume continues the run with its own settings; leave out "
                                f"{', '.join('--' + name.replace('_', '-') for name in fixed)}")
