@@ -10,11 +10,13 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from planted import CLUSTER_SIZE, cluster_words, planted_corpus
+from test_cli import child_env
 
 from w2v import KeyedVectors, load_vectors
 from w2v.cli import main
@@ -63,8 +65,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_vectors(corpus: Path) -> Path:
-    """demo-word.sh's training line, threads and passes cut for a 2-core test machine."""
-    args = c_command(DEMO_WORD, corpus.parent, corpus, threads="2", iter="5", size="50")
+    """demo-word.sh's training line as it ships, on the generated corpus."""
+    args = c_command(DEMO_WORD, corpus.parent, corpus)
     assert main(args) == 0
     return corpus.parent / "vectors.bin"
 
@@ -73,10 +75,10 @@ def demo_vectors(corpus: Path) -> Path:
 def test_demo_word_line_writes_binary_vectors(demo_vectors: Path, corpus: Path) -> None:
     wv = KeyedVectors.load_word2vec_format(demo_vectors, binary=True)
     words = {w for line in corpus.read_text().split("\n") for w in line.split()}
-    assert set(wv.index_to_key) == words and wv.vector_size == 50
+    assert set(wv.index_to_key) == words and wv.vector_size == 200
     assert np.isfinite(wv.vectors).all()
     # binary as asked: the file is not text vectors
-    assert demo_vectors.read_bytes().split(b"\n")[0] == f"{len(words)} 50".encode()
+    assert demo_vectors.read_bytes().split(b"\n")[0] == f"{len(words)} 200".encode()
     with pytest.raises(ValueError):
         KeyedVectors.load_word2vec_format(demo_vectors, binary=False)
 
@@ -84,7 +86,7 @@ def test_demo_word_line_writes_binary_vectors(demo_vectors: Path, corpus: Path) 
 def test_demo_classes_line_writes_word_class_lines(corpus: Path, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    args = c_command(DEMO_CLASSES, tmp_path, corpus, threads="2", iter="3", size="20")
+    args = c_command(DEMO_CLASSES, tmp_path, corpus)
     run_w2v([*args, "-save-vocab", str(tmp_path / "vocab.txt")], capsys, monkeypatch)
     lines = (tmp_path / "classes.txt").read_text(encoding="utf-8").splitlines()
     vocab = list(read_vocab_file(tmp_path / "vocab.txt"))
@@ -100,12 +102,27 @@ def test_demo_classes_line_writes_word_class_lines(corpus: Path, tmp_path: Path,
     assert [int(c) for _, c in ordered] == sorted(classes)
 
 
+def test_demo_classes_script_runs_with_w2v_for_word2vec(corpus: Path, tmp_path: Path) -> None:
+    """demo-classes.sh's lines in a shell, ``./word2vec`` replaced by the ``w2v`` command
+    (a separate process, as a script runs it), then the script's own ``sort``."""
+    script = tmp_path / "demo-classes.sh"
+    w2v = shlex.join([sys.executable, "-m", "w2v"])
+    script.write_text(f"set -e\n{DEMO_CLASSES.replace('./word2vec', w2v)}\n"
+                      "sort classes.txt -k 2 -n > classes.sorted.txt\n", encoding="utf-8")
+    shutil.copy(corpus, tmp_path / "text8")
+    subprocess.run(["bash", str(script)], cwd=tmp_path, check=True, capture_output=True,
+                   env=child_env(), timeout=300)
+    rows = [line.split() for line in (tmp_path / "classes.sorted.txt").read_text().splitlines()]
+    classes = [int(c) for _, c in rows]
+    assert classes == sorted(classes) and len(rows) == len(set(corpus.read_text().split()))
+
+
 def test_classes_recover_planted_clusters(corpus: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "classes.txt"
     run_w2v(["-train", str(corpus), "-output", str(out), "-size", "30", "-iter", "10",
-             "-min-count", "1", "-classes", "5", "-threads", "2", "-sample", "0"],
+             "-min-count", "1", "-classes", "5", "-threads", "1", "-sample", "0"],
             capsys, monkeypatch)
     found = dict(line.split() for line in out.read_text().splitlines())
     for cluster in cluster_words():
