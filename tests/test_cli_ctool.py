@@ -428,24 +428,41 @@ def test_compute_accuracy_prints_the_c_programs_lines(
         assert seen == total - 7  # only the questions with unknownword are not seen
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None or not (C_TOOL.parent / "compute-accuracy.c")
-                    .exists(), reason="needs gcc and the C tool's sources at /tmp/w2c")
-def test_compute_accuracy_output_is_the_c_programs(demo_vectors: Path, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    program = tmp_path / "compute-accuracy"
-    subprocess.run(["gcc", "-O2", "-o", str(program), str(C_TOOL.parent / "compute-accuracy.c"),
-                    "-lm"], check=True, capture_output=True, timeout=120)
-    questions = tmp_path / "questions-words.txt"
-    write_questions(questions)
-    for threshold in ("0", "15"):
-        with questions.open() as stdin:
-            theirs = subprocess.run([str(program), str(demo_vectors), threshold], stdin=stdin,
-                                    capture_output=True, text=True, check=True, timeout=120)
-        ours = run_w2v(["compute-accuracy", str(demo_vectors), threshold], capsys,
-                       monkeypatch, stdin=questions.read_text())
-        assert ours == theirs.stdout
+@pytest.fixture(scope="module")
+def c_programs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """distance, word-analogy and compute-accuracy compiled from the C tool's sources
+    (plain -O2: no fused multiply-add, so the float32 sums are the ones written)."""
+    sources = C_TOOL.parent
+    if shutil.which("gcc") is None or not (sources / "compute-accuracy.c").exists():
+        pytest.skip("needs gcc and the C tool's sources at /tmp/w2c")
+    folder = tmp_path_factory.mktemp("c_programs")
+    for name in ("distance", "word-analogy", "compute-accuracy"):
+        subprocess.run(["gcc", "-O2", "-o", str(folder / name), str(sources / f"{name}.c"),
+                        "-lm"], check=True, capture_output=True, timeout=120)
+    return folder
 
+
+@pytest.mark.parametrize("program", ["distance", "word-analogy", "compute-accuracy 0",
+                                     "compute-accuracy 15"])
+def test_output_is_the_c_programs_byte_for_byte(
+        program: str, c_programs: Path, demo_vectors: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    name, *threshold = program.split()
+    clusters = cluster_words()
+    if name == "compute-accuracy":
+        write_questions(tmp_path / "input.txt")
+    else:
+        queries = {"distance": [clusters[0][1], f"{clusters[1][2]} {clusters[2][3]} the",
+                                "unknownword"],
+                   "word-analogy": [f"{clusters[0][1]} {clusters[1][1]} {clusters[0][2]}",
+                                    f"{clusters[3][0]} the {clusters[2][2]}"]}[name]
+        (tmp_path / "input.txt").write_text("\n".join([*queries, "EXIT"]) + "\n")
+    with (tmp_path / "input.txt").open() as stdin:
+        theirs = subprocess.run([str(c_programs / name), str(demo_vectors), *threshold],
+                                stdin=stdin, capture_output=True, text=True, timeout=120)
+    ours = run_w2v([name, str(demo_vectors), *threshold], capsys, monkeypatch,
+                   stdin=(tmp_path / "input.txt").read_text())
+    assert ours == theirs.stdout
 
 
 def test_resume_refuses_vocabulary_files(corpus: Path, tmp_path: Path,
