@@ -4,7 +4,9 @@
   and ``-debug N`` (see :func:`start_model`, :func:`after_vocabulary`, :func:`write_output`).
 * ``w2v distance``, ``w2v word-analogy`` and ``w2v compute-accuracy``: the C programs of
   the same names, reading their queries from stdin and printing the same prompts, headers
-  and lines (:func:`distance`, :func:`word_analogy`, :func:`compute_accuracy`).
+  and lines (:func:`distance`, :func:`word_analogy`, :func:`compute_accuracy`): on the
+  same input, byte for byte what the C programs print when built without fused
+  multiply-adds (sums run in float32 in the C programs' order).
 
 Differences from the C programs: at the end of input ``distance`` and ``word-analogy``
 stop (the C programs loop for ever); words are split on any whitespace; words are not cut
