@@ -338,10 +338,11 @@ def compute_accuracy(wv: KeyedVectors, stdin: IO[str], out: IO[str],
         answered += 1
         a, b, c = (int(row) for row in rows[:3] if row is not None)
         scores = unit @ (unit[b] - unit[a] + unit[c])
-        scores[[a, b, c]] = np.nan
-        best = _best(scores, 0.0)
+        scores[[a, b, c]] = -np.inf
+        scores[np.isnan(scores)] = -np.inf
+        best = int(np.argmax(scores))  # the first of equal bests, as the C program
         is_semantic = section <= 5
-        if best and upper[best[0]] == words[3]:
+        if scores[best] > 0 and upper[best] == words[3]:
             correct += 1
             total_correct += 1
             semantic_correct += is_semantic
