@@ -183,7 +183,12 @@ def test_plot_writes_png(trained: dict[str, Path], tmp_path: Path) -> None:
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("case", ["missing corpus", "unknown word", "unsupported C option",
+def _bad_vocabulary(folder: Path) -> Path:
+    (folder / "vocab.txt").write_text("the 3\nking three\n", encoding="utf-8")
+    return folder / "vocab.txt"
+
+
+@pytest.mark.parametrize("case", ["missing corpus", "unknown word", "bad C vocabulary file",
                                   "bad value", "predict on C vectors", "missing vectors",
                                   "not a number", "no output", "unknown command",
                                   "missing output folder", "undecodable corpus",
@@ -192,8 +197,8 @@ def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_pat
     args: list[str | Path] = {
         "missing corpus": ["train", tmp_path / "nope.txt", "-o", tmp_path / "v.txt"],
         "unknown word": ["similar", trained["bin"], "notaword"],
-        "unsupported C option": ["-train", trained["corpus"], "-output", tmp_path / "v.bin",
-                                 "-save-vocab", tmp_path / "vocab.txt"],
+        "bad C vocabulary file": ["-train", trained["corpus"], "-output", tmp_path / "v.bin",
+                                  "-read-vocab", _bad_vocabulary(tmp_path)],
         "bad value": ["train", trained["corpus"], "-o", tmp_path / "v.txt", "--window", "0"],
         "predict on C vectors": ["predict", trained["bin"], "king"],
         "missing vectors": ["similar", tmp_path / "nope.bin", "king"],
@@ -208,8 +213,8 @@ def test_user_mistakes_are_one_line(case: str, trained: dict[str, Path], tmp_pat
     }[case]
     result = run(*args)
     assert_user_error(result)
-    if case == "unsupported C option":
-        assert "-save-vocab" in result.stderr
+    if case == "bad C vocabulary file":
+        assert "vocab.txt: line 2" in result.stderr
     if case == "unknown word":
         assert "notaword" in result.stderr
     if case in ("not a number", "no output"):

@@ -1,8 +1,10 @@
 """The ``w2v`` command line: train, query, evaluate and plot word vectors.
 
 Subcommands: ``train``, ``similar``, ``analogy``, ``predict``, ``evaluate``, ``plot``,
-``export`` and ``demo``. The original C tool's spellings (``w2v -train data.txt -output
-vec.bin -size 200 ...``) are translated to ``w2v train`` options before parsing.
+``export`` and ``demo``, and the C tools' ``distance``, ``word-analogy`` and
+``compute-accuracy`` (in :mod:`w2v.cli.ctool`). The original C tool's spellings
+(``w2v -train data.txt -output vec.bin -size 200 ...``) are translated to ``w2v train``
+options before parsing.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ __all__ = ["CliError", "build_parser", "main", "translate_c_options"]
 C_OPTIONS = {
     "-output": "-o", "-size": "--vector-size", "-window": "--window", "-sample": "--sample",
     "-hs": "--hs", "-negative": "--negative", "-alpha": "--alpha", "-min-count": "--min-count",
-    "-threads": "--workers", "-iter": "--epochs",
+    "-threads": "--workers", "-iter": "--epochs", "-save-vocab": "--save-vocab",
+    "-read-vocab": "--read-vocab", "-classes": "--classes", "-debug": "--debug",
 }
 #: The C tool's options that ``w2v train`` does not offer.
-UNSUPPORTED_C_OPTIONS = ("-save-vocab", "-read-vocab", "-debug", "-classes")
+UNSUPPORTED_C_OPTIONS: tuple[str, ...] = ()
 _C_SPECIAL = ("-train", "-binary", "-cbow")
 #: ``train`` options passed on to :class:`w2v.Word2Vec` when given: (flag, type, help).
 _TRAIN_OPTIONS: list[tuple[str, Callable[[str], object], str]] = [
@@ -158,23 +161,29 @@ def _load_model(path: str | os.PathLike) -> Word2Vec:
 # ------------------------------------------------------------------------- commands
 def _cmd_train(args: argparse.Namespace) -> int:
     from ..data.corpus import PathCorpus
-    from ..model import Word2Vec, prepare_resume
+    from ..model import prepare_resume
+    from .ctool import after_vocabulary, progress_setting, start_model, write_output
 
     corpus = _require(args.corpus, "corpus file")
     options = {dest: getattr(args, dest) for dest in _train_dests()
                if getattr(args, dest) is not None}
-    progress = False if args.no_progress else None
+    progress = progress_setting(args.no_progress, args.debug, args.classes)
+    if args.output is None and (args.save_vocab is None or args.resume):
+        raise CliError("train needs -o/--output, or --save-vocab alone to count the words "
+                       "(see `w2v train --help`)")
     if args.checkpoint_every is not None and args.checkpoint is None:
         raise CliError("--checkpoint-every needs --checkpoint PATH")
     if args.resume and args.checkpoint is None:
         raise CliError("--resume needs --checkpoint PATH (the checkpoint to resume)")
-    binary = args.binary if args.binary is not None else plain_name(args.output).endswith(".bin")
+    binary = args.binary if args.binary is not None else (
+        args.output is not None and plain_name(args.output).endswith(".bin"))
     started = time.perf_counter()
     sentences = PathCorpus(corpus, encoding=args.encoding, encoding_errors=args.encoding_errors)
     model: Word2Vec | None = None
     try:
         if args.resume:
-            fixed = sorted(set(options) - {"workers"})
+            fixed = sorted(set(options) - {"workers"}) + [
+                name for name in ("read_vocab", "save_vocab") if getattr(args, name)]
             if fixed:
                 raise CliError(f"--resume continues the run with its own settings; leave out "
                                f"{', '.join('--' + name.replace('_', '-') for name in fixed)}")
@@ -186,8 +195,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
             model = run.model
             run.run(progress=progress)
         else:
-            model = Word2Vec(sentences, progress=progress, **options)
-            model.train(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every)
+            model = start_model(sentences, options, progress, args.read_vocab)
+            after_vocabulary(model, args.save_vocab, args.debug)
+            if args.output is None:  # the C tool: -save-vocab alone only counts the words
+                print(f"w2v: {len(model.wv)} words -> {args.save_vocab}")
+                return 0
+            model.train(sentences, checkpoint=args.checkpoint,
+                        checkpoint_every=args.checkpoint_every)
     except KeyboardInterrupt:
         if args.model_out and model is not None:  # what was trained is consistent: keep it
             model.save(args.model_out)
@@ -199,8 +213,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             print(f"w2v: the run can go on from its last checkpoint: add --resume to the "
                   f"same command (checkpoint {args.checkpoint})", file=sys.stderr)
         raise
-    model.wv.save_word2vec_format(args.output, binary=binary)
-    outputs = f"{args.output} ({'binary' if binary else 'text'})"
+    outputs = write_output(model.wv, args.output, binary, args.classes)
     if args.model_out:
         model.save(args.model_out)
         outputs += f", model {args.model_out}"
@@ -319,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = command("train", _cmd_train, "train word vectors on a text corpus")
     train.add_argument("corpus", help="text file (or folder, .gz/.bz2/.xz), one sentence a line")
-    train.add_argument("-o", "--output", required=True,
+    train.add_argument("-o", "--output",
                        help="vectors in the C format (binary if it ends with .bin)")
     for flag, kind, text in _TRAIN_OPTIONS:
         train.add_argument(flag, type=kind, help=text)
@@ -340,6 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true",
                        help="finish the run saved in --checkpoint (after a crash or Ctrl-C)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--save-vocab", metavar="FILE", help="write 'word count' lines (C)")
+    train.add_argument("--read-vocab", metavar="FILE",
+                       help="take the vocabulary from a --save-vocab file (C)")
+    train.add_argument("--classes", type=int, metavar="K",
+                       help="write K k-means word classes instead of vectors (C)")
+    train.add_argument("--debug", type=int, metavar="N",
+                       help="C: 0 no progress bar, 1 vocabulary summary, 2 and progress bar")
 
     similar = command("similar", _cmd_similar, "the nearest neighbours of a word")
     similar.add_argument("vectors", help="vectors (C format) or native model/vectors")
@@ -374,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, choices=EXPORT_FORMATS)
     export.add_argument("--gzip", action="store_true", help="spacy: write vectors.txt.gz")
 
+    from .ctool import add_commands
+
+    add_commands(command)
     demo = command("demo", _cmd_demo, "train on a built-in corpus and show what it learnt")
     picture = demo.add_mutually_exclusive_group()
     picture.add_argument("-o", "--output", help="where to draw the picture")
