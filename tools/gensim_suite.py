@@ -38,6 +38,8 @@ from pathlib import Path
 PICKLE = "pickle persistence (gensim's save/load format; w2v saves no pickle by design)"
 OLD = "loads a model file pickled by an old gensim release"
 SCRIPT = "gensim's scripts, not its API"
+PRIVATE = ("calls gensim's private _load_word2vec_format(cls=KeyedVectors, binary_chunk_size=)"
+           " and its internals; the public load_word2vec_format is tested by other tests")
 FILE_MODE = "corpus_file mode internals (gensim's Cython reader and its restrictions)"
 
 #: Test id (file::class::test) -> why it is out of the drop-in's scope.
@@ -57,6 +59,10 @@ EXCLUDED: dict[str, str] = {
     "test_word2vec.py::TestWord2VecModel::test_file_should_not_be_compressed": FILE_MODE,
     "test_word2vec.py::TestWord2VecSentenceIterators::"
     "test_cython_line_sentence_works_with_filename": FILE_MODE,
+    "test_keyedvectors.py::LoadWord2VecFormatTest::test_load_word2vec_format_basic": PRIVATE,
+    "test_keyedvectors.py::LoadWord2VecFormatTest::test_load_word2vec_format_limit": PRIVATE,
+    "test_keyedvectors.py::LoadWord2VecFormatTest::test_load_word2vec_format_space_stripping":
+        PRIVATE,
     "test_word2vec.py::TestWord2VecModel::test_reset_from":
         "reset_from shares gensim's internal structures between models",
     "test_word2vec.py::TestWord2VecScripts::test_word2vec_stand_alone_script": SCRIPT,

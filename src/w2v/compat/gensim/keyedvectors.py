@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ...io.word2vec_format import load_word2vec_format, save_word2vec_format
+from ...train.huffman import build_huffman
 from ...vectors.keyedvectors import KeyedVectors as _Base
 from .pickles import refuse_pickle
 
@@ -59,7 +60,12 @@ class KeyedVectors(_Base):
             self.counts = np.zeros(len(self), dtype=np.int64)
         return self.counts
 
-    def get_vecattr(self, key: str | int, attr: str) -> int:
+    @property
+    def expandos(self) -> dict[str, np.ndarray]:
+        """gensim's per-key attribute arrays: ``{"count": counts}``."""
+        return {"count": self._count_array()}
+
+    def get_vecattr(self, key: str | int, attr: str) -> Any:
         """A per-key attribute: only ``"count"`` (the corpus count) exists.
 
         Example
@@ -68,8 +74,11 @@ class KeyedVectors(_Base):
         >>> kv.get_vecattr("b", "count")
         3
         """
+        if attr == "code":  # the word's Huffman code, as hierarchical softmax builds it
+            return np.array(build_huffman(self._count_array()).path(self.get_index(key))[0],
+                            dtype=np.uint8)
         if attr != "count":
-            raise KeyError(f"attribute {attr!r}: only 'count' is kept")
+            raise KeyError(f"attribute {attr!r}: only 'count' and 'code' are kept")
         return int(self._count_array()[self.get_index(key)])
 
     def set_vecattr(self, key: str | int, attr: str, value: int) -> None:
@@ -225,9 +234,26 @@ class KeyedVectors(_Base):
         >>> kv.most_similar(kv.vectors[:1], topn=1)[0][0]
         'a'
         """
-        positive, negative = _terms(positive), _terms(negative)
-        return super().most_similar(positive, negative, topn=None if topn is None else int(topn),
-                                    restrict_vocab=restrict_vocab)
+        terms = [(t, 1.0) for t in _as_list(positive)] + [(t, -1.0) for t in _as_list(negative)]
+        if not terms:
+            raise ValueError("cannot compute similarity with no input")
+        mean = np.zeros(self.vector_size, dtype=np.float32)
+        exclude = set()
+        for term, sign in terms:
+            if isinstance(term, tuple) and len(term) == 2 and not isinstance(term[1], str):
+                term, sign = term[0], sign * float(term[1])
+            if isinstance(term, (str, int, np.integer)):
+                exclude.add(self.index_to_key[self.get_index(term)])
+                mean += sign * self.get_vector(term, norm=True)
+            else:
+                mean += sign * np.asarray(term, dtype=np.float32)
+        mean /= len(terms)
+        if topn is None:
+            return super().most_similar([mean], topn=None, restrict_vocab=restrict_vocab)
+        wanted = int(topn)
+        found = super().most_similar([mean], topn=wanted + len(exclude),
+                                     restrict_vocab=restrict_vocab)
+        return [(w, s) for w, s in found if w not in exclude][:wanted]
 
     def most_similar_cosmul(self, positive: Any = None, negative: Any = None,
                             topn: int | None = 10, restrict_vocab: int | None = None) -> Any:
@@ -241,6 +267,35 @@ class KeyedVectors(_Base):
         """
         return super().most_similar_cosmul(_terms(positive), _terms(negative), topn=topn,
                                            restrict_vocab=restrict_vocab)
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two keys (exactly 1.0 for a key with itself).
+
+        Example
+        -------
+        >>> kv = KeyedVectors.from_vectors(np.array([[1, 0], [1, 1]], np.float32), ["a", "b"])
+        >>> round(kv.similarity("a", "b"), 4), kv.similarity("b", "b")
+        (0.7071, 1.0)
+        """
+        if w1 == w2:
+            self.get_index(w1)
+            return 1.0
+        return float(np.dot(_unit(self[w1]), _unit(self[w2])))
+
+    def n_similarity(self, ws1: Sequence[str], ws2: Sequence[str]) -> float:
+        """Cosine similarity of the means of two lists of keys; an empty list raises
+        ``ZeroDivisionError``, as in gensim.
+
+        Example
+        -------
+        >>> kv = KeyedVectors.from_vectors(np.array([[1, 0], [1, 1]], np.float32), ["a", "b"])
+        >>> kv.n_similarity(["a"], ["b"]) == kv.similarity("a", "b")
+        True
+        """
+        if not len(ws1) or not len(ws2):
+            raise ZeroDivisionError("At least one of the passed list is empty.")
+        return float(np.dot(_unit(self[list(ws1)].mean(axis=0)),
+                            _unit(self[list(ws2)].mean(axis=0))))
 
     def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
         """The key of ``keys_list`` most similar to ``key1``.
@@ -286,14 +341,14 @@ class KeyedVectors(_Base):
         if weights.shape != (len(keys),):
             raise ValueError("weights must hold one number per key")
         total = np.zeros(self.vector_size, dtype=np.float32)
-        used = 0
+        used = 0.0
         for key, weight in zip(keys, weights, strict=True):
             if isinstance(key, np.ndarray):
                 total += weight * key
-                used += 1
+                used += abs(weight)
             elif self.has_index_for(key):
                 total += weight * self.get_vector(key, norm=pre_normalize)
-                used += 1
+                used += abs(weight)
             elif not ignore_missing:
                 raise KeyError(f"Key '{key}' not present in vocabulary")
         if not used:
@@ -406,7 +461,11 @@ class KeyedVectors(_Base):
             cause = error.__cause__ or error.__context__
             if unicode_errors == "strict" and isinstance(cause, UnicodeDecodeError):
                 raise cause from error
+            if "truncated" in str(error) or "the file ends" in str(error):
+                raise EOFError(str(error)) from error  # gensim's exception for a short file
             raise
+        if counts is None:  # gensim's stand-in counts: descending with the row
+            counts = np.arange(len(words), 0, -1, dtype=np.int64)
         return cls.from_vectors(vectors, words, counts)
 
     @classmethod
@@ -447,6 +506,20 @@ class KeyedVectors(_Base):
         refuse_pickle(fname)
         kv = _Base.load(fname, mmap=mmap, allow_nonfinite=allow_nonfinite)
         return cls.from_vectors(kv.vectors, kv.index_to_key, kv.counts)
+
+
+def _as_list(terms: Any) -> list:
+    """gensim's query forms: None, one key or vector, a list of them, or a 2-D array."""
+    if terms is None:
+        return []
+    if isinstance(terms, (str, int, np.integer)) or (
+            isinstance(terms, np.ndarray) and terms.ndim == 1):
+        return [terms]
+    return list(terms)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-30)
 
 
 def _terms(terms: Any) -> Any:

@@ -20,8 +20,8 @@ from .pickles import refuse_pickle
 
 logger = logging.getLogger("w2v.compat.gensim")
 
-#: gensim's trim_rule answers: drop the word, keep it, or apply ``min_count``.
-RULE_DISCARD, RULE_KEEP, RULE_DEFAULT = 0, 1, 2
+#: gensim's trim_rule answers (its values): apply ``min_count``, drop the word, keep it.
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
 
 #: Parameters forwarded to the w2v model before each ``train()`` (they may be changed
 #: on the compat model as attributes between calls, as gensim users do).
@@ -35,6 +35,24 @@ def _keep(word: str, count: int, min_count: int, trim_rule: Callable | None) -> 
     if rule == RULE_KEEP:
         return True
     return count >= min_count
+
+
+def _count_pruned(corpus: Iterable[list[str]], max_vocab_size: int,
+                  trim_rule: Callable | None) -> tuple[Counter[str], int, int]:
+    """gensim's bounded count: after a sentence leaves more than ``max_vocab_size``
+    distinct words, drop those seen fewer than ``min_reduce`` times (1, then 2, ...)."""
+    counts: Counter[str] = Counter()
+    words = sentences = 0
+    min_reduce = 1
+    for sentence in corpus:
+        counts.update(sentence)
+        words += len(sentence)
+        sentences += 1
+        if len(counts) > max_vocab_size:
+            for word in [w for w, c in counts.items() if not _keep(w, c, min_reduce, trim_rule)]:
+                del counts[word]
+            min_reduce += 1
+    return counts, words, sentences
 
 
 class Word2Vec:
@@ -172,7 +190,10 @@ class Word2Vec:
         (3, 2)
         """
         corpus = as_corpus(self._source(corpus_iterable, corpus_file))
-        counts, words, sentences = count_words(corpus, self.max_vocab_size)
+        if self.max_vocab_size is None:
+            counts, words, sentences = count_words(corpus)
+        else:
+            counts, words, sentences = _count_pruned(corpus, self.max_vocab_size, trim_rule)
         self.raw_vocab = counts
         self.corpus_count, self.corpus_total_words = sentences, words
         self._scanned = corpus
@@ -237,7 +258,7 @@ class Word2Vec:
         >>> model.corpus_count, model.wv.index_to_key
         (2, ['a', 'b'])
         """
-        self.scan_vocab(corpus_iterable, corpus_file)
+        self.scan_vocab(corpus_iterable, corpus_file, trim_rule=trim_rule)
         self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
 
     def build_vocab_from_freq(self, word_freq: Mapping[str, int], keep_raw_vocab: bool = False,
