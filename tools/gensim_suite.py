@@ -54,6 +54,9 @@ EXCLUDED: dict[str, str] = {
     "test_keyedvectors.py::Gensim320Test::test": OLD,
     "test_word2vec.py::TestWord2VecModel::test_large_mmap":
         PICKLE + ": save(sep_limit=0) stores arrays outside the pickle",
+    "test_word2vec.py::TestWord2VecModel::"
+    "test_persistence_word2vec_format_combination_with_standard_persistence":
+        PICKLE + ": gensim's pickled KeyedVectors must fail to unpickle as a Word2Vec",
     "test_word2vec.py::TestWord2VecModel::test_load_on_class_error":
         PICKLE + ": gensim's SaveLoad refuses load() called on an instance",
     "test_word2vec.py::TestWord2VecModel::test_file_should_not_be_compressed": FILE_MODE,

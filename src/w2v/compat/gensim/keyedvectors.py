@@ -39,6 +39,7 @@ class KeyedVectors(_Base):
             raise ValueError("KeyedVectors(vector_size, count>0): rows without keys are not "
                              "supported; add keyed vectors with add_vectors()")
         super().__init__(np.zeros((0, int(vector_size)), dtype=np.float32), [])
+        self.vectors_lockf = np.ones(1, dtype=np.float32)
 
     @classmethod
     def from_vectors(cls, vectors: np.ndarray, index_to_key: Sequence[str],
@@ -52,6 +53,9 @@ class KeyedVectors(_Base):
         """
         kv = cls.__new__(cls)
         _Base.__init__(kv, vectors, index_to_key, counts)
+        #: gensim's per-row update factors: 1 trains a row, 0 freezes it (see
+        #: :meth:`w2v.compat.gensim.Word2Vec.train`); one value applies to every row.
+        kv.vectors_lockf = np.ones(1, dtype=np.float32)
         return kv
 
     # ----------------------------------------------------------- attributes

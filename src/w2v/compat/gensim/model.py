@@ -7,6 +7,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,8 @@ import numpy as np
 from ...data.corpus import as_corpus
 from ...data.vocab import Vocabulary, count_words
 from ...model import Word2Vec as _Model
+from ...train.huffman import build_huffman
+from ...train.prediction import hs_log_probabilities
 from .callbacks import GensimHooks
 from .keyedvectors import KeyedVectors
 from .pickles import refuse_pickle
@@ -290,6 +293,10 @@ class Word2Vec:
         learning rate goes from ``start_alpha`` (default ``alpha``) to ``end_alpha``
         (default ``min_alpha``) over the call.
 
+        ``wv.vectors_lockf`` (gensim's per-row update factors) is honoured: a row with 0
+        does not change; other factors scale the row's total change over the call (gensim
+        scales each update, which is close but not identical).
+
         Example
         -------
         >>> model = Word2Vec(min_count=1, workers=1)
@@ -322,8 +329,15 @@ class Word2Vec:
         corpus = self._source(corpus_iterable, corpus_file)
         hooks = [GensimHooks(c, self) for c in (*self.callbacks, *callbacks)]
         done = len(self._model.loss_history)
+        wv = self.wv
+        lockf = np.asarray(getattr(wv, "vectors_lockf", np.ones(1)), dtype=np.float32)
+        locked = not np.all(lockf == 1.0)
+        before = wv.vectors.copy() if locked else None
         self._model.train(corpus, epochs=epochs, callbacks=hooks)
-        self.wv.invalidate()
+        if before is not None:  # scale each row's change of this call by its factor
+            factor = np.broadcast_to(lockf, (len(wv),))[:, None]
+            wv.vectors[:] = before + factor * (wv.vectors - before)
+        wv.invalidate()
         if compute_loss or self.compute_loss:
             history = self._model.history
             self.running_training_loss = float(sum(
@@ -377,6 +391,42 @@ class Word2Vec:
                            "model.")
             return None
         return self._model.predict_output_word(known, topn=topn)
+
+    def score(self, sentences: Iterable[list[str]], total_sentences: int = 1_000_000,
+              chunksize: int = 100, queue_factor: int = 2, report_delay: float = 1.0
+              ) -> np.ndarray:
+        """Log-likelihood of each sentence under the model's hierarchical softmax (needs
+        ``hs=1``, as in gensim): skip-gram sums ``log p(word | neighbour)`` over every pair
+        within ``window``; CBOW sums ``log p(word | its context)``. Unknown words are skipped.
+
+        Example
+        -------
+        >>> model = Word2Vec([["a", "b", "c"]] * 20, min_count=1, hs=1, negative=0, workers=1)
+        >>> model.score([["a", "b"], ["c"]]).shape
+        (2,)
+        """
+        if not self.hs or self.syn1 is None:
+            raise RuntimeError("score() needs a model trained with hierarchical softmax "
+                               "(hs=1)")
+        wv = self.wv
+        tree = build_huffman(wv.expandos["count"])
+        scores = []
+        for sentence in islice(sentences, total_sentences):
+            ids = [wv.key_to_index[w] for w in sentence if w in wv.key_to_index]
+            total = 0.0
+            for i, word in enumerate(ids):
+                near = ids[max(0, i - self.window):i] + ids[i + 1:i + 1 + self.window]
+                if not near:
+                    continue
+                if self.sg:
+                    for other in near:
+                        total += hs_log_probabilities(wv.vectors[other], self.syn1, tree)[word]
+                else:
+                    rows = wv.vectors[near]
+                    hidden = rows.mean(axis=0) if self.cbow_mean else rows.sum(axis=0)
+                    total += hs_log_probabilities(hidden, self.syn1, tree)[word]
+            scores.append(total)
+        return np.array(scores, dtype=np.float32)
 
     # ----------------------------------------------------------------- files
     def save(self, fname: str | os.PathLike, *args: Any, **kwargs: Any) -> None:
