@@ -56,7 +56,7 @@ class LineSentence:
             handle.seek(0)
             yield from self._read(handle)
         else:
-            with open_read(os.fspath(self.source)) as handle:  # type: ignore[arg-type]
+            with open_read(os.fspath(self.source)) as handle:
                 yield from self._read(handle)
 
     def _read(self, handle: Any) -> Iterator[list[str]]:

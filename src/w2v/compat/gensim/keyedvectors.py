@@ -226,7 +226,8 @@ class KeyedVectors(_Base):
         return self.unit_vectors()
 
     # ------------------------------------------------------------- queries
-    def most_similar(self, positive: Any = None, negative: Any = None, topn: int | None = 10,
+    def most_similar(  # type: ignore[override]  # gensim's signature
+            self, positive: Any = None, negative: Any = None, topn: int | None = 10,
                      clip_start: int = 0, clip_end: int | None = None,
                      restrict_vocab: int | None = None, indexer: Any = None) -> Any:
         """As :meth:`w2v.KeyedVectors.most_similar`; also takes a 2-D array of query vectors
@@ -248,7 +249,7 @@ class KeyedVectors(_Base):
                 term, sign = term[0], sign * float(term[1])
             if isinstance(term, (str, int, np.integer)):
                 exclude.add(self.index_to_key[self.get_index(term)])
-                mean += sign * self.get_vector(term, norm=True)
+                mean += sign * self.get_vector(self.index_to_key[self.get_index(term)], norm=True)
             else:
                 mean += sign * np.asarray(term, dtype=np.float32)
         mean /= len(terms)
@@ -399,7 +400,8 @@ class KeyedVectors(_Base):
         """
         return super().evaluate_word_analogies(analogies, restrict_vocab, case_insensitive)
 
-    def evaluate_word_pairs(self, pairs: str | os.PathLike, delimiter: str = "\t",
+    def evaluate_word_pairs(  # type: ignore[override]  # gensim's signature and result
+            self, pairs: str | os.PathLike, delimiter: str = "\t",
                             encoding: str = "utf8", restrict_vocab: int = 300_000,
                             case_insensitive: bool = True, dummy4unknown: bool = False) -> Any:
         """gensim's result: ``((pearson, p), (spearman, p), oov percent)`` (p-values are
@@ -474,7 +476,8 @@ class KeyedVectors(_Base):
 
     @classmethod
     def _load_headerless(cls, fname: str | os.PathLike, limit: int | None) -> KeyedVectors:
-        words, rows = [], []
+        words: list[str] = []
+        rows: list[list[float]] = []
         with open(fname, encoding="utf8") as handle:
             for number, line in enumerate(handle, 1):
                 if limit is not None and len(words) >= limit:
@@ -486,7 +489,7 @@ class KeyedVectors(_Base):
                 rows.append([float(x) for x in parts[1:]])
         return cls.from_vectors(np.array(rows, dtype=np.float32), words)
 
-    def save(self, fname: str | os.PathLike, *args: Any, **kwargs: Any) -> None:
+    def save(self, fname: str | os.PathLike, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Save in w2v's native format (gensim's pickle options are ignored).
 
         Example
@@ -498,7 +501,7 @@ class KeyedVectors(_Base):
         super().save(fname)
 
     @classmethod
-    def load(cls, fname: str | os.PathLike, mmap: str | None = None,  # type: ignore[override]
+    def load(cls, fname: str | os.PathLike, mmap: str | None = None,
              allow_nonfinite: bool = False) -> KeyedVectors:
         """Load vectors saved by :meth:`save`; a gensim pickle is refused with how to convert.
 

@@ -327,7 +327,8 @@ class Word2Vec:
         self._model.set_params(alpha=start, min_alpha=end,
                                **{name: getattr(self, name) for name in _TRAINING})
         corpus = self._source(corpus_iterable, corpus_file)
-        hooks = [GensimHooks(c, self) for c in (*self.callbacks, *callbacks)]
+        self.callbacks = callbacks  # gensim keeps the callbacks of the latest call
+        hooks = [GensimHooks(c, self) for c in callbacks]
         done = len(self._model.loss_history)
         wv = self.wv
         lockf = np.asarray(getattr(wv, "vectors_lockf", np.ones(1)), dtype=np.float32)
@@ -349,7 +350,8 @@ class Word2Vec:
 
         Example
         -------
-        >>> model = Word2Vec([["a", "b"]] * 10, min_count=1, compute_loss=True, workers=1)
+        >>> corpus = [["a", "b", "c", "d"]] * 10
+        >>> model = Word2Vec(corpus, min_count=1, sample=0, compute_loss=True, workers=1)
         >>> model.get_latest_training_loss() > 0
         True
         """
