@@ -220,3 +220,24 @@ def test_compat_logs_gensims_warning_for_hs_and_negative(corpus, caplog):
     with caplog.at_level(logging.WARNING, logger="w2v.compat.gensim"):
         Word2Vec(corpus[:50], vector_size=8, min_count=1, workers=1, hs=1, negative=5, epochs=1)
     assert "Both hierarchical softmax and negative sampling" in caplog.text
+
+
+def test_set_params_changes_training_but_not_the_weights_layout(corpus):
+    model = w2v.Word2Vec(corpus, vector_size=8, min_count=1, workers=1)
+    model.set_params(alpha=0.01, window=2)
+    assert (model.alpha, model.window) == (0.01, 2)
+    with pytest.raises(ValueError, match="vector_size"):
+        model.set_params(vector_size=16)
+    with pytest.raises(TypeError, match="unknown"):
+        model.set_params(windows=3)
+    with pytest.raises(ValueError, match="min_alpha"):
+        model.set_params(min_alpha=0.5)  # checked as the constructor checks it
+
+
+def test_use_vocabulary_update_keeps_trained_rows(corpus):
+    model = w2v.Word2Vec(corpus, vector_size=8, min_count=1, workers=1).train(epochs=1)
+    cat = model.wv["cat"].copy()
+    model.use_vocabulary(model.vocab.merged({"zebra": 1000}, 1000), update=True)
+    assert model.wv.index_to_key[0] == "zebra" and np.array_equal(model.wv["cat"], cat)
+    with pytest.raises(ValueError, match="drops"):
+        model.use_vocabulary(w2v.Vocabulary({"zebra": 5}, 1), update=True)
