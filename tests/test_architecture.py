@@ -15,8 +15,8 @@ PACKAGE = Path(w2v.__file__).resolve().parent
 #: the first layout's import paths) above training; the cluster and the command on top.
 LAYERS = {"_version": 0, "_core": 0, "_scan": 0, "_util": 1, "data": 2, "io": 3,
           "vectors": 4, "train": 5, "model": 6, "loading": 6, "evaluate": 6, "plot": 6,
-          "callbacks": 6, "distributed": 7, "integrations": 7, "cli": 8, "__init__": 9,
-          "__main__": 9}
+          "callbacks": 6, "distributed": 7, "integrations": 7, "compat": 7, "cli": 8,
+          "__init__": 9, "__main__": 9}
 #: What a Word2Vec holds; only model.py may assign these on another object than ``self``.
 MODEL_ATTRIBUTES = {"vocab", "wv", "_wv", "syn1neg", "syn1", "params", "history", "vocab_updates",
                     "loss_history", "examples_history", "epochs_trained", "training_seconds",

@@ -32,6 +32,10 @@ from .vectors.ranking import top_words
 __all__ = ["ResumedRun", "Word2Vec", "prepare_resume", "resume"]
 
 logger = logging.getLogger("w2v")
+#: What querying the vectors of a model that has a vocabulary but no training says (once).
+UNTRAINED_WARNING = (
+    "the model has a vocabulary but was never trained: its vectors are random; call "
+    "model.train() first (unlike gensim, Word2Vec(corpus) only builds the vocabulary)")
 
 
 class Word2Vec:
@@ -210,20 +214,58 @@ class Word2Vec:
             examples_history=tuple(self.history.examples),
             training_seconds=self.history.seconds, vocab_updates=self.vocab_updates)
 
-    def use_vocabulary(self, vocab: Vocabulary) -> Word2Vec:
+    def use_vocabulary(self, vocab: Vocabulary, update: bool = False) -> Word2Vec:
         """Start afresh on a vocabulary counted elsewhere (by a cluster, or by
         :meth:`w2v.Vocabulary.build`): fresh weights, no training record, no corpus to
         default to (``train(corpus)`` needs one).
+
+        With ``update``, ``vocab`` extends the current vocabulary instead (every word of it
+        must be kept, as :meth:`w2v.Vocabulary.merged` does): trained rows are kept and new
+        words get fresh rows, as in ``build_vocab(corpus, update=True)``.
 
         Example
         -------
         >>> model = Word2Vec(min_count=1).use_vocabulary(Vocabulary({"a": 3, "b": 1}, 1))
         >>> model.wv.index_to_key
         ['a', 'b']
+        >>> more = model.vocab.merged({"c": 5}, corpus_words=5)
+        >>> model.use_vocabulary(more, update=True).wv.index_to_key
+        ['c', 'a', 'b']
         """
         self._check_vocabulary(vocab)
-        self._init_weights(vocab)
+        if update:
+            old = self._built("use_vocabulary(update=True) needs a vocabulary to extend")[0]
+            lost = [w for w in old.index_to_key if w not in vocab.key_to_index]
+            if lost:
+                raise ValueError(f"use_vocabulary(update=True): the new vocabulary drops "
+                                 f"{len(lost)} known words, e.g. {lost[0]!r}")
+            self._grow_weights(vocab)
+        else:
+            self._init_weights(vocab)
         self._corpus, self._corpus_words = None, 0
+        return self
+
+    def set_params(self, **changes) -> Word2Vec:
+        """Change training parameters (the names of :class:`~w2v.train.params.TrainingParams`)
+        for the next ``train()`` calls, checked as the constructor checks them. The
+        vocabulary and the weights stay; ``vector_size`` cannot change once they exist.
+
+        Example
+        -------
+        >>> model = Word2Vec([["a", "b"]] * 10, min_count=1, workers=1)
+        >>> model.set_params(alpha=0.01, min_alpha=0.001).alpha
+        0.01
+        """
+        unknown = sorted(set(changes) - set(TrainingParams.__dataclass_fields__))
+        if unknown:
+            raise TypeError(f"set_params: unknown parameters {unknown}")
+        current = self.params.as_dict()
+        fixed = [k for k in ("vector_size", "hs", "negative", "loss")
+                 if k in changes and changes[k] != current[k]]
+        if self.vocab is not None and fixed:
+            raise ValueError(f"{fixed[0]} cannot change once the weights exist")
+        self.params = TrainingParams(**{**current, **changes})
+        self._kernel = None  # the kernel holds the parameters it was made with
         return self
 
     def __repr__(self) -> str:
@@ -302,6 +344,7 @@ class Word2Vec:
         self.vocab = vocab
         vectors, self.syn1neg, self.syn1 = initial_weights(len(vocab), self.params)
         self._wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
+        self._wv.untrained_warning = UNTRAINED_WARNING
         self.history = TrainingHistory(seconds=self.history.seconds)
         self.vocab_updates = 0
         self._kernel = None
@@ -315,6 +358,7 @@ class Word2Vec:
             old, vocab, (wv.vectors, self.syn1neg, self.syn1), self.params, self.vocab_updates)
         self.vocab = vocab
         self._wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
+        self._wv.untrained_warning = wv.untrained_warning
         self._kernel = None
         self._tree = None
 
@@ -333,6 +377,7 @@ class Word2Vec:
         callbacks: Iterable = (), progress: bool | None = None,
         checkpoint: str | os.PathLike | None = None,
         checkpoint_every: float | str | None = None,
+        total_examples: int | None = None, total_words: int | None = None,
     ) -> Word2Vec:
         """Train the model and return it, so ``Word2Vec(corpus).train()`` reads naturally.
 
@@ -353,6 +398,9 @@ class Word2Vec:
         checkpoint_every : how often: seconds (``600``), ``"10min"``, ``"2h"``, or
             ``"1 epoch"``, ``"3 epochs"`` (default: every epoch). A checkpoint is also
             written after the last epoch.
+        total_examples, total_words : gensim's keywords, accepted so its scripts run: the
+            corpus's sentences and tokens. w2v counts them itself; a value that contradicts
+            the count raises ``ValueError`` naming the keyword.
 
         Example
         -------
@@ -377,6 +425,7 @@ class Word2Vec:
 
         vocab = self._built("nothing to train")[0]
         encoded = encode_corpus(sentences, vocab.key_to_index, vocab.retained_words)
+        _check_totals(total_examples, total_words, encoded)
         if corpus is None:  # the corpus the vocabulary was built from, read again
             warn_if_changed(self._corpus_words, encoded.corpus_words)
         if encoded.words == 0:
@@ -423,6 +472,7 @@ class Word2Vec:
             raise
         finally:
             wv.invalidate()
+            wv.untrained_warning = None
             self.history.add_seconds(time.perf_counter() - started)
         elapsed = time.perf_counter() - started
         logger.info(
@@ -595,6 +645,23 @@ class Word2Vec:
         2
         """
         return resume(checkpoint, corpus, **options)
+
+
+def _check_totals(total_examples: int | None, total_words: int | None,
+                  encoded: EncodedCorpus) -> None:
+    """ValueError naming gensim's ``total_examples`` or ``total_words`` when it contradicts
+    the corpus: fewer sentences than it has sentences with a vocabulary word (sentences
+    without one are not kept, so only that bound is known), or other than its tokens."""
+    if total_examples is not None and check_int(
+            "total_examples", total_examples, minimum=0) < encoded.sentences:
+        raise ValueError(f"total_examples={total_examples} contradicts the corpus, which holds "
+                         f"at least {encoded.sentences} sentences; leave it out (w2v counts "
+                         "the corpus itself)")
+    if total_words is not None and check_int(
+            "total_words", total_words, minimum=0) != encoded.corpus_words:
+        raise ValueError(f"total_words={total_words} contradicts the corpus, which holds "
+                         f"{encoded.corpus_words} tokens; leave it out (w2v counts the corpus "
+                         "itself)")
 
 
 def _describe_corpus(corpus) -> dict | None:

@@ -124,7 +124,7 @@ def toy_demo(picture: str | None = None, print_fn=print) -> Word2Vec:
     model = Word2Vec(TOY_CORPUS * 50, vector_size=2, window=2, min_count=1, sg=1,
                      loss="softmax", sample=0, epochs=50, workers=1, seed=1, progress=False)
     words = list(model.wv.index_to_key)
-    before = model.wv[words].copy()
+    before = model.wv.vectors.copy()  # the rows of `words`, untrained: no warning
     model.train()
     after = model.wv[words]
     films = np.linalg.norm(model.wv["Troll 2"] - model.wv["Gymkata"])

@@ -8,6 +8,7 @@ copy of the matrix, and take the top-n with ``argpartition``.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -68,6 +69,9 @@ class KeyedVectors:
             if counts.shape != (len(self.index_to_key),):
                 raise ValueError(f"counts must have one entry per word, got {counts.shape}")
         self.counts = counts
+        #: When set, the first query of the vectors warns with it (``UserWarning``), then
+        #: clears it: a model sets it on vectors it has not trained yet.
+        self.untrained_warning: str | None = None
         self._vectors = vectors
         self._norms: np.ndarray | None = None
         self._inverse_norms: np.ndarray | None = None
@@ -124,6 +128,7 @@ class KeyedVectors:
         array([0.6, 0.8], dtype=float32)
         """
         index = self.get_index(word)
+        self._warn_if_untrained()
         if not norm:
             return self._vectors[index]
         return self._vectors[index] / max(self.vector_norms()[index], _TINY)
@@ -133,6 +138,7 @@ class KeyedVectors:
         if isinstance(words, str):
             return self.get_vector(words)
         rows = [self.get_index(w) for w in words]
+        self._warn_if_untrained()
         return self._vectors[np.array(rows, dtype=np.int64)]
 
     def vector_norms(self) -> np.ndarray:
@@ -143,6 +149,7 @@ class KeyedVectors:
         >>> KeyedVectors(np.array([[3, 4], [0, 2]], np.float32), ["a", "b"]).vector_norms()
         array([5., 2.], dtype=float32)
         """
+        self._warn_if_untrained()
         if self._norms is None:  # one pass, no temporary matrix
             self._norms = np.sqrt(np.einsum("ij,ij->i", self._vectors, self._vectors))
         return self._norms
@@ -156,6 +163,11 @@ class KeyedVectors:
         [[0.0, 1.0]]
         """
         return self._vectors / np.maximum(self.vector_norms(), _TINY)[:, None]
+
+    def _warn_if_untrained(self) -> None:
+        if self.untrained_warning is not None:
+            message, self.untrained_warning = self.untrained_warning, None
+            warnings.warn(message, UserWarning, stacklevel=4)
 
     def invalidate(self) -> None:
         """Drop cached derived data; call after changing ``vectors`` in place."""
