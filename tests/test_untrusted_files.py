@@ -460,6 +460,28 @@ def test_zip_members_claiming_more_than_the_zip(tmp_path, model):
 FORBIDDEN = re.compile(r"pickle|\beval\s*\(|\bexec\s*\(|\b__import__\b|\bmarshal\b|\bshelve\b")
 
 
+#: Modules whose error messages may name pickle files (to refuse them), and why.
+NAMES_PICKLE = {
+    "compat/gensim/gensim_files.py": "tells a gensim user their save() file is a pickle and "
+                                      "how to convert it; it reads two bytes, never unpickles",
+}
+
+
+def _is_message(line: str) -> bool:
+    """A line that is only string literal text (part of an error message)."""
+    return bool(re.fullmatch(r'\s*f?"[^"]*"\)?', line))
+
+
+def test_only_messages_may_name_pickle_in_the_allowed_modules():
+    assert _is_message('    f"{path} is a pickle file (gensim\'s save() format), "')
+    assert not _is_message("    data = pickle.load(handle)")
+    assert not _is_message('    importlib.import_module("pickle")')
+    for name in NAMES_PICKLE:
+        code = code_without_docs((SRC / name).read_text(encoding="utf-8"))
+        assert "pickle" in code  # the allowance is still needed
+        assert not re.search(r"import\s+pickle|pickle\s*\.|Unpickler|loads\(", code)
+
+
 def code_without_docs(source: str) -> str:
     """``source`` with its comments and docstrings blanked out (line numbers kept)."""
     docs = set()  # first lines of the docstrings
@@ -490,7 +512,10 @@ def test_no_code_execution_path_in_the_sources():
     for file in files:
         code = code_without_docs(file.read_text(encoding="utf-8"))
         for number, line in enumerate(code.splitlines(), 1):
-            for hit in FORBIDDEN.finditer(line.replace("allow_pickle=False", "")):
+            line = line.replace("allow_pickle=False", "")
+            if str(file.relative_to(SRC)) in NAMES_PICKLE and _is_message(line):
+                line = line.replace("pickle", "")
+            for hit in FORBIDDEN.finditer(line):
                 found.append(f"{file.relative_to(SRC)}:{number}: {hit.group()!r} in "
                              f"{line.strip()!r}")
     assert not found, "\n".join(found)

@@ -11,7 +11,7 @@ import numpy as np
 from ...io.word2vec_format import load_word2vec_format, save_word2vec_format
 from ...train.huffman import build_huffman
 from ...vectors.keyedvectors import KeyedVectors as _Base
-from .pickles import refuse_pickle
+from .gensim_files import refuse_gensim_save
 
 #: gensim's float type for vectors.
 REAL = np.float32
@@ -510,7 +510,7 @@ class KeyedVectors(_Base):
         >>> KeyedVectors.load("vectors.zip").vector_size
         16
         """
-        refuse_pickle(fname)
+        refuse_gensim_save(fname)
         kv = _Base.load(fname, mmap=mmap, allow_nonfinite=allow_nonfinite)
         return cls.from_vectors(kv.vectors, kv.index_to_key, kv.counts)
 

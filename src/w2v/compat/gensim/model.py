@@ -18,8 +18,8 @@ from ...model import Word2Vec as _Model
 from ...train.huffman import build_huffman
 from ...train.prediction import hs_log_probabilities
 from .callbacks import GensimHooks
+from .gensim_files import refuse_gensim_save
 from .keyedvectors import KeyedVectors
-from .pickles import refuse_pickle
 
 logger = logging.getLogger("w2v.compat.gensim")
 
@@ -454,7 +454,7 @@ class Word2Vec:
         >>> Word2Vec.load("model.zip").vector_size
         16
         """
-        refuse_pickle(fname)
+        refuse_gensim_save(fname)
         inner = _Model.load(fname, mmap=mmap)
         p = inner.params
         model = cls(vector_size=p.vector_size, alpha=p.start_alpha, window=p.window,
