@@ -1,0 +1,567 @@
+"""Phrase detection: join frequent collocations ("new york" -> ``new_york``) before training.
+
+:class:`Phrases` counts unigrams and bigrams in one pass over any corpus w2v accepts, then
+rewrites sentences greedily left to right, joining a token with the next one when their
+bigram scores above ``threshold`` (a token is never joined twice, so one pass makes
+bigrams; a second :class:`Phrases` trained on the output makes trigrams). Four scorers:
+
+========================  ===============================================================  ==========
+``scoring``               score of the bigram ``a b``                                      threshold
+========================  ===============================================================  ==========
+``"word2phrase"``         ``(n(ab) - min_count) / n(a) / n(b) * train_words`` in float32,    100
+                          the C tool's; ``a``, ``b`` and ``ab`` need ``min_count`` counts
+``"default"``             ``(n(ab) - min_count) / (n(a) * n(b)) * len(vocab)``, gensim's     10
+                          original scorer (``len(vocab)`` counts unigrams *and* bigrams)
+``"npmi"``                ``ln(p(ab) / (p(a) p(b))) / -ln(p(ab))``, in [-1, 1]; ``ab``       0.5
+                          needs ``min_count`` counts
+callable                  ``f(worda_count, wordb_count, bigram_count, len_vocab,`` ...
+                          ``min_count, corpus_word_count)``, gensim's signature
+========================  ===============================================================  ==========
+
+Thresholds do not carry over between scorers: pass the one that fits the scorer.
+
+Example
+-------
+>>> corpus = [["new", "york", "is", "big"], ["i", "love", "new", "york"]] * 5
+>>> phrases = Phrases(corpus, min_count=1, threshold=0.5)
+>>> phrases[["i", "saw", "new", "york"]]
+['i', 'saw', 'new_york']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._util.atomic import atomic_write
+from .._util.validation import InvalidParameterError, check_choice, check_int, check_number
+from .corpus import as_corpus
+
+__all__ = [
+    "ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "PhrasedCorpus", "Phrases",
+    "default_score", "npmi_score", "word2phrase_score",
+]
+
+#: English function words a phrase may span but never start or end with
+#: (``bank_of_america``, ``lord_of_the_rings``). Pass ``connector_words=ENGLISH_CONNECTOR_WORDS``.
+ENGLISH_CONNECTOR_WORDS = frozenset(
+    "a an the "  # articles
+    "of for with without at from to in on by "  # the prepositions of most names
+    "and or".split()  # conjunctions ("research_and_development")
+)
+
+#: Each scorer's usual threshold (see the module's table).
+DEFAULT_THRESHOLDS = {"word2phrase": 100.0, "default": 10.0, "npmi": 0.5}
+_FORMAT = "w2v-phrases"
+_VERSION = 1
+_PACK = struct.Struct("f")
+
+
+def _f32(value: float) -> float:
+    """``value`` rounded to the nearest float32 (a double op then this rounding equals the
+    float32 op for + - * /, so float32 C arithmetic is reproduced exactly)."""
+    return _PACK.unpack(_PACK.pack(value))[0]
+
+
+def word2phrase_score(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
+                      min_count: int, corpus_word_count: int) -> float:
+    """The C tool's score, ``(n(ab) - min_count) / n(a) / n(b) * train_words``, in float32.
+
+    ``train_words`` is ``corpus_word_count``: every token read, as word2phrase.c counts it.
+    ``len_vocab`` is unused.
+
+    Example
+    -------
+    >>> word2phrase_score(8, 4, 13, 0, 5, 1000)
+    250.0
+    """
+    score = _f32(_f32(float(bigram_count - min_count)) / _f32(float(worda_count)))
+    score = _f32(score / _f32(float(wordb_count)))
+    return _f32(score * _f32(float(corpus_word_count)))
+
+
+def default_score(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
+                  min_count: int, corpus_word_count: int) -> float:
+    """gensim's original scorer, ``(n(ab) - min_count) / (n(a) * n(b)) * len_vocab``.
+
+    ``len_vocab`` is the number of entries counted (unigrams and bigrams), not the number of
+    words. ``corpus_word_count`` is unused.
+
+    Example
+    -------
+    >>> default_score(10, 10, 8, 50, 5, 0)
+    1.5
+    """
+    denominator = worda_count * wordb_count
+    if denominator == 0:
+        return -math.inf
+    return (bigram_count - min_count) / float(denominator) * len_vocab
+
+
+def npmi_score(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
+               min_count: int, corpus_word_count: int) -> float:
+    """Normalised pointwise mutual information, in [-1, 1]; -inf below ``min_count``.
+
+    Example
+    -------
+    >>> round(npmi_score(10, 10, 10, 0, 1, 100), 3)
+    1.0
+    """
+    if bigram_count < min_count:
+        return -math.inf
+    total = float(corpus_word_count)
+    pab = bigram_count / total
+    try:
+        return math.log(pab / ((worda_count / total) * (wordb_count / total))) / -math.log(pab)
+    except (ValueError, ZeroDivisionError):
+        return -math.inf
+
+
+_SCORERS: dict[str, Callable[..., float]] = {
+    "word2phrase": word2phrase_score, "default": default_score, "npmi": npmi_score,
+}
+_SCORER_ARGS = ("worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count",
+                "corpus_word_count")
+
+
+def _check_delimiter(delimiter: object) -> str:
+    if not isinstance(delimiter, str) or not delimiter:
+        raise InvalidParameterError(f"delimiter must be a non-empty str, got {delimiter!r}")
+    return delimiter
+
+
+def _check_threshold(threshold: object, scoring: object) -> float:
+    value = check_number("threshold", threshold)
+    if scoring == "npmi" and not -1.0 <= value <= 1.0:
+        raise InvalidParameterError(f"threshold must be in [-1, 1] for scoring='npmi', "
+                                    f"got {threshold!r}")
+    return value
+
+
+def _analyze(sentence: Sequence[str], connectors: frozenset[str],
+             score: Callable[[str, str, list[str]], str | None]) -> list[str]:
+    """Greedy left-to-right joining: ``score(a, b, between)`` returns the joined token or None.
+
+    A phrase starts and ends with a non-connector word and may span connector words; after a
+    phrase, the next phrase starts at the next word (no token is joined twice).
+    """
+    out: list[str] = []
+    start: str | None = None
+    between: list[str] = []
+    for word in sentence:
+        if word in connectors:
+            if start is None:
+                out.append(word)
+            else:
+                between.append(word)
+            continue
+        if start is not None:
+            joined = score(start, word, between)
+            if joined is not None:
+                out.append(joined)
+                start, between = None, []
+                continue
+            out.append(start)
+            out.extend(between)
+        start, between = word, []
+    if start is not None:
+        out.append(start)
+        out.extend(between)
+    return out
+
+
+class PhrasedCorpus:
+    """A corpus seen through a phrase model: a re-iterable view, read again on every pass.
+
+    Made by :meth:`Phrases.transform` and :meth:`FrozenPhrases.transform`; pass it to
+    :class:`w2v.Word2Vec` directly, no temporary file needed.
+
+    Example
+    -------
+    >>> phrases = Phrases([["new", "york"]] * 3, min_count=1, threshold=0.1)
+    >>> view = phrases.transform([["in", "new", "york"]])
+    >>> list(view) == list(view) == [["in", "new_york"]]
+    True
+    """
+
+    def __init__(self, model: Phrases | FrozenPhrases, corpus: Any) -> None:
+        self.model = model
+        self.corpus = as_corpus(corpus)
+
+    def __repr__(self) -> str:
+        return f"PhrasedCorpus({self.corpus!r})"
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for sentence in self.corpus:
+            yield self.model[sentence]
+
+
+class _PhraseModel:
+    """What :class:`Phrases` and :class:`FrozenPhrases` share: joining and transforming."""
+
+    delimiter: str
+    threshold: float
+    connector_words: frozenset[str]
+
+    def _joined(self, a: str, b: str, between: list[str]) -> str | None:
+        raise NotImplementedError
+
+    def __getitem__(self, sentence: Sequence[str]) -> list[str]:
+        """One sentence (a list of tokens) with its phrases joined."""
+        return _analyze(sentence, self.connector_words, self._joined)
+
+    def transform(self, corpus: Any) -> PhrasedCorpus:
+        """A re-iterable view of ``corpus`` (a path or token lists) with phrases joined.
+
+        Example
+        -------
+        >>> phrases = Phrases([["hot", "dog"]] * 3, min_count=1, threshold=0.1)
+        >>> list(phrases.transform([["a", "hot", "dog"], ["dog"]]))
+        [['a', 'hot_dog'], ['dog']]
+        """
+        return PhrasedCorpus(self, corpus)
+
+    def transform_file(self, source: str | os.PathLike, output: str | os.PathLike) -> int:
+        """Write ``source`` with phrases joined, line for line, as word2phrase writes it.
+
+        Each token is preceded by a space, or by the delimiter when joined to the previous
+        one; line ends are kept (a blank line stays blank); ``"\\r"`` is dropped and tabs
+        separate tokens. As in the C tool, a last token not followed by a newline is dropped.
+        The write is atomic. Returns the number of tokens read.
+
+        Example
+        -------
+        >>> phrases = Phrases([["hot", "dog"]] * 3, min_count=1, threshold=0.1)
+        >>> _ = open("in.txt", "w").write("a hot dog\\n\\ndog\\n")
+        >>> phrases.transform_file("in.txt", "out.txt")
+        4
+        >>> open("out.txt").read()
+        ' a hot_dog\\n\\n dog\\n'
+        """
+        data = Path(source).read_bytes().replace(b"\r", b"")
+        lines = data.decode("utf-8", "surrogateescape").split("\n")
+        last = lines.pop()  # text after the final newline: its last token is never read
+        tail = last.replace("\t", " ").split(" ")
+        tail = [t for t in tail if t][:-1]
+        words = 0
+        with atomic_write(output, "wb") as handle:
+            parts: list[str] = []
+            for line in lines:
+                tokens = [t for t in line.replace("\t", " ").split(" ") if t]
+                words += len(tokens)
+                parts.extend(" " + t for t in self[tokens])
+                parts.append("\n")
+                if len(parts) > 65536:
+                    handle.write("".join(parts).encode("utf-8", "surrogateescape"))
+                    parts.clear()
+            words += len(tail)
+            parts.extend(" " + t for t in self[tail])
+            handle.write("".join(parts).encode("utf-8", "surrogateescape"))
+        return words
+
+
+class Phrases(_PhraseModel):
+    """Learn which bigrams are phrases from a corpus, in one pass and bounded memory.
+
+    Parameters
+    ----------
+    sentences : path or iterable of token lists, optional
+        Anything :class:`w2v.Word2Vec` accepts; counted at once if given (see :meth:`add_vocab`).
+    min_count : int
+        Bigrams (and, for ``"word2phrase"``, words) seen fewer times are never joined.
+        At least 1 for ``"word2phrase"``.
+    threshold : float, optional
+        A bigram is joined when its score is above this. None: the scorer's usual one
+        (word2phrase 100, default 10, npmi 0.5); gensim's own default is 10.
+    max_vocab_size : int
+        Memory bound on the number of entries (unigrams + bigrams) counted: whenever a
+        sentence leaves more than this, every entry with a count of at most ``k`` is dropped,
+        ``k`` starting at 1 and going up by one at each pruning, repeated until the table fits
+        (word2vec.c's ReduceVocab rule, as :class:`w2v.data.Vocabulary` does for words).
+        Pruned counts restart from zero, so counts can only be underestimated.
+    delimiter : str
+        Joins the tokens of a phrase. Bigrams are counted under their joined string (as both
+        peers do), so a token that already contains the delimiter can collide with a bigram;
+        a warning gives how many such tokens were seen.
+    scoring : {"default", "word2phrase", "npmi"} or callable
+        See the module's table.
+    connector_words : set of str
+        Words a phrase may span but not start or end with, e.g. :data:`ENGLISH_CONNECTOR_WORDS`.
+        Connector words are not counted as unigrams.
+
+    Notes
+    -----
+    With ``scoring="word2phrase"``, bigrams are also counted across sentence ends, as the C
+    tool reads its file as one stream (they are never joined across sentences), so that the
+    output equals the C tool's.
+
+    Example
+    -------
+    >>> corpus = [["the", "bank", "of", "america", "is", "big"]] * 4
+    >>> phrases = Phrases(corpus, min_count=1, threshold=1.0,
+    ...                   connector_words=ENGLISH_CONNECTOR_WORDS)
+    >>> phrases[["the", "bank", "of", "america"]]
+    ['the', 'bank_of_america']
+    """
+
+    def __init__(self, sentences: Any = None, min_count: int = 5,
+                 threshold: float | None = 10.0, max_vocab_size: int = 40_000_000,
+                 delimiter: str = "_", scoring: str | Callable[..., float] = "default",
+                 connector_words: Iterable[str] = frozenset()) -> None:
+        if callable(scoring):
+            try:
+                names = scoring.__code__.co_varnames[:scoring.__code__.co_argcount]
+            except AttributeError:
+                names = _SCORER_ARGS
+            missing = [name for name in _SCORER_ARGS if name not in names]
+            if missing:
+                raise InvalidParameterError(
+                    f"scoring must take the arguments {_SCORER_ARGS}, missing {missing}")
+        else:
+            check_choice("scoring", scoring, tuple(_SCORERS))
+        if threshold is None:
+            threshold = DEFAULT_THRESHOLDS.get(scoring, 10.0)  # type: ignore[call-overload]
+        self.scoring = scoring
+        self.threshold = _check_threshold(threshold, scoring)
+        # word2phrase.c with -min-count 0 divides by zero after a join and chains joins
+        # without limit: refused rather than reproduced
+        self.min_count = check_int("min_count", min_count,
+                                   minimum=1 if scoring == "word2phrase" else 0)
+        self.max_vocab_size = check_int("max_vocab_size", max_vocab_size, minimum=1)
+        self.delimiter = _check_delimiter(delimiter)
+        if isinstance(connector_words, str):
+            raise InvalidParameterError("connector_words must be a collection of words, got "
+                                        f"the str {connector_words!r}")
+        self.connector_words = frozenset(connector_words)
+        self.vocab: dict[str, int] = {}
+        self.corpus_word_count = 0
+        self.min_reduce = 1
+        if sentences is not None:
+            self.add_vocab(sentences)
+
+    def __repr__(self) -> str:
+        return (f"Phrases({len(self.vocab):,} entries, scoring={self.scoring!r}, "
+                f"min_count={self.min_count}, threshold={self.threshold})")
+
+    def add_vocab(self, sentences: Any) -> None:
+        """Count the unigrams and bigrams of ``sentences`` (a path or token lists), one pass.
+
+        Example
+        -------
+        >>> phrases = Phrases(min_count=1)
+        >>> phrases.add_vocab([["a", "b", "a", "b"]])
+        >>> phrases.vocab["a_b"], phrases.corpus_word_count
+        (2, 4)
+        """
+        corpus = as_corpus(sentences)
+        vocab, delimiter, connectors = self.vocab, self.delimiter, self.connector_words
+        across = self.scoring == "word2phrase"
+        limit = self.max_vocab_size
+        words = 0
+        inside = 0  # tokens that already contain the delimiter
+        start: str | None = None
+        between: list[str] = []
+        for sentence in corpus:
+            if not across:
+                start, between = None, []
+            for word in sentence:
+                if delimiter in word:
+                    inside += 1
+                if word in connectors:
+                    if start is not None:
+                        between.append(word)
+                    continue
+                vocab[word] = vocab.get(word, 0) + 1
+                if start is not None:
+                    key = delimiter.join([start, *between, word]) if between else \
+                        start + delimiter + word
+                    vocab[key] = vocab.get(key, 0) + 1
+                start, between = word, []
+            words += len(sentence)
+            while len(vocab) > limit:
+                reduce = self.min_reduce
+                vocab = {k: c for k, c in vocab.items() if c > reduce}
+                self.min_reduce += 1
+        self.vocab = vocab
+        self.corpus_word_count += words
+        if inside:
+            warnings.warn(f"{inside:,} tokens already contain the delimiter {delimiter!r}; "
+                          "their counts can mix with those of bigrams", stacklevel=2)
+
+    def score(self, worda: str, wordb: str, between: Sequence[str] = ()) -> float | None:
+        """The score of the candidate phrase ``worda [between...] wordb``, or None when it
+        cannot be one (a count missing or under ``min_count``, as the scorer requires).
+
+        Example
+        -------
+        >>> phrases = Phrases([["a", "b"]] * 4, min_count=1)
+        >>> phrases.score("a", "b")
+        0.5625
+        >>> phrases.score("b", "a") is None
+        True
+        """
+        vocab = self.vocab
+        count_a = vocab.get(worda, 0)
+        count_b = vocab.get(wordb, 0)
+        key = self.delimiter.join([worda, *between, wordb])
+        count_ab = vocab.get(key, 0)
+        if self.scoring == "word2phrase":
+            low = self.min_count
+            if count_a < low or count_b < low or count_ab < low:
+                return None
+            return word2phrase_score(count_a, count_b, count_ab, 0, self.min_count,
+                                     self.corpus_word_count)
+        if count_a <= 0 or count_b <= 0 or count_ab <= 0:
+            return None
+        scorer = _SCORERS[self.scoring] if isinstance(self.scoring, str) else self.scoring
+        return float(scorer(worda_count=count_a, wordb_count=count_b, bigram_count=count_ab,
+                            len_vocab=len(vocab), min_count=self.min_count,
+                            corpus_word_count=self.corpus_word_count))
+
+    def _passes(self, score: float | None) -> bool:
+        if score is None:
+            return False
+        if self.scoring == "word2phrase":
+            return score > _f32(self.threshold)
+        return score > self.threshold
+
+    def _joined(self, a: str, b: str, between: list[str]) -> str | None:
+        if self._passes(self.score(a, b, between)):
+            return self.delimiter.join([a, *between, b])
+        return None
+
+    def export_phrases(self) -> dict[str, float]:
+        """Every counted bigram (or connector-spanning phrase) that passes, with its score.
+
+        Example
+        -------
+        >>> Phrases([["a", "b"]] * 4, min_count=1, threshold=0.5).export_phrases()
+        {'a_b': 0.5625}
+        """
+        found: dict[str, float] = {}
+        delimiter, connectors = self.delimiter, self.connector_words
+        for key in self.vocab:
+            parts = key.split(delimiter)
+            if len(parts) < 2 or parts[0] in connectors or parts[-1] in connectors:
+                continue
+            score = self.score(parts[0], parts[-1], parts[1:-1])
+            if self._passes(score):
+                found[key] = score  # type: ignore[assignment]
+        return found
+
+    def freeze(self) -> FrozenPhrases:
+        """A :class:`FrozenPhrases`: only the phrases that pass, cheap to keep and to save.
+
+        Example
+        -------
+        >>> frozen = Phrases([["a", "b"]] * 4, min_count=1, threshold=0.5).freeze()
+        >>> frozen[["a", "b", "c"]]
+        ['a_b', 'c']
+        """
+        scoring = self.scoring if isinstance(self.scoring, str) else "callable"
+        return FrozenPhrases(self.export_phrases(), threshold=self.threshold,
+                             delimiter=self.delimiter, connector_words=self.connector_words,
+                             scoring=scoring, min_count=self.min_count)
+
+
+class FrozenPhrases(_PhraseModel):
+    """A phrase table: the phrases that passed and their scores, nothing else.
+
+    Made by :meth:`Phrases.freeze`; saved as JSON (:meth:`save`, :meth:`load`) and
+    exported as ``phrase<TAB>score`` lines (:meth:`save_tsv`). Joins exactly as the
+    :class:`Phrases` it came from.
+
+    Example
+    -------
+    >>> frozen = Phrases([["a", "b"]] * 4, min_count=1, threshold=0.5).freeze()
+    >>> frozen.save("phrases.json")
+    >>> FrozenPhrases.load("phrases.json").phrases
+    {'a_b': 0.5625}
+    """
+
+    def __init__(self, phrases: dict[str, float], *, threshold: float, delimiter: str = "_",
+                 connector_words: Iterable[str] = frozenset(), scoring: str = "default",
+                 min_count: int = 0) -> None:
+        self.phrases = dict(phrases)
+        self.threshold = float(threshold)
+        self.delimiter = _check_delimiter(delimiter)
+        self.connector_words = frozenset(connector_words)
+        self.scoring = scoring
+        self.min_count = min_count
+
+    def __repr__(self) -> str:
+        return f"FrozenPhrases({len(self.phrases):,} phrases, scoring={self.scoring!r})"
+
+    def __len__(self) -> int:
+        return len(self.phrases)
+
+    def _joined(self, a: str, b: str, between: list[str]) -> str | None:
+        key = self.delimiter.join([a, *between, b]) if between else a + self.delimiter + b
+        return key if key in self.phrases else None
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save as JSON (atomic write; no pickle).
+
+        Example
+        -------
+        >>> FrozenPhrases({"a_b": 2.5}, threshold=1.0).save("table.json")
+        >>> FrozenPhrases.load("table.json")
+        FrozenPhrases(1 phrases, scoring='default')
+        """
+        document = {
+            "format": _FORMAT, "version": _VERSION, "threshold": self.threshold,
+            "delimiter": self.delimiter, "connector_words": sorted(self.connector_words),
+            "scoring": self.scoring, "min_count": self.min_count, "phrases": self.phrases,
+        }
+        with atomic_write(path, "w") as handle:
+            json.dump(document, handle, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> FrozenPhrases:
+        """Load a table written by :meth:`save`; a clear error for anything else.
+
+        Example
+        -------
+        >>> FrozenPhrases({"a_b": 2.5}, threshold=1.0).save("table.json")
+        >>> FrozenPhrases.load("table.json").phrases["a_b"]
+        2.5
+        """
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{os.fspath(path)}: not a w2v phrase table ({error})") from None
+        if not isinstance(document, dict) or document.get("format") != _FORMAT:
+            raise ValueError(f"{os.fspath(path)}: not a w2v phrase table (no "
+                             f"'format': {_FORMAT!r})")
+        if document.get("version") != _VERSION:
+            raise ValueError(f"{os.fspath(path)}: phrase table version "
+                             f"{document.get('version')!r}, this w2v reads {_VERSION}")
+        phrases = document.get("phrases")
+        if not isinstance(phrases, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float)) for k, v in phrases.items()):
+            raise ValueError(f"{os.fspath(path)}: 'phrases' must map strings to numbers")
+        return cls({k: float(v) for k, v in phrases.items()},
+                   threshold=document["threshold"], delimiter=document["delimiter"],
+                   connector_words=document.get("connector_words", ()),
+                   scoring=document.get("scoring", "default"),
+                   min_count=document.get("min_count", 0))
+
+    def save_tsv(self, path: str | os.PathLike) -> None:
+        """Write ``phrase<TAB>score`` lines, best score first (atomic write).
+
+        Example
+        -------
+        >>> FrozenPhrases({"a_b": 2.5, "c_d": 7.0}, threshold=1.0).save_tsv("table.tsv")
+        >>> open("table.tsv").read()
+        'c_d\\t7.0\\na_b\\t2.5\\n'
+        """
+        ordered = sorted(self.phrases.items(), key=lambda item: (-item[1], item[0]))
+        with atomic_write(path, "w") as handle:
+            handle.writelines(f"{phrase}\t{score!r}\n" for phrase, score in ordered)
