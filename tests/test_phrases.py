@@ -55,7 +55,7 @@ def generated_lines(seed: int, n_lines: int = 1500) -> list[str]:
                 else:
                     tokens.append(rng.choices(words, weights)[0])
         separators = [rng.choice([" ", " ", " ", "\t", "  "]) for _ in tokens]
-        lines.append("".join(s + t for s, t in zip(separators, tokens)).lstrip(" \t"))
+        lines.append("".join(s + t for s, t in zip(separators, tokens, strict=True)).lstrip(" \t"))
     return lines
 
 

@@ -21,11 +21,13 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
 from ._util.validation import InvalidParameterError
 from ._version import __version__
 from .data.corpus import PathCorpus, as_corpus
+from .data.phrases import FrozenPhrases, Phrases
 from .data.vocab import Vocabulary
 from .loading import load_vectors
 from .model import Word2Vec, resume
 from .train.params import TrainingParams
 from .vectors.keyedvectors import KeyedVectors
 
-__all__ = ["InvalidParameterError", "KeyedVectors", "PathCorpus", "TrainingParams", "Vocabulary",
-           "Word2Vec", "__version__", "as_corpus", "load_vectors", "resume"]
+__all__ = ["FrozenPhrases", "InvalidParameterError", "KeyedVectors", "PathCorpus", "Phrases",
+           "TrainingParams", "Vocabulary", "Word2Vec", "__version__", "as_corpus", "load_vectors",
+           "resume"]

@@ -7,6 +7,8 @@
   and lines (:func:`distance`, :func:`word_analogy`, :func:`compute_accuracy`): on the
   same input, byte for byte what the C programs print when built without fused
   multiply-adds (sums run in float32 in the C programs' order).
+* ``w2v phrases -train IN -output OUT -threshold T -min-count N``: word2phrase, byte for
+  byte (:class:`w2v.data.phrases.Phrases` with ``scoring="word2phrase"``).
 
 Differences from the C programs: at the end of input ``distance`` and ``word-analogy``
 stop (the C programs loop for ever); words are split on any whitespace; words are not cut
@@ -380,9 +382,25 @@ def _cmd_compute_accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_phrases(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..data.phrases import Phrases
+
+    if args.debug > 0:
+        print(f"Starting training using file {args.train}", flush=True)
+    phrases = Phrases(args.train, min_count=args.min_count, threshold=args.threshold,
+                      scoring="word2phrase")
+    words = phrases.transform_file(args.train, args.output)
+    if args.debug > 0:
+        print(f"Words in train file: {phrases.corpus_word_count}", file=sys.stdout)
+        print(f"Words written: {words}", file=sys.stdout)
+    return 0
+
+
 def add_commands(command: Callable[[str, Callable, str], argparse.ArgumentParser]) -> None:
-    """Add ``distance``, ``word-analogy`` and ``compute-accuracy`` with ``command(name,
-    run, help)``, the ``w2v`` parser's way of adding a subcommand.
+    """Add ``distance``, ``word-analogy``, ``compute-accuracy`` and ``phrases`` with
+    ``command(name, run, help)``, the ``w2v`` parser's way of adding a subcommand.
 
     Example
     -------
@@ -390,7 +408,7 @@ def add_commands(command: Callable[[str, Callable, str], argparse.ArgumentParser
     >>> sub = argparse.ArgumentParser().add_subparsers()
     >>> add_commands(lambda name, run, text: sub.add_parser(name))
     >>> sorted(sub.choices)
-    ['compute-accuracy', 'distance', 'word-analogy']
+    ['compute-accuracy', 'distance', 'phrases', 'word-analogy']
     """
     source = "vectors (C binary or text format, or native)"
     for name, program, text in (
@@ -405,4 +423,14 @@ def add_commands(command: Callable[[str, Callable, str], argparse.ArgumentParser
     accuracy.add_argument("vectors", help=source)
     accuracy.add_argument("threshold", type=int, nargs="?", default=0,
                           help="use only the most frequent THRESHOLD words (0: all)")
-
+    phrases = command("phrases", _cmd_phrases,
+                      "the C tool's word2phrase: join phrases (new york -> new_york) in a "
+                      "text file, byte for byte as word2phrase writes it")
+    phrases.add_argument("-train", required=True, metavar="FILE", help="the text to read")
+    phrases.add_argument("-output", required=True, metavar="FILE", help="the text to write")
+    phrases.add_argument("-min-count", dest="min_count", type=int, default=5,
+                         help="ignore words and bigrams seen fewer times (5)")
+    phrases.add_argument("-threshold", type=float, default=100.0,
+                         help="join bigrams scoring above this; higher, fewer phrases (100)")
+    phrases.add_argument("-debug", type=int, default=2,
+                         help="0: print nothing; more: a summary")

@@ -1,10 +1,10 @@
 """The ``w2v`` command line: train, query, evaluate and plot word vectors.
 
 Subcommands: ``train``, ``similar``, ``analogy``, ``predict``, ``evaluate``, ``plot``,
-``export`` and ``demo``, and the C tools' ``distance``, ``word-analogy`` and
-``compute-accuracy`` (in :mod:`w2v.cli.ctool`). The original C tool's spellings
-(``w2v -train data.txt -output vec.bin -size 200 ...``) are translated to ``w2v train``
-options before parsing.
+``export`` and ``demo``, and the C tools' ``distance``, ``word-analogy``,
+``compute-accuracy`` and ``phrases`` (word2phrase; in :mod:`w2v.cli.ctool`). The original
+C tool's spellings (``w2v -train data.txt -output vec.bin -size 200 ...``) are translated
+to ``w2v train`` options before parsing.
 """
 
 from __future__ import annotations

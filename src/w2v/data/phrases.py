@@ -5,18 +5,14 @@ rewrites sentences greedily left to right, joining a token with the next one whe
 bigram scores above ``threshold`` (a token is never joined twice, so one pass makes
 bigrams; a second :class:`Phrases` trained on the output makes trigrams). Four scorers:
 
-========================  ===============================================================  ==========
-``scoring``               score of the bigram ``a b``                                      threshold
-========================  ===============================================================  ==========
-``"word2phrase"``         ``(n(ab) - min_count) / n(a) / n(b) * train_words`` in float32,    100
-                          the C tool's; ``a``, ``b`` and ``ab`` need ``min_count`` counts
-``"default"``             ``(n(ab) - min_count) / (n(a) * n(b)) * len(vocab)``, gensim's     10
-                          original scorer (``len(vocab)`` counts unigrams *and* bigrams)
-``"npmi"``                ``ln(p(ab) / (p(a) p(b))) / -ln(p(ab))``, in [-1, 1]; ``ab``       0.5
-                          needs ``min_count`` counts
-callable                  ``f(worda_count, wordb_count, bigram_count, len_vocab,`` ...
-                          ``min_count, corpus_word_count)``, gensim's signature
-========================  ===============================================================  ==========
+* ``"word2phrase"``: the C tool's ``(n(ab) - min_count) / n(a) / n(b) * train_words``,
+  in float32; ``a``, ``b`` and ``ab`` need ``min_count`` counts; usual threshold 100.
+* ``"default"``: gensim's original scorer, ``(n(ab) - min_count) / (n(a) * n(b)) *
+  len(vocab)``, where ``len(vocab)`` counts unigrams *and* bigrams; usual threshold 10.
+* ``"npmi"``: ``ln(p(ab) / (p(a) p(b))) / -ln(p(ab))``, in [-1, 1]; ``ab`` needs
+  ``min_count`` counts; usual threshold 0.5 (gensim's docs suggest 0.5 too).
+* a callable ``f(worda_count, wordb_count, bigram_count, len_vocab, min_count,
+  corpus_word_count)``, gensim's signature.
 
 Thresholds do not carry over between scorers: pass the one that fits the scorer.
 
@@ -190,7 +186,7 @@ class PhrasedCorpus:
     True
     """
 
-    def __init__(self, model: Phrases | FrozenPhrases, corpus: Any) -> None:
+    def __init__(self, model: _PhraseModel, corpus: Any) -> None:
         self.model = model
         self.corpus = as_corpus(corpus)
 
@@ -326,7 +322,8 @@ class Phrases(_PhraseModel):
         else:
             check_choice("scoring", scoring, tuple(_SCORERS))
         if threshold is None:
-            threshold = DEFAULT_THRESHOLDS.get(scoring, 10.0)  # type: ignore[call-overload]
+            threshold = DEFAULT_THRESHOLDS.get(scoring, 10.0) if isinstance(scoring, str) \
+                else 10.0
         self.scoring = scoring
         self.threshold = _check_threshold(threshold, scoring)
         # word2phrase.c with -min-count 0 divides by zero after a join and chains joins
