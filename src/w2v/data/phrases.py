@@ -31,6 +31,7 @@ import math
 import os
 import struct
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ DEFAULT_THRESHOLDS = {"word2phrase": 100.0, "default": 10.0, "npmi": 0.5}
 _FORMAT = "w2v-phrases"
 _VERSION = 1
 _PACK = struct.Struct("f")
+_MEMO_SIZE = 1 << 20  # candidates whose verdict a Phrases remembers while transforming
 
 
 def _f32(value: float) -> float:
@@ -336,7 +338,12 @@ class Phrases(_PhraseModel):
             raise InvalidParameterError("connector_words must be a collection of words, got "
                                         f"the str {connector_words!r}")
         self.connector_words = frozenset(connector_words)
-        self.vocab: dict[str, int] = {}
+        self.vocab: dict[str, int] = Counter()
+        self._memo: dict[tuple[str, ...], str | None] = {}  # candidate -> joined token
+        # while no counted token contains the delimiter, the phrases that pass are found
+        # once (export_phrases) and joining is a look-up; else each candidate is scored
+        self._clean = True
+        self._table: dict[str, float] | None = None
         self.corpus_word_count = 0
         self.min_reduce = 1
         if sentences is not None:
@@ -357,7 +364,10 @@ class Phrases(_PhraseModel):
         (2, 4)
         """
         corpus = as_corpus(sentences)
-        vocab, delimiter, connectors = self.vocab, self.delimiter, self.connector_words
+        vocab = self.vocab if isinstance(self.vocab, Counter) else Counter(self.vocab)
+        self._memo.clear()
+        self._table = None
+        delimiter, connectors = self.delimiter, self.connector_words
         across = self.scoring == "word2phrase"
         limit = self.max_vocab_size
         words = 0
@@ -367,26 +377,34 @@ class Phrases(_PhraseModel):
         for sentence in corpus:
             if not across:
                 start, between = None, []
-            for word in sentence:
-                if delimiter in word:
-                    inside += 1
-                if word in connectors:
-                    if start is not None:
-                        between.append(word)
-                    continue
-                vocab[word] = vocab.get(word, 0) + 1
-                if start is not None:
-                    key = delimiter.join([start, *between, word]) if between else \
-                        start + delimiter + word
-                    vocab[key] = vocab.get(key, 0) + 1
-                start, between = word, []
+            if delimiter in " ".join(sentence):  # rare: count exactly
+                inside += sum(delimiter in word for word in sentence)
             words += len(sentence)
+            if not connectors:  # the common case, counted by Counter's C loop
+                if not sentence:
+                    continue
+                vocab.update(sentence)
+                if start is not None:
+                    vocab[start + delimiter + sentence[0]] += 1
+                vocab.update(map(delimiter.join, zip(sentence, sentence[1:], strict=False)))
+                start = sentence[-1]
+            else:
+                for word in sentence:
+                    if word in connectors:
+                        if start is not None:
+                            between.append(word)
+                        continue
+                    vocab[word] += 1
+                    if start is not None:
+                        vocab[delimiter.join([start, *between, word])] += 1
+                    start, between = word, []
             while len(vocab) > limit:
                 reduce = self.min_reduce
-                vocab = {k: c for k, c in vocab.items() if c > reduce}
+                vocab = Counter({k: c for k, c in vocab.items() if c > reduce})
                 self.min_reduce += 1
         self.vocab = vocab
         self.corpus_word_count += words
+        self._clean = self._clean and not inside
         if inside:
             warnings.warn(f"{inside:,} tokens already contain the delimiter {delimiter!r}; "
                           "their counts can mix with those of bigrams", stacklevel=2)
@@ -429,9 +447,25 @@ class Phrases(_PhraseModel):
         return score > self.threshold
 
     def _joined(self, a: str, b: str, between: list[str]) -> str | None:
-        if self._passes(self.score(a, b, between)):
-            return self.delimiter.join([a, *between, b])
-        return None
+        delimiter = self.delimiter
+        if self._clean and delimiter not in a and delimiter not in b:
+            # every counted key splits one way: look the phrase up
+            if self._table is None:
+                self._table = self.export_phrases()
+            key = delimiter.join([a, *between, b]) if between else a + delimiter + b
+            return key if key in self._table else None
+        candidate = (a, b, *between) if between else (a, b)
+        try:
+            return self._memo[candidate]
+        except KeyError:
+            pass
+        joined = self.delimiter.join([a, *between, b]) \
+            if self._passes(self.score(a, b, between)) else None
+        if len(self._memo) >= _MEMO_SIZE:  # bounded: start over
+            self._memo.clear()
+        self._table = None
+        self._memo[candidate] = joined
+        return joined
 
     def export_phrases(self) -> dict[str, float]:
         """Every counted bigram (or connector-spanning phrase) that passes, with its score.
@@ -441,9 +475,15 @@ class Phrases(_PhraseModel):
         >>> Phrases([["a", "b"]] * 4, min_count=1, threshold=0.5).export_phrases()
         {'a_b': 0.5625}
         """
+        if self._table is not None:
+            return dict(self._table)
         found: dict[str, float] = {}
         delimiter, connectors = self.delimiter, self.connector_words
-        for key in self.vocab:
+        # these scorers never pass a bigram under min_count: skip those without splitting
+        low = self.min_count if self.scoring in ("word2phrase", "npmi") else 1
+        for key, count in self.vocab.items():
+            if count < low or delimiter not in key:
+                continue
             parts = key.split(delimiter)
             if len(parts) < 2 or parts[0] in connectors or parts[-1] in connectors:
                 continue
