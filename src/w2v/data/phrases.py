@@ -481,6 +481,8 @@ class Phrases(_PhraseModel):
         delimiter, connectors = self.delimiter, self.connector_words
         # these scorers never pass a bigram under min_count: skip those without splitting
         low = self.min_count if self.scoring in ("word2phrase", "npmi") else 1
+        if self.scoring == "default" and self.threshold >= 0:
+            low = self.min_count + 1  # a count of min_count or less scores <= 0
         for key, count in self.vocab.items():
             if count < low or delimiter not in key:
                 continue
