@@ -19,6 +19,7 @@ from w2v.cli import main
 from w2v.data.phrases import (
     ENGLISH_CONNECTOR_WORDS,
     FrozenPhrases,
+    PhraseChain,
     PhrasedCorpus,
     Phrases,
     npmi_score,
@@ -45,6 +46,8 @@ def generated_lines(seed: int, n_lines: int = 1500) -> list[str]:
                 if roll < chance:
                     tokens += [first, rng.choice(connectors), second] if rng.random() < 0.3 \
                         else [first, second]
+                    if first in ("p8", "p10", "p11") and rng.random() < 0.7:
+                        tokens.append("r" + first)  # a trigram, for two passes
                     break
                 roll -= chance
             else:
@@ -120,6 +123,35 @@ def test_two_passes_equal_word2phrase_twice(word2phrase: Path, tmp_path: Path) -
     assert (tmp_path / "o2.txt").read_bytes() == expected
 
 
+@pytest.mark.parametrize("ending", ["", " ", "\r", "\t\r\n", " \n\n"])
+def test_file_endings_as_word2phrase(word2phrase: Path, tmp_path: Path, ending: str) -> None:
+    lines = generated_lines(9, 400)
+    lines[-1] = "p1 q1 p2 q2 p2"  # the last word would form a phrase with the one before
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(lines) + ending)
+    expected = run_c(word2phrase, source, tmp_path / "c.txt", 2, 5.0)
+    phrases = Phrases(source, min_count=2, threshold=5.0, scoring="word2phrase")
+    phrases.transform_file(source, tmp_path / "ours.txt")
+    assert (tmp_path / "ours.txt").read_bytes() == expected
+    assert phrases.corpus_word_count == sum(len(line.split()) for line in lines) - (
+        ending in ("", "\r"))
+
+
+def test_chain_equals_word2phrase_run_twice(word2phrase: Path, tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "in.txt", 7)
+    once = tmp_path / "c1.txt"
+    run_c(word2phrase, corpus, once, 3, 20.0)
+    expected = run_c(word2phrase, once, tmp_path / "c2.txt", 3, 10.0)
+    chain = Phrases.chain(corpus, levels=2, threshold=[20.0, 10.0], min_count=3,
+                          scoring="word2phrase")
+    assert isinstance(chain, PhraseChain) and len(chain.models) == 2
+    chain.transform_file(corpus, tmp_path / "ours.txt")
+    assert (tmp_path / "ours.txt").read_bytes() == expected
+    assert any(token.count(b"_") >= 2 for token in expected.split())  # trigrams formed
+    with pytest.raises(InvalidParameterError, match="threshold must be one number or 2"):
+        Phrases.chain(corpus, levels=2, threshold=[1.0])
+
+
 def test_c_tool_line_format(tmp_path: Path) -> None:
     source = tmp_path / "in.txt"
     source.write_bytes(b"a b\r\n\n\tc  a b\nlast b")
@@ -127,6 +159,9 @@ def test_c_tool_line_format(tmp_path: Path) -> None:
     assert phrases.transform_file(source, tmp_path / "out.txt") == 6
     # blank lines kept, "\r" dropped, a last token without a newline dropped (as the C tool)
     assert (tmp_path / "out.txt").read_bytes() == b" a_b\n\n c a_b\n last"
+    source.write_bytes(b"a b\nlast b ")  # a space after it: read
+    phrases.transform_file(source, tmp_path / "out.txt")
+    assert (tmp_path / "out.txt").read_bytes() == b" a_b\n last b"
 
 
 def test_word2phrase_score_is_float32() -> None:

@@ -38,10 +38,10 @@ from typing import Any
 
 from .._util.atomic import atomic_write
 from .._util.validation import InvalidParameterError, check_choice, check_int, check_number
-from .corpus import as_corpus
+from .corpus import PathCorpus, as_corpus
 
 __all__ = [
-    "ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "PhrasedCorpus", "Phrases",
+    "ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "PhraseChain", "PhrasedCorpus", "Phrases",
     "default_score", "npmi_score", "word2phrase_score",
 ]
 
@@ -174,6 +174,24 @@ def _analyze(sentence: Sequence[str], connectors: frozenset[str],
     return out
 
 
+def _unterminated(corpus: Iterable[list[str]]) -> bool:
+    """Whether ``corpus`` is one plain text file whose last word ends the file (no space,
+    tab or newline after it, ``"\\r"`` aside), which word2phrase.c never counts."""
+    if not isinstance(corpus, PathCorpus):
+        return False
+    files = corpus.files()
+    if len(files) != 1:
+        return False
+    path = files[0]
+    if path.suffix in (".gz", ".bz2", ".xz"):
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(handle.tell() - 4096, 0))
+        end = handle.read().rstrip(b"\r")
+    return bool(end) and end[-1:] not in (b" ", b"\t", b"\n")
+
+
 class PhrasedCorpus:
     """A corpus seen through a phrase model: a re-iterable view, read again on every pass.
 
@@ -245,8 +263,9 @@ class _PhraseModel:
         data = Path(source).read_bytes().replace(b"\r", b"")
         lines = data.decode("utf-8", "surrogateescape").split("\n")
         last = lines.pop()  # text after the final newline: its last token is never read
-        tail = last.replace("\t", " ").split(" ")
-        tail = [t for t in tail if t][:-1]
+        tail = [t for t in last.replace("\t", " ").split(" ") if t]
+        if last[-1:] not in ("", " ", "\t"):
+            tail.pop()  # the C tool reads it, meets the end of file and drops it
         words = 0
         with atomic_write(output, "wb") as handle:
             parts: list[str] = []
@@ -374,6 +393,7 @@ class Phrases(_PhraseModel):
         inside = 0  # tokens that already contain the delimiter
         start: str | None = None
         between: list[str] = []
+        last_word = before_last = None  # the stream's last two tokens
         for sentence in corpus:
             if not across:
                 start, between = None, []
@@ -398,10 +418,27 @@ class Phrases(_PhraseModel):
                     if start is not None:
                         vocab[delimiter.join([start, *between, word])] += 1
                     start, between = word, []
+            if len(sentence) > 1:
+                before_last = sentence[-2]
+            elif sentence:
+                before_last = last_word
+            if sentence:
+                last_word = sentence[-1]
             while len(vocab) > limit:
                 reduce = self.min_reduce
                 vocab = Counter({k: c for k, c in vocab.items() if c > reduce})
                 self.min_reduce += 1
+        if across and not connectors and last_word is not None and _unterminated(corpus):
+            # word2phrase.c drops a file's last word when no newline or space follows it
+            words -= 1
+            dropped = [last_word]
+            if before_last is not None:
+                dropped.append(before_last + delimiter + last_word)
+            for key in dropped:
+                if vocab.get(key, 0) > 0:  # pruning may have dropped it already
+                    vocab[key] -= 1
+                    if not vocab[key]:
+                        del vocab[key]
         self.vocab = vocab
         self.corpus_word_count += words
         self._clean = self._clean and not inside
@@ -493,6 +530,41 @@ class Phrases(_PhraseModel):
             if self._passes(score):
                 found[key] = score  # type: ignore[assignment]
         return found
+
+    @classmethod
+    def chain(cls, sentences: Any, levels: int = 2,
+              threshold: float | Sequence[float] | None = 10.0, **options: Any) -> PhraseChain:
+        """Learn ``levels`` phrase models, each on the previous ones' output (trigrams and
+        longer), as the C tool's ``demo-phrases.sh`` runs word2phrase twice.
+
+        ``threshold`` is one value, or one per level (the C demo: 200, then 100); the other
+        options go to every level. Each level reads the corpus through the previous ones (a
+        view, no temporary file), so ``levels`` models take ``levels`` passes.
+
+        Example
+        -------
+        >>> corpus = [["i", "read", "new", "york", "times"], ["new", "york", "is", "big"],
+        ...           ["i", "read", "the", "times"], ["i", "is", "big"]] * 5
+        >>> chain = Phrases.chain(corpus, levels=2, min_count=1, threshold=[1.5, 0.5])
+        >>> chain[["i", "read", "new", "york", "times"]]
+        ['i_read', 'new_york_times']
+        """
+        levels = check_int("levels", levels, minimum=1)
+        if isinstance(threshold, Sequence):
+            thresholds = list(threshold)
+            if len(thresholds) != levels:
+                raise InvalidParameterError(f"threshold must be one number or {levels} "
+                                            f"(one per level), got {len(thresholds)}")
+        else:
+            thresholds = [threshold] * levels  # type: ignore[list-item]
+        models: list[Phrases] = []
+        for level in range(levels):
+            source = PhrasedCorpus(PhraseChain(models), sentences) if models else sentences
+            with warnings.catch_warnings():
+                if models:  # the joined tokens contain the delimiter, by design
+                    warnings.filterwarnings("ignore", ".* tokens already contain the delimiter")
+                models.append(cls(source, threshold=thresholds[level], **options))
+        return PhraseChain(models)
 
     def freeze(self) -> FrozenPhrases:
         """A :class:`FrozenPhrases`: only the phrases that pass, cheap to keep and to save.
@@ -604,3 +676,26 @@ class FrozenPhrases(_PhraseModel):
         ordered = sorted(self.phrases.items(), key=lambda item: (-item[1], item[0]))
         with atomic_write(path, "w") as handle:
             handle.writelines(f"{phrase}\t{score!r}\n" for phrase, score in ordered)
+
+
+class PhraseChain(_PhraseModel):
+    """Phrase models applied one after the other (made by :meth:`Phrases.chain`).
+
+    Example
+    -------
+    >>> first = Phrases([["hot", "dog", "stand"]] * 3, min_count=1, threshold=0.1)
+    >>> PhraseChain([first])[["a", "hot", "dog"]]
+    ['a', 'hot_dog']
+    """
+
+    def __init__(self, models: Sequence[_PhraseModel]) -> None:
+        self.models = list(models)
+
+    def __repr__(self) -> str:
+        return f"PhraseChain({self.models!r})"
+
+    def __getitem__(self, sentence: Sequence[str]) -> list[str]:
+        out = list(sentence)
+        for model in self.models:
+            out = model[out]
+        return out
