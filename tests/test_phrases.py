@@ -152,6 +152,28 @@ def test_chain_equals_word2phrase_run_twice(word2phrase: Path, tmp_path: Path) -
         Phrases.chain(corpus, levels=2, threshold=[1.0])
 
 
+def test_long_words_are_cut_as_word2phrase_cuts_them(word2phrase: Path,
+                                                     tmp_path: Path) -> None:
+    rng = random.Random(3)
+    lines = generated_lines(10, 600)
+    # words and pairs past the C tool's 59 bytes, some sharing their first 59 bytes
+    longs = ["x" * 25 + "a", "x" * 30 + "b", "y" * 40, "z" * 70 + "c", "z" * 70 + "d",
+             "y" * 35 + "é" * 5]
+    for i in range(len(lines)):
+        if rng.random() < 0.4:
+            first, second = rng.sample(longs, 2)
+            lines[i] += f" {first} {second}" if lines[i] else f"{first} {second}"
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(lines) + "\n")
+    expected = run_c(word2phrase, source, tmp_path / "c.txt", 3, 5.0)
+    phrases = Phrases(source, min_count=3, threshold=5.0, scoring="word2phrase")
+    phrases.transform_file(source, tmp_path / "ours.txt")
+    assert (tmp_path / "ours.txt").read_bytes() == expected
+    assert ("z" * 59).encode() not in expected  # words cut to 58 bytes, as the C tool cuts
+    assert ("z" * 58).encode() in expected
+    assert any(len(t) > 59 and b"_" in t for t in expected.split())  # long pairs joined
+
+
 def test_c_tool_line_format(tmp_path: Path) -> None:
     source = tmp_path / "in.txt"
     source.write_bytes(b"a b\r\n\n\tc  a b\nlast b")

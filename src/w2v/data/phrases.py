@@ -33,7 +33,6 @@ import struct
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from .._util.atomic import atomic_write
@@ -58,13 +57,40 @@ DEFAULT_THRESHOLDS = {"word2phrase": 100.0, "default": 10.0, "npmi": 0.5}
 _FORMAT = "w2v-phrases"
 _VERSION = 1
 _PACK = struct.Struct("f")
-_MEMO_SIZE = 1 << 20  # candidates whose verdict a Phrases remembers while transforming
+_MEMO_SIZE = 1 << 20
+_C_WORD = 59  # word2phrase.c's MAX_STRING - 1: longer words and bigrams are cut  # candidates whose verdict a Phrases remembers while transforming
 
 
 def _f32(value: float) -> float:
     """``value`` rounded to the nearest float32 (a double op then this rounding equals the
     float32 op for + - * /, so float32 C arithmetic is reproduced exactly)."""
     return _PACK.unpack(_PACK.pack(value))[0]
+
+
+def _c_word(word: str) -> str:
+    """``word`` as word2phrase.c reads it: cut to its first 58 bytes."""
+    if len(word) <= 14:  # 59 bytes need 15 characters at least
+        return word
+    data = word.encode("utf-8", "surrogateescape")
+    if len(data) < _C_WORD:
+        return word
+    return data[:_C_WORD - 1].decode("utf-8", "surrogateescape")
+
+
+def _c_key(key: str) -> str:
+    """A bigram ``key`` as word2phrase.c stores it: cut to 59 bytes."""
+    if len(key) <= 14:
+        return key
+    data = key.encode("utf-8", "surrogateescape")
+    if len(data) <= _C_WORD:
+        return key
+    return data[:_C_WORD].decode("utf-8", "surrogateescape")
+
+
+def _c_long(key: str) -> bool:
+    """Whether word2phrase.c may have cut ``key`` (59 bytes or more)."""
+    return len(key) >= _C_WORD or (len(key) > 14 and not key.isascii()
+                                   and len(key.encode("utf-8", "surrogateescape")) >= _C_WORD)
 
 
 def word2phrase_score(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
@@ -224,6 +250,7 @@ class _PhraseModel:
     delimiter: str
     threshold: float
     connector_words: frozenset[str]
+    _cut = False  # whether words are cut at 59 bytes as word2phrase.c cuts them
 
     def _joined(self, a: str, b: str, between: list[str]) -> str | None:
         raise NotImplementedError
@@ -260,25 +287,26 @@ class _PhraseModel:
         >>> open("out.txt").read()
         ' a hot_dog\\n\\n dog\\n'
         """
-        data = Path(source).read_bytes().replace(b"\r", b"")
-        lines = data.decode("utf-8", "surrogateescape").split("\n")
-        last = lines.pop()  # text after the final newline: its last token is never read
-        tail = [t for t in last.replace("\t", " ").split(" ") if t]
-        if last[-1:] not in ("", " ", "\t"):
-            tail.pop()  # the C tool reads it, meets the end of file and drops it
         words = 0
-        with atomic_write(output, "wb") as handle:
+        with open(source, "rb") as lines, atomic_write(output, "wb") as handle:
             parts: list[str] = []
-            for line in lines:
+            for raw in lines:  # streamed a line at a time
+                line = raw.replace(b"\r", b"").decode("utf-8", "surrogateescape")
+                ended = line.endswith("\n")
+                if ended:
+                    line = line[:-1]
                 tokens = [t for t in line.replace("\t", " ").split(" ") if t]
+                if self._cut:
+                    tokens = [_c_word(t) for t in tokens]
+                if not ended and tokens and line[-1:] not in (" ", "\t"):
+                    tokens.pop()  # the C tool reads it, meets the end of file and drops it
                 words += len(tokens)
                 parts.extend(" " + t for t in self[tokens])
-                parts.append("\n")
+                if ended:
+                    parts.append("\n")
                 if len(parts) > 65536:
                     handle.write("".join(parts).encode("utf-8", "surrogateescape"))
                     parts.clear()
-            words += len(tail)
-            parts.extend(" " + t for t in self[tail])
             handle.write("".join(parts).encode("utf-8", "surrogateescape"))
         return words
 
@@ -314,9 +342,12 @@ class Phrases(_PhraseModel):
 
     Notes
     -----
-    With ``scoring="word2phrase"``, bigrams are also counted across sentence ends, as the C
-    tool reads its file as one stream (they are never joined across sentences), so that the
-    output equals the C tool's.
+    With ``scoring="word2phrase"``, everything the C tool does that shows in its output is
+    reproduced: bigrams are also counted across sentence ends (it reads its file as one
+    stream; they are never joined across sentences), words are cut to 58 bytes and bigram
+    keys to 59 bytes, and a file's last word is dropped when nothing follows it. Phrases of
+    59 bytes or more are joined by the model but left out of :meth:`export_phrases` and so
+    of a frozen table (their cut keys cannot be split back into words).
 
     Example
     -------
@@ -362,6 +393,7 @@ class Phrases(_PhraseModel):
         # while no counted token contains the delimiter, the phrases that pass are found
         # once (export_phrases) and joining is a look-up; else each candidate is scored
         self._clean = True
+        self._cut = scoring == "word2phrase"  # words and keys cut as word2phrase.c cuts them
         self._table: dict[str, float] | None = None
         self.corpus_word_count = 0
         self.min_reduce = 1
@@ -400,13 +432,24 @@ class Phrases(_PhraseModel):
             if delimiter in " ".join(sentence):  # rare: count exactly
                 inside += sum(delimiter in word for word in sentence)
             words += len(sentence)
+            if across and sentence and max(map(len, sentence)) > 14:
+                sentence = [_c_word(word) for word in sentence]  # as the C tool reads them
+                long = True
+            else:
+                long = False
             if not connectors:  # the common case, counted by Counter's C loop
                 if not sentence:
                     continue
                 vocab.update(sentence)
-                if start is not None:
-                    vocab[start + delimiter + sentence[0]] += 1
-                vocab.update(map(delimiter.join, zip(sentence, sentence[1:], strict=False)))
+                pairs = zip(sentence, sentence[1:], strict=False)
+                if long:  # keys cut as the C tool cuts them
+                    if start is not None:
+                        vocab[_c_key(start + delimiter + sentence[0])] += 1
+                    vocab.update(_c_key(a + delimiter + b) for a, b in pairs)
+                else:
+                    if start is not None:  # across sentences: word2phrase only
+                        vocab[_c_key(start + delimiter + sentence[0])] += 1
+                    vocab.update(map(delimiter.join, pairs))
                 start = sentence[-1]
             else:
                 for word in sentence:
@@ -433,7 +476,7 @@ class Phrases(_PhraseModel):
             words -= 1
             dropped = [last_word]
             if before_last is not None:
-                dropped.append(before_last + delimiter + last_word)
+                dropped.append(_c_key(before_last + delimiter + last_word))
             for key in dropped:
                 if vocab.get(key, 0) > 0:  # pruning may have dropped it already
                     vocab[key] -= 1
@@ -459,9 +502,11 @@ class Phrases(_PhraseModel):
         True
         """
         vocab = self.vocab
+        key = self.delimiter.join([worda, *between, wordb])
+        if self.scoring == "word2phrase":  # words and keys cut as the C tool cuts them
+            worda, wordb, key = _c_word(worda), _c_word(wordb), _c_key(key)
         count_a = vocab.get(worda, 0)
         count_b = vocab.get(wordb, 0)
-        key = self.delimiter.join([worda, *between, wordb])
         count_ab = vocab.get(key, 0)
         if self.scoring == "word2phrase":
             low = self.min_count
@@ -485,22 +530,21 @@ class Phrases(_PhraseModel):
 
     def _joined(self, a: str, b: str, between: list[str]) -> str | None:
         delimiter = self.delimiter
-        if self._clean and delimiter not in a and delimiter not in b:
+        key = delimiter.join([a, *between, b]) if between else a + delimiter + b
+        if self._clean and delimiter not in a and delimiter not in b and not (
+                self._cut and _c_long(key)):
             # every counted key splits one way: look the phrase up
             if self._table is None:
                 self._table = self.export_phrases()
-            key = delimiter.join([a, *between, b]) if between else a + delimiter + b
             return key if key in self._table else None
         candidate = (a, b, *between) if between else (a, b)
         try:
             return self._memo[candidate]
         except KeyError:
             pass
-        joined = self.delimiter.join([a, *between, b]) \
-            if self._passes(self.score(a, b, between)) else None
+        joined = key if self._passes(self.score(a, b, between)) else None
         if len(self._memo) >= _MEMO_SIZE:  # bounded: start over
             self._memo.clear()
-        self._table = None
         self._memo[candidate] = joined
         return joined
 
@@ -521,8 +565,8 @@ class Phrases(_PhraseModel):
         if self.scoring == "default" and self.threshold >= 0:
             low = self.min_count + 1  # a count of min_count or less scores <= 0
         for key, count in self.vocab.items():
-            if count < low or delimiter not in key:
-                continue
+            if count < low or delimiter not in key or (self._cut and _c_long(key)):
+                continue  # (a key the C tool may have cut cannot be split back)
             parts = key.split(delimiter)
             if len(parts) < 2 or parts[0] in connectors or parts[-1] in connectors:
                 continue
@@ -605,6 +649,7 @@ class FrozenPhrases(_PhraseModel):
         self.connector_words = frozenset(connector_words)
         self.scoring = scoring
         self.min_count = min_count
+        self._cut = scoring == "word2phrase"
 
     def __repr__(self) -> str:
         return f"FrozenPhrases({len(self.phrases):,} phrases, scoring={self.scoring!r})"
@@ -690,6 +735,7 @@ class PhraseChain(_PhraseModel):
 
     def __init__(self, models: Sequence[_PhraseModel]) -> None:
         self.models = list(models)
+        self._cut = any(model._cut for model in self.models)
 
     def __repr__(self) -> str:
         return f"PhraseChain({self.models!r})"
