@@ -57,8 +57,8 @@ DEFAULT_THRESHOLDS = {"word2phrase": 100.0, "default": 10.0, "npmi": 0.5}
 _FORMAT = "w2v-phrases"
 _VERSION = 1
 _PACK = struct.Struct("f")
-_MEMO_SIZE = 1 << 20
-_C_WORD = 59  # word2phrase.c's MAX_STRING - 1: longer words and bigrams are cut  # candidates whose verdict a Phrases remembers while transforming
+_MEMO_SIZE = 1 << 20  # candidates whose verdict a Phrases remembers while transforming
+_C_WORD = 59  # word2phrase.c's MAX_STRING - 1: words are cut to 58 bytes, bigrams to 59
 
 
 def _f32(value: float) -> float:
