@@ -325,11 +325,22 @@ def test_distance_answers_like_the_c_program(demo_vectors: Path, tmp_path: Path,
     assert "Word: notaword  Position in vocabulary: -1\nOut of dictionary word!\n" in out
     assert "Word       Cosine distance" in out
     [answers] = parse_answers(out)
-    expected = wv.most_similar(word, topn=40)
-    assert [w for w, _ in answers[:len(expected)]] == [w for w, _ in expected]
-    np.testing.assert_allclose([s for _, s in answers[:len(expected)]],
-                               [s for _, s in expected], atol=2e-6)
-    assert answers[len(expected):] == [("", -1.0)] * (40 - len(expected))
+    ranked = wv.most_similar(word, topn=60)
+    shown = min(40, len(ranked))
+    assert_same_ranking(answers[:shown], ranked, shown)
+    assert answers[shown:] == [("", -1.0)] * (40 - shown)
+
+
+def assert_same_ranking(got: list[tuple[str, float]], ranked: list[tuple[str, float]],
+                        count: int) -> None:
+    """``got`` holds the first ``count`` of ``ranked`` (``(word, cosine)``, best first):
+    the same cosines in the same order, each word with its own cosine. Words whose cosines
+    differ only by float rounding may swap places (the C programs sum in another order,
+    and a wheel built elsewhere may round the last bit differently)."""
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in ranked[:count]], atol=2e-6)
+    cosines = dict(ranked)
+    for word, score in got:
+        assert word in cosines and abs(cosines[word] - score) <= 2e-6, (word, score)
 
 
 def test_word_analogy_answers_like_the_c_program(demo_vectors: Path,
@@ -343,11 +354,9 @@ def test_word_analogy_answers_like_the_c_program(demo_vectors: Path,
                           "three words are needed at the input to perform the calculation\n")
     assert "Word: zzz  Position in vocabulary: 0\nOut of dictionary word!\n" in out
     [answers] = parse_answers(out)
-    expected = [(w, s) for w, s in wv.most_similar(positive=[b, c], negative=[a], topn=40)
-                if s > 0]
-    assert [w for w, _ in answers if w] == [w for w, _ in expected]
-    np.testing.assert_allclose([s for w, s in answers if w], [s for _, s in expected],
-                               atol=2e-6)
+    ranked = wv.most_similar(positive=[b, c], negative=[a], topn=60)
+    shown = sum(1 for _, s in ranked[:40] if s > 0)
+    assert_same_ranking([(w, s) for w, s in answers if w], ranked, shown)
 
 
 def write_questions(path: Path, sections: int = 7, per_section: int = 6) -> None:

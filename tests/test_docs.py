@@ -110,15 +110,21 @@ def markdown_blocks(text: str, name: str) -> list[Block]:
             while i < len(lines) and not lines[i].strip().startswith("```"):
                 body.append(lines[i])
                 i += 1
-            code = _dedent(body)
-            kind = _kind(language, code)
-            if kind is not None:
-                blocks.append(Block(f"{name}:{start + 1}", kind, code, skip))
+            blocks += _block(name, start, language, body, skip)
             skip = None
         elif line:
             skip = None  # a marker only covers the block right after it
         i += 1
     return blocks
+
+
+def _block(name: str, start: int, language: str, body: list[str],
+           skip: str | None) -> list[Block]:
+    """The fenced or directive block starting at line index ``start``, as a one-item list,
+    or no item when its language is not one the tests run."""
+    code = _dedent(body)
+    kind = _kind(language, code)
+    return [] if kind is None else [Block(f"{name}:{start + 1}", kind, code, skip)]
 
 
 def rst_blocks(text: str, name: str) -> list[Block]:
@@ -141,10 +147,7 @@ def rst_blocks(text: str, name: str) -> list[Block]:
                                       or len(lines[i]) - len(lines[i].lstrip()) > indent):
                 body.append(lines[i])
                 i += 1
-            code = _dedent(body)
-            kind = _kind(language, code)
-            if kind is not None:
-                blocks.append(Block(f"{name}:{start + 1}", kind, code, skip))
+            blocks += _block(name, start, language, body, skip)
             skip = None
             continue
         elif line.lstrip().startswith(">>>") and (i == 0 or not lines[i - 1].strip()):

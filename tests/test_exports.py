@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import w2v
 from w2v import KeyedVectors
 from w2v.cli import main
 from w2v.io.exports import read_tensorboard, write_spacy, write_tensorboard
 
-SRC = Path(__file__).resolve().parent.parent / "src"
 HAS_SPACY = importlib.util.find_spec("spacy") is not None
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
@@ -268,8 +268,10 @@ print("loaded:", loaded)
 def test_import_train_and_export_need_no_optional_library(tmp_path, mode):
     """With spaCy, torch and scikit-learn made unimportable, w2v imports, trains and exports;
     with them importable, none of them is imported on the way."""
+    # the w2v these tests import (the source tree, or an installed wheel), compiled core too
+    root = Path(w2v.__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
     done = subprocess.run([sys.executable, "-c", IMPORT_TRAIN_EXPORT.format(
         names=OPTIONAL_MODULES), mode], cwd=tmp_path, env=env, capture_output=True,
         text=True, timeout=300)

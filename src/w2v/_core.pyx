@@ -45,7 +45,7 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
-from w2v._native cimport (w2v_add_progress, w2v_axpy, w2v_below, w2v_dot, w2v_next,
+from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_below, w2v_dot, w2v_next,
                           w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
                           w2v_stop_requested, w2v_sum_progress, w2v_uniform,
                           w2v_uniform_low, w2v_use_avx2, w2v_zero)

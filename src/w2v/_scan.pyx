@@ -69,7 +69,7 @@ cdef extern from *:
     int w2v_first_byte(uint64_t m) nogil
 
 
-from w2v._native cimport W2V_PREFETCH
+from w2v._prefetch cimport W2V_PREFETCH
 
 
 cdef enum:  # statuses of the tokenizer

@@ -1,14 +1,10 @@
-# The C both compiled modules use, declared once (as scikit-learn's
-# utils/_cython_blas.pxd does): the vector helpers of the training kernel (_vecops.h:
-# SIMD with a portable fallback chosen at run time, the random streams, the shared
-# progress counters) and the prefetch hint the kernel and the tokenizer share
-# (_prefetch.h). Everything here is GIL-free.
+# The training kernel's C helpers, declared once for Cython (as scikit-learn's
+# utils/_cython_blas.pxd does): _vecops.h's SIMD vector operations with a portable
+# fallback chosen at run time, the random streams, the shared progress counters.
+# Everything here is GIL-free. (One .pxd per header: a module that cimports from a .pxd
+# includes all of its headers, and _scan needs only _prefetch.pxd.)
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
-
-
-cdef extern from "_prefetch.h" nogil:
-    void W2V_PREFETCH(const void* p)
 
 
 cdef extern from "_vecops.h" nogil:
