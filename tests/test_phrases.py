@@ -384,3 +384,89 @@ def test_cli_runs_the_word2phrase_line(word2phrase: Path, tmp_path: Path) -> Non
                  "-threshold", "30", "-min-count", "5"])
     assert code == 0
     assert (tmp_path / "o.txt").read_bytes() == expected
+
+
+# --- the compiled path (w2v._scan.PhraseScanner) against the Python reference -------------
+
+def python_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make Phrases count and rewrite in Python only (the reference implementation)."""
+    monkeypatch.setattr(Phrases, "_add_compiled", lambda self, corpus: False)
+
+
+TOKEN = st.one_of(
+    st.sampled_from(["a", "b", "c", "new", "york", "x_y", "é", "naïve"]),
+    st.sampled_from(["l" * 57, "m" * 58, "n" * 59, "é" * 29 + "z", "ü" * 40]),  # word2phrase cuts
+)
+SEPARATOR = st.sampled_from([" ", " ", " ", "  ", "\t", "\n", "\n\n", "\r\n", " \u00a0", "\x0b"])
+
+
+@st.composite
+def corpus_texts(draw: st.DrawFn) -> str:
+    tokens = draw(st.lists(TOKEN, min_size=0, max_size=60))
+    if not tokens:  # nothing but separators
+        return "".join(draw(st.lists(SEPARATOR, max_size=3)))
+    parts = []
+    for token in tokens:
+        parts += [token, draw(SEPARATOR)]
+    if parts and draw(st.booleans()):
+        parts.pop()  # an unterminated last token
+    return "".join(parts)
+
+
+@settings(max_examples=250, deadline=None)
+@given(corpus_texts(), st.sampled_from(["word2phrase", "default", "npmi"]),
+       st.sampled_from([1_000_000, 9, 3]), st.sampled_from(["_", "::", "y"]),
+       st.sampled_from([10_000, 4]))
+def test_compiled_counts_and_rewrites_exactly_as_python(
+        tmp_path_factory: pytest.TempPathFactory, text: str, scoring: str, max_vocab_size: int,
+        delimiter: str, max_sentence_length: int) -> None:
+    from w2v.data.corpus import PathCorpus
+
+    folder = tmp_path_factory.mktemp("compiled")
+    source = folder / "in.txt"
+    source.write_bytes(text.encode("utf-8"))
+    threshold = {"word2phrase": 0.5, "default": 0.1, "npmi": 0.1}[scoring]
+    options = dict(scoring=scoring, threshold=threshold, min_count=1,
+                   max_vocab_size=max_vocab_size, delimiter=delimiter)
+    corpus = PathCorpus(source, max_sentence_length=max_sentence_length)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled = Phrases(corpus, **options)
+        with pytest.MonkeyPatch.context() as patch:
+            python_reference(patch)
+            reference = Phrases(corpus, **options)
+    assert type(compiled.vocab).__name__ == "PhraseScanner"
+    assert dict(compiled.vocab.items()) == dict(reference.vocab)
+    assert (compiled.corpus_word_count, compiled.min_reduce) == \
+        (reference.corpus_word_count, reference.min_reduce)
+    assert compiled.export_phrases() == reference.export_phrases()
+    assert compiled.transform_file(source, folder / "c.txt") == \
+        reference.transform_file(source, folder / "p.txt")
+    assert (folder / "c.txt").read_bytes() == (folder / "p.txt").read_bytes()
+    sentence = text.split()
+    assert compiled[sentence] == reference[sentence]
+
+
+def test_compiled_counts_add_to_earlier_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("new york is big\nnew york\n" * 3)
+    second.write_text("los angeles is big\nnew york\n" * 2)
+    lists = [["new", "york", "times"]] * 2
+    compiled = Phrases(first, min_count=1, threshold=0.1)
+    compiled.add_vocab(lists)  # Python counting on top of compiled counts
+    compiled.add_vocab(second)  # and compiled again on top of those
+    python_reference(monkeypatch)
+    reference = Phrases(first, min_count=1, threshold=0.1)
+    reference.add_vocab(lists)
+    reference.add_vocab(second)
+    assert type(compiled.vocab).__name__ == "PhraseScanner"
+    assert dict(compiled.vocab.items()) == dict(reference.vocab)
+    assert compiled.export_phrases() == reference.export_phrases()
+
+
+def test_compiled_path_refuses_bad_utf8_as_the_reader_does(tmp_path: Path) -> None:
+    source = tmp_path / "bad.txt"
+    source.write_bytes(b"good words\nthen \xff bad\n")
+    with pytest.raises(ValueError, match="bad.txt"):
+        Phrases(source, min_count=1)

@@ -36,10 +36,10 @@ from cython cimport view as cython_view
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, memmove, memset
+from libc.string cimport memcmp, memcpy, memmove, memset
 
 __all__ = ["INVALID_UTF8", "SLOT_BYTES", "UNSUPPORTED", "CountScanner", "EncodeScanner",
-           "Unsupported", "table_slots"]
+           "PhraseScanner", "Unsupported", "table_slots"]
 
 
 cdef extern from *:
@@ -253,6 +253,7 @@ cdef struct Table:
     uint8_t* arena     # the words' bytes, in insertion order (+ SLACK)
     int64_t arena_size
     int64_t arena_capacity
+    bint dense         # filled up to 3/4 before growing, not 1/2 (phrase tables: 4M+ keys)
 
 
 cdef Slot* _new_slots(Table* t, uint64_t n_slots) noexcept nogil:
@@ -411,8 +412,8 @@ cdef int _table_add(Table* t, const uint8_t* p, int64_t n, uint64_t head, uint64
     t.arena_size += n
     t.order[t.size] = -1 - found
     t.size += 1
-    if _slots_for(t.size) > t.mask + 1:
-        if _table_resize(t, _slots_for(t.size)) < 0:
+    if _slots_for(t.size if not t.dense else (2 * t.size) // 3 + 1) > t.mask + 1:
+        if _table_resize(t, 2 * (t.mask + 1)) < 0:
             return NO_MEMORY
     return OK
 
@@ -952,3 +953,590 @@ cdef object _adopt(void* data, int64_t n, size_t itemsize, str fmt):
     owner.data = <char*>data
     owner.callback_free_data = free
     return np.asarray(owner).view(dtype)  # "q" may not be numpy's canonical int64
+
+
+# --- phrases: unigram and bigram counts, and rewriting text with phrases joined ---------
+
+cdef enum:
+    SCORE_WORD2PHRASE = 0
+    SCORE_DEFAULT = 1
+    SCORE_NPMI = 2
+
+cdef extern from "<math.h>" nogil:
+    double log(double x)
+    const double INFINITY
+
+cdef extern from "<string.h>" nogil:
+    void* memchr(const void* s, int c, size_t n)
+
+
+cdef class PhraseScanner(Scanner):
+    """Counts unigrams and bigrams like :meth:`w2v.data.phrases.Phrases.add_vocab` (without
+    connector words), in one table of byte strings, and rewrites text with phrases joined
+    like :meth:`~w2v.data.phrases.Phrases.transform_file`.
+
+    A bigram is counted under ``a + delimiter + b``, as the unigrams are, in the same table
+    (so a token that contains the delimiter shares its count with a bigram, as in the Python
+    counter); pruning past ``max_vocab_size`` after each sentence uses the words' rule.
+
+    Parameters
+    ----------
+    max_len : int
+        Sentence length (``PathCorpus.max_sentence_length``).
+    delimiter : bytes
+        Joins the two words of a bigram key (UTF-8).
+    across : bool
+        Count bigrams across sentence ends too (word2phrase reads its file as one stream).
+    cut : bool
+        Cut words to 58 bytes and bigram keys to 59, as word2phrase.c does.
+    max_vocab_size : int
+        Bound on the entries kept; -1 for none.
+    min_reduce : int
+        The count at or under which the first pruning drops entries (one more each time).
+
+    Example
+    -------
+    >>> scanner = PhraseScanner(10_000, b"_")
+    >>> scanner.window(16)[:8] = b"a b\\na b\\n"
+    >>> scanner.process(8), scanner.finish()
+    (0, 0)
+    >>> dict(scanner.items()), scanner.words
+    ({'a': 2, 'b': 2, 'a_b': 2}, 4)
+    """
+
+    cdef bytes delimiter
+    cdef uint8_t* delim           # its bytes, for code without the GIL
+    cdef int64_t dlen
+    cdef bint across
+    cdef bint cut
+    cdef uint8_t* prev            # the previous token (cut), for the next bigram
+    cdef int64_t prev_len         # -1: none
+    cdef int64_t prev_cap
+    cdef uint8_t* key             # scratch for keys (+ SLACK)
+    cdef int64_t key_cap
+    cdef readonly int64_t inside  # tokens containing the delimiter
+    # rewriting
+    cdef bint have_prev           # the previous output token may start a phrase
+    cdef int64_t prev_count       # its count
+    cdef uint8_t* out
+    cdef int64_t out_cap
+    # a batch's bigram keys (offset in self.key, -1: none), lengths and hashes
+    cdef int64_t bigram_at[BATCH]
+    cdef int64_t bigram_len[BATCH]
+    cdef uint64_t bigram_head[BATCH]
+    cdef uint64_t bigram_hash[BATCH]
+    # rewriting: a batch's tokens (start in the buffer, -1: a newline), lengths and hashes
+    cdef int64_t tok_start[BATCH]
+    cdef int64_t tok_len[BATCH]
+    cdef uint64_t tok_head[BATCH]
+    cdef uint64_t tok_hash[BATCH]
+
+    def __init__(self, int64_t max_len, bytes delimiter, bint across=False, bint cut=False,
+                 int64_t max_vocab_size=-1, int64_t min_reduce=1) -> None:
+        if not delimiter:
+            raise ValueError("delimiter must not be empty")
+        self._setup(max_len, 0)
+        self.table.dense = True
+        self.counting = True
+        self.max_vocab_size = max_vocab_size
+        self.min_reduce = min_reduce
+        self.delimiter = delimiter
+        self.dlen = len(delimiter)
+        self.delim = <uint8_t*>malloc(<size_t>self.dlen)
+        if self.delim == NULL:
+            raise MemoryError()
+        memcpy(self.delim, <char*>delimiter, <size_t>self.dlen)
+        self.across = across
+        self.cut = cut
+        self.prev_len = -1
+
+    def __dealloc__(self):
+        free(self.delim)
+        free(self.prev)
+        free(self.key)
+        free(self.out)
+
+    cdef int _room(self, uint8_t** p, int64_t* cap, int64_t n) noexcept nogil:
+        """Make ``p`` hold ``n`` bytes (+ SLACK)."""
+        cdef void* grown
+        if n <= cap[0]:
+            return OK
+        grown = realloc(p[0], <size_t>(2 * n + SLACK))
+        if grown == NULL:
+            return NO_MEMORY
+        p[0] = <uint8_t*>grown
+        cap[0] = 2 * n
+        return OK
+
+    cdef inline int64_t _cut_word(self, int64_t n) noexcept nogil:
+        return 58 if self.cut and n > 58 else n
+
+    cdef int _bump(self, const uint8_t* p, int64_t n, int64_t by) noexcept nogil:
+        """Add ``by`` to the count of ``p[:n]`` (``p`` has SLACK readable bytes after)."""
+        cdef uint64_t head = _head(p, n)
+        cdef uint64_t h = _hash(p, n, head)
+        cdef int64_t found = _table_find(&self.table, p, n, head, h)
+        if found >= 0:
+            self.table.slots[found].value += by
+            return OK
+        return _table_add(&self.table, p, n, head, h, found, by)
+
+    cdef int64_t _bigram(self, const uint8_t* a, int64_t na, const uint8_t* b,
+                         int64_t nb) noexcept nogil:
+        """Write the key of ``a b`` into ``self.key``; return its length, or -1."""
+        cdef int64_t n = na + self.dlen + nb
+        if self._room(&self.key, &self.key_cap, n) != OK:
+            return -1
+        memcpy(self.key, a, <size_t>na)
+        memcpy(self.key + na, self.delim, <size_t>self.dlen)
+        memcpy(self.key + na + self.dlen, b, <size_t>nb)
+        if self.cut and n > 59:
+            n = 59
+        return n
+
+    cdef int _flush(self) noexcept nogil:
+        """Count the batch's tokens and the bigrams they end, in order: the bigram keys are
+        built and hashed first (their slots prefetched), then counted."""
+        cdef const uint8_t* b = self.buf
+        cdef const uint8_t* p
+        cdef const uint8_t* d = self.delim
+        cdef const uint8_t* a
+        cdef Event* e
+        cdef int k, status
+        cdef int64_t n, na, kn, found, used = 0, total = 0
+        cdef bint fresh
+        # pass 1: the keys, one after the other in self.key, and their hashes
+        a = self.prev
+        na = self.prev_len
+        for k in range(self.n_events):
+            e = &self.events[k]
+            if e.length == 0:
+                if not self.across:
+                    na = -1
+                continue
+            n = self._cut_word(e.length)
+            if na >= 0:
+                total += na + self.dlen + n + SLACK
+            a = b + e.start
+            na = n
+        if self._room(&self.key, &self.key_cap, total) != OK:
+            return NO_MEMORY
+        a = self.prev
+        na = self.prev_len
+        for k in range(self.n_events):
+            e = &self.events[k]
+            self.bigram_at[k] = -1
+            if e.length == 0:
+                if not self.across:
+                    na = -1
+                continue
+            n = self._cut_word(e.length)
+            if na >= 0:
+                memcpy(self.key + used, a, <size_t>na)
+                memcpy(self.key + used + na, d, <size_t>self.dlen)
+                memcpy(self.key + used + na + self.dlen, b + e.start, <size_t>n)
+                kn = na + self.dlen + n
+                if self.cut and kn > 59:
+                    kn = 59
+                self.bigram_at[k] = used
+                self.bigram_len[k] = kn
+                self.bigram_head[k] = _head(self.key + used, kn)
+                self.bigram_hash[k] = _hash(self.key + used, kn, self.bigram_head[k])
+                W2V_PREFETCH(&self.table.slots[(self.bigram_hash[k] >> 32) & self.table.mask])
+                used += na + self.dlen + n + SLACK
+            a = b + e.start
+            na = n
+        # pass 2: count, in order
+        for k in range(self.n_events):
+            e = &self.events[k]
+            if e.length == 0:
+                if not self.across:
+                    self.prev_len = -1
+                status = self._end_sentence()
+                if status != OK:
+                    return status
+                continue
+            if e.length >= <int64_t>0xFFFFFFFF or (
+                    self.max_token_bytes >= 0 and e.length > self.max_token_bytes):
+                return TOO_BIG
+            p = b + e.start
+            n = e.length
+            # a token with the delimiter in it (the Python counter warns about them)
+            if n >= self.dlen and memchr(p, d[0], <size_t>n) != NULL:
+                if self.dlen == 1 or _contains(p, n, d, self.dlen):
+                    self.inside += 1
+            if n > 58 and self.cut:
+                # cut entries may not be valid UTF-8: check every long token itself
+                if e.high & 0x80 and not _valid_utf8(p, n):
+                    return BAD_UTF8
+                n = 58
+                status = self._bump(p, n, 1)
+            else:
+                found = _table_find(&self.table, p, n, e.head, e.hash)
+                fresh = found < 0
+                if not fresh:
+                    self.table.slots[found].value += 1
+                if fresh or self.cut:  # (a cut entry matched is no proof of validity)
+                    if e.high & 0x80 and not _valid_utf8(p, n):
+                        return BAD_UTF8
+                status = _table_add(&self.table, p, n, e.head, e.hash, found, 1) \
+                    if fresh else OK
+            if status != OK:
+                return status
+            if self.bigram_at[k] >= 0:
+                kn = self.bigram_len[k]
+                found = _table_find(&self.table, self.key + self.bigram_at[k], kn,
+                                    self.bigram_head[k], self.bigram_hash[k])
+                if found >= 0:
+                    self.table.slots[found].value += 1
+                else:
+                    status = _table_add(&self.table, self.key + self.bigram_at[k], kn,
+                                        self.bigram_head[k], self.bigram_hash[k], found, 1)
+                    if status != OK:
+                        return status
+            self.prev_len = n
+        # the batch's last token, for the next batch's first bigram
+        for k in range(self.n_events - 1, -1, -1):
+            e = &self.events[k]
+            if e.length == 0:
+                if not self.across:
+                    break
+                continue
+            n = self._cut_word(e.length)
+            if self._room(&self.prev, &self.prev_cap, n) != OK:
+                return NO_MEMORY
+            memcpy(self.prev, b + e.start, <size_t>n)
+            self.prev_len = n
+            break
+        self.n_events = 0
+        return OK
+
+    @property
+    def min_reduce(self) -> int:
+        """The count at or under which the next pruning drops entries."""
+        return self.min_reduce
+
+    def __len__(self) -> int:
+        return self.table.size
+
+    cdef int64_t _lookup(self, const uint8_t* p, int64_t n) noexcept nogil:
+        """The count of ``p[:n]`` (SLACK readable bytes after it), 0 if absent."""
+        cdef uint64_t head = _head(p, n)
+        cdef int64_t found = _table_find(&self.table, p, n, head, _hash(p, n, head))
+        return self.table.slots[found].value if found >= 0 else 0
+
+    cdef int _scratch(self, str key) except -1:
+        """Copy ``key`` (UTF-8, surrogateescape) into ``self.key``; return its length."""
+        cdef bytes raw = key.encode("utf-8", "surrogateescape")
+        cdef int64_t n = len(raw)
+        if self._room(&self.key, &self.key_cap, n) != OK:
+            raise MemoryError()
+        memcpy(self.key, <char*>raw, <size_t>n)
+        return <int>n
+
+    def get(self, str key, default=0):
+        """The count of ``key`` (a unigram or joined bigram), or ``default``.
+
+        Example
+        -------
+        >>> scanner = PhraseScanner(10, b"_")
+        >>> scanner.get("a"), scanner.get("a", None)
+        (0, None)
+        """
+        cdef int n = self._scratch(key)
+        cdef int64_t count = self._lookup(self.key, n)
+        return count if count else default
+
+    def __getitem__(self, str key) -> int:
+        return self.get(key, 0)
+
+    def __contains__(self, object key) -> bool:
+        return isinstance(key, str) and self.get(key, None) is not None
+
+    def items(self):
+        """``(key, count)`` pairs in order of first appearance (keys decoded as UTF-8 with
+        surrogateescape: a cut key may end inside a character)."""
+        cdef Table* t = &self.table
+        cdef int64_t k
+        cdef Slot* s
+        for k in range(t.size):
+            s = &t.slots[t.order[k]]
+            if s.value <= 0:
+                continue
+            yield (PyUnicode_DecodeUTF8(<char*>t.arena + s.offset,
+                                        <Py_ssize_t>(s.meta & 0xFFFFFFFFULL),
+                                        "surrogateescape"), s.value)
+
+    def keys(self):
+        """The keys, in order of first appearance."""
+        for key, _ in self.items():
+            yield key
+
+    def __iter__(self):
+        return self.keys()
+
+    def add(self, str key, int64_t count) -> None:
+        """Add ``count`` (may be negative) to ``key``; entries left at 0 or less are
+        dropped (as ``del counter[key]`` would), keeping the others' order.
+
+        Example
+        -------
+        >>> scanner = PhraseScanner(10, b"_")
+        >>> scanner.add("a", 2); scanner.add("b", 1); scanner.add("b", -1)
+        >>> dict(scanner.items()), len(scanner)
+        ({'a': 2}, 1)
+        """
+        cdef int n = self._scratch(key)
+        cdef uint64_t head = _head(self.key, n)
+        cdef uint64_t h = _hash(self.key, n, head)
+        cdef int64_t found = _table_find(&self.table, self.key, n, head, h)
+        if found >= 0:
+            self.table.slots[found].value += count
+            if self.table.slots[found].value <= 0:
+                if _table_prune(&self.table, 0) != OK:
+                    raise MemoryError()
+        elif count > 0:
+            if _table_add(&self.table, self.key, n, head, h, found, count) != OK:
+                raise MemoryError()
+
+    def passing(self, int scoring, double threshold, int64_t min_count, int64_t corpus_words,
+                int64_t low):
+        """The bigrams that pass, as ``({key: score}, [keys to score in Python])``.
+
+        Every entry counted at least ``low`` times with the delimiter in it once is split
+        there and scored here; keys with it more than once are returned for the caller.
+        With ``cut``, keys of 59 bytes or more are skipped (they may have been cut).
+        """
+        cdef Table* t = &self.table
+        cdef int64_t k, n, i, count_a, count_b
+        cdef Slot* s
+        cdef const uint8_t* p
+        cdef const uint8_t* d = self.delim
+        cdef const uint8_t* hit
+        cdef double score
+        cdef bint ok
+        found = {}
+        unclear = []
+        for k in range(t.size):
+            s = &t.slots[t.order[k]]
+            n = <int64_t>(s.meta & 0xFFFFFFFFULL)
+            if s.value < low or n <= self.dlen or (self.cut and n >= 59):
+                continue
+            p = t.arena + s.offset
+            hit = _find(p, n, d, self.dlen)
+            if hit == NULL:
+                continue
+            i = hit - p
+            if _find(hit + self.dlen, n - i - self.dlen, d, self.dlen) != NULL:
+                unclear.append(PyUnicode_DecodeUTF8(<char*>p, <Py_ssize_t>n, "surrogateescape"))
+                continue
+            if i == 0 or i + self.dlen == n:
+                continue
+            # the words' bytes, each with SLACK readable after it, from the key scratch
+            if self._room(&self.key, &self.key_cap, n) != OK:
+                raise MemoryError()
+            memcpy(self.key, p, <size_t>n)
+            count_a = self._lookup(self.key, i)
+            memmove(self.key, self.key + i + self.dlen, <size_t>(n - i - self.dlen))
+            count_b = self._lookup(self.key, n - i - self.dlen)
+            score = _score(scoring, count_a, count_b, s.value, t.size, min_count,
+                           corpus_words, &ok)
+            if ok and _passes(scoring, score, threshold):
+                PyDict_SetItem(found, PyUnicode_DecodeUTF8(<char*>p, <Py_ssize_t>n,
+                                                           "surrogateescape"), score)
+        return found, unclear
+
+    def rewrite_start(self) -> None:
+        """Start rewriting a new file (no phrase spans two files)."""
+        self.have_prev = False
+
+    cdef int _rewrite_batch(self, const uint8_t* s, int64_t n, int64_t* at, int64_t* written,
+                            int64_t* words, int scoring, double threshold, int64_t min_count,
+                            int64_t corpus_words) noexcept nogil:
+        """Rewrite up to BATCH tokens of ``s[at:n]``: find them and their bigram keys, hash
+        both and prefetch their slots, then decide each join in order."""
+        cdef const uint8_t* d = self.delim
+        cdef int64_t i = at[0], m = written[0], nb = 0, start, tn, kn, used = 0, k
+        cdef int64_t count_b, count_ab
+        cdef int64_t found
+        cdef const uint8_t* a = self.prev if self.have_prev else NULL
+        cdef int64_t na = self.prev_len
+        cdef uint8_t c
+        cdef double score
+        cdef bint ok, joined
+        if self._room(&self.key, &self.key_cap,
+                      BATCH * (2 * 59 + self.dlen + SLACK) + (0 if a == NULL else na)) != OK:
+            return NO_MEMORY
+        while i < n and nb < BATCH:
+            c = s[i]
+            if c == 32 or c == 9:
+                i += 1
+                continue
+            if c == 10:
+                self.tok_start[nb] = -1
+                nb += 1
+                a = NULL
+                i += 1
+                continue
+            start = i
+            while i < n and s[i] != 32 and s[i] != 9 and s[i] != 10:
+                i += 1
+            tn = i - start
+            if self.cut and tn > 58:
+                tn = 58
+            self.tok_start[nb] = start
+            self.tok_len[nb] = tn
+            self.tok_head[nb] = _head(s + start, tn)
+            self.tok_hash[nb] = _hash(s + start, tn, self.tok_head[nb])
+            W2V_PREFETCH(&self.table.slots[(self.tok_hash[nb] >> 32) & self.table.mask])
+            self.bigram_at[nb] = -1
+            if a != NULL:
+                if self._room(&self.key, &self.key_cap, used + na + self.dlen + tn + SLACK) != OK:
+                    return NO_MEMORY
+                memcpy(self.key + used, a, <size_t>na)
+                memcpy(self.key + used + na, d, <size_t>self.dlen)
+                memcpy(self.key + used + na + self.dlen, s + start, <size_t>tn)
+                kn = na + self.dlen + tn
+                if self.cut and kn > 59:
+                    kn = 59
+                self.bigram_at[nb] = used
+                self.bigram_len[nb] = kn
+                self.bigram_head[nb] = _head(self.key + used, kn)
+                self.bigram_hash[nb] = _hash(self.key + used, kn, self.bigram_head[nb])
+                W2V_PREFETCH(&self.table.slots[(self.bigram_hash[nb] >> 32) & self.table.mask])
+                used += na + self.dlen + tn + SLACK
+            a = s + start
+            na = tn
+            nb += 1
+        for k in range(nb):
+            start = self.tok_start[k]
+            if start < 0:
+                self.out[m] = 10
+                m += 1
+                self.have_prev = False
+                continue
+            words[0] += 1
+            tn = self.tok_len[k]
+            found = _table_find(&self.table, s + start, tn, self.tok_head[k], self.tok_hash[k])
+            count_b = self.table.slots[found].value if found >= 0 else 0
+            joined = False
+            if self.have_prev:
+                found = _table_find(&self.table, self.key + self.bigram_at[k], self.bigram_len[k],
+                                    self.bigram_head[k], self.bigram_hash[k])
+                count_ab = self.table.slots[found].value if found >= 0 else 0
+                score = _score(scoring, self.prev_count, count_b, count_ab,
+                               self.table.size, min_count, corpus_words, &ok)
+                joined = ok and _passes(scoring, score, threshold)
+            if joined:
+                memcpy(self.out + m, d, <size_t>self.dlen)
+                m += self.dlen
+                self.have_prev = False
+            else:
+                self.out[m] = 32
+                m += 1
+                self.prev_count = count_b
+                self.have_prev = True
+            memcpy(self.out + m, s + start, <size_t>tn)
+            m += tn
+        # the last token, if it may start a phrase with the next batch's first
+        if self.have_prev and nb:
+            k = nb - 1
+            if self._room(&self.prev, &self.prev_cap, self.tok_len[k]) != OK:
+                return NO_MEMORY
+            memcpy(self.prev, s + self.tok_start[k], <size_t>self.tok_len[k])
+            self.prev_len = self.tok_len[k]
+        at[0] = i
+        written[0] = m
+        return OK
+
+    def rewrite(self, const uint8_t[::1] data, int scoring, double threshold,
+                int64_t min_count, int64_t corpus_words):
+        """Rewrite ``data`` (whole tokens: the caller carries a token cut by the block's end)
+        as :meth:`~w2v.data.phrases.Phrases.transform_file` writes it; return ``(bytes,
+        tokens read)``. Tokens are separated by space, tab and newline only, ``\\r`` is
+        dropped, each token is written after a space or, joined, after the delimiter.
+
+        Example
+        -------
+        >>> scanner = PhraseScanner(10, b"_")
+        >>> for word in ("a", "b", "a_b", "a_b"): scanner.add(word, 5)
+        >>> scanner.rewrite_start()
+        >>> scanner.rewrite(b"a b c\\n\\n", 1, 1.0, 0, 4)
+        (b' a_b c\\n\\n', 3)
+        """
+        cdef int64_t n = data.shape[0], i = 0, j = 0, m = 0, words = 0, cap
+        cdef uint8_t* s
+        cdef int64_t dlen = self.dlen
+        cdef int status = OK
+        # the block without its \r bytes, in the buffer (SLACK readable after each token)
+        self._grow(n + 1)
+        s = self.buf
+        with nogil:
+            for i in range(n):
+                if data[i] != 13:
+                    s[j] = data[i]
+                    j += 1
+            n = j
+            cap = n * (dlen + 1) + 16
+            status = self._room(&self.out, &self.out_cap, cap)
+            i = 0
+            while status == OK and i < n:
+                status = self._rewrite_batch(s, n, &i, &m, &words, scoring, threshold,
+                                             min_count, corpus_words)
+        if status != OK:
+            raise MemoryError("out of memory while rewriting the corpus")
+        return (<char*>self.out)[:m], words
+
+
+cdef const uint8_t* _find(const uint8_t* p, int64_t n, const uint8_t* d,
+                          int64_t dlen) noexcept nogil:
+    """The first occurrence of ``d[:dlen]`` in ``p[:n]``, or NULL."""
+    cdef const uint8_t* hit
+    cdef const uint8_t* end = p + n
+    while end - p >= dlen:
+        hit = <const uint8_t*>memchr(p, d[0], <size_t>(end - p - dlen + 1))
+        if hit == NULL:
+            return NULL
+        if dlen == 1 or memcmp(hit, d, <size_t>dlen) == 0:
+            return hit
+        p = hit + 1
+    return NULL
+
+
+cdef inline bint _contains(const uint8_t* p, int64_t n, const uint8_t* d,
+                           int64_t dlen) noexcept nogil:
+    return _find(p, n, d, dlen) != NULL
+
+
+cdef inline double _score(int scoring, int64_t a, int64_t b, int64_t ab, int64_t len_vocab,
+                          int64_t min_count, int64_t total, bint* ok) noexcept nogil:
+    """A bigram's score, as :mod:`w2v.data.phrases` computes it (``ok`` False: no score)."""
+    cdef float s
+    cdef double x, y
+    ok[0] = True
+    if scoring == SCORE_WORD2PHRASE:
+        if a < min_count or b < min_count or ab < min_count:
+            ok[0] = False
+            return 0.0
+        s = <float>(ab - min_count) / <float>a  # float32, as word2phrase.c computes it
+        s = s / <float>b
+        s = s * <float>total
+        return s
+    if a <= 0 or b <= 0 or ab <= 0:
+        ok[0] = False
+        return 0.0
+    if scoring == SCORE_DEFAULT:
+        return <double>(ab - min_count) / (<double>a * <double>b) * <double>len_vocab
+    if ab < min_count or total == 0:
+        return -INFINITY
+    x = <double>ab / <double>total
+    y = -log(x)
+    if y == 0.0:
+        return -INFINITY
+    return log(x / ((<double>a / <double>total) * (<double>b / <double>total))) / y
+
+
+cdef inline bint _passes(int scoring, double score, double threshold) noexcept nogil:
+    if scoring == SCORE_WORD2PHRASE:
+        return <float>score > <float>threshold
+    return score > threshold

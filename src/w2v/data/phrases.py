@@ -33,11 +33,15 @@ import struct
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .._util.atomic import atomic_write
 from .._util.validation import InvalidParameterError, check_choice, check_int, check_number
 from .corpus import PathCorpus, as_corpus
+
+if TYPE_CHECKING:
+    from .._scan import PhraseScanner
 
 __all__ = [
     "ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "PhraseChain", "PhrasedCorpus", "Phrases",
@@ -150,6 +154,7 @@ def npmi_score(worda_count: int, wordb_count: int, bigram_count: int, len_vocab:
 _SCORERS: dict[str, Callable[..., float]] = {
     "word2phrase": word2phrase_score, "default": default_score, "npmi": npmi_score,
 }
+_SCORER_CODES = {"word2phrase": 0, "default": 1, "npmi": 2}  # as w2v._scan numbers them
 _SCORER_ARGS = ("worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count",
                 "corpus_word_count")
 
@@ -216,6 +221,22 @@ def _unterminated(corpus: Iterable[list[str]]) -> bool:
         handle.seek(max(handle.tell() - 4096, 0))
         end = handle.read().rstrip(b"\r")
     return bool(end) and end[-1:] not in (b" ", b"\t", b"\n")
+
+
+def _last_two_tokens(path: Path) -> tuple[str | None, str | None]:
+    """The last token of a file and the one before it (None where there is none)."""
+    size = path.stat().st_size
+    span = 4096
+    while True:
+        with open(path, "rb") as handle:
+            handle.seek(max(size - span, 0))
+            tokens = handle.read().decode("utf-8", "surrogateescape").split()
+        if len(tokens) >= 3 or span >= size:
+            break
+        span *= 4
+    if span < size:
+        tokens = tokens[1:]  # the first may be cut by the read's start
+    return (tokens[-1] if tokens else None), (tokens[-2] if len(tokens) > 1 else None)
 
 
 class PhrasedCorpus:
@@ -388,7 +409,7 @@ class Phrases(_PhraseModel):
             raise InvalidParameterError("connector_words must be a collection of words, got "
                                         f"the str {connector_words!r}")
         self.connector_words = frozenset(connector_words)
-        self.vocab: dict[str, int] = Counter()
+        self.vocab: dict[str, int] | PhraseScanner = Counter()
         self._memo: dict[tuple[str, ...], str | None] = {}  # candidate -> joined token
         # while no counted token contains the delimiter, the phrases that pass are found
         # once (export_phrases) and joining is a look-up; else each candidate is scored
@@ -414,10 +435,13 @@ class Phrases(_PhraseModel):
         >>> phrases.vocab["a_b"], phrases.corpus_word_count
         (2, 4)
         """
-        corpus = as_corpus(sentences)
-        vocab = self.vocab if isinstance(self.vocab, Counter) else Counter(self.vocab)
+        # a PathCorpus keeps its own sentence length (as_corpus would re-cut it)
+        corpus = sentences if isinstance(sentences, PathCorpus) else as_corpus(sentences)
         self._memo.clear()
         self._table = None
+        if self._add_compiled(corpus):
+            return
+        vocab = self.vocab if isinstance(self.vocab, Counter) else Counter(dict(self.vocab.items()))
         delimiter, connectors = self.delimiter, self.connector_words
         across = self.scoring == "word2phrase"
         limit = self.max_vocab_size
@@ -488,6 +512,43 @@ class Phrases(_PhraseModel):
         if inside:
             warnings.warn(f"{inside:,} tokens already contain the delimiter {delimiter!r}; "
                           "their counts can mix with those of bigrams", stacklevel=2)
+
+    def _add_compiled(self, corpus: Iterable[list[str]]) -> bool:
+        """Count a path corpus with the compiled scanner (:class:`w2v._scan.PhraseScanner`),
+        which then holds the counts; False (nothing changed) where it cannot reproduce the
+        Python count exactly: connector words, an encoding other than UTF-8, a token too
+        long, or no compiled module."""
+        if self.connector_words or not isinstance(corpus, PathCorpus) \
+                or not corpus.fast_scan_supported():
+            return False
+        from .._scan import PhraseScanner
+
+        scanner = PhraseScanner(corpus.max_sentence_length,
+                                self.delimiter.encode("utf-8", "surrogateescape"),
+                                across=self.scoring == "word2phrase", cut=self._cut,
+                                max_vocab_size=self.max_vocab_size, min_reduce=self.min_reduce)
+        for key, count in self.vocab.items():  # what earlier calls counted, in order
+            scanner.add(key, count)
+        if not corpus.feed_scanner(scanner):
+            return False
+        words = scanner.words
+        if self.scoring == "word2phrase" and _unterminated(corpus):
+            # word2phrase.c drops a file's last word when no newline or space follows it
+            last, before = _last_two_tokens(corpus.files()[0])
+            if last is not None:
+                words -= 1
+                scanner.add(_c_word(last), -1)
+            if last is not None and before is not None:
+                scanner.add(_c_key(_c_word(before) + self.delimiter + _c_word(last)), -1)
+        self.vocab = scanner
+        self.min_reduce = scanner.min_reduce
+        self.corpus_word_count += words
+        self._clean = self._clean and not scanner.inside
+        if scanner.inside:
+            warnings.warn(f"{scanner.inside:,} tokens already contain the delimiter "
+                          f"{self.delimiter!r}; their counts can mix with those of bigrams",
+                          stacklevel=3)
+        return True
 
     def score(self, worda: str, wordb: str, between: Sequence[str] = ()) -> float | None:
         """The score of the candidate phrase ``worda [between...] wordb``, or None when it
@@ -564,7 +625,13 @@ class Phrases(_PhraseModel):
         low = self.min_count if self.scoring in ("word2phrase", "npmi") else 1
         if self.scoring == "default" and self.threshold >= 0:
             low = self.min_count + 1  # a count of min_count or less scores <= 0
-        for key, count in self.vocab.items():
+        items: Iterable[tuple[str, int]] = self.vocab.items()
+        if self._compiled() and not connectors:
+            found, unclear = self.vocab.passing(  # type: ignore[union-attr]
+                _SCORER_CODES[self.scoring], self.threshold, self.min_count,  # type: ignore[index]
+                self.corpus_word_count, low)
+            items = ((key, self.vocab[key]) for key in unclear)
+        for key, count in items:
             if count < low or delimiter not in key or (self._cut and _c_long(key)):
                 continue  # (a key the C tool may have cut cannot be split back)
             parts = key.split(delimiter)
@@ -574,6 +641,44 @@ class Phrases(_PhraseModel):
             if self._passes(score):
                 found[key] = score  # type: ignore[assignment]
         return found
+
+    def _compiled(self) -> bool:
+        """Whether the counts live in the compiled scanner and a built-in scorer is used."""
+        from .._scan import PhraseScanner
+
+        return isinstance(self.vocab, PhraseScanner) and isinstance(self.scoring, str)
+
+    def transform_file(self, source: str | os.PathLike, output: str | os.PathLike) -> int:
+        """Write ``source`` with phrases joined, line for line, as word2phrase writes it
+        (compiled when the counts were; see :meth:`_PhraseModel.transform_file`).
+
+        Example
+        -------
+        >>> phrases = Phrases("text8", min_count=5, threshold=10.0)
+        >>> phrases.transform_file("text8", "phrased.txt") > 0
+        True
+        """
+        if not self._compiled() or self.connector_words:
+            return super().transform_file(source, output)
+        scanner = self.vocab
+        code = _SCORER_CODES[self.scoring]  # type: ignore[index]
+        args = (code, self.threshold, self.min_count, self.corpus_word_count)
+        scanner.rewrite_start()  # type: ignore[union-attr]
+        words = 0
+        carry = b""
+        with open(source, "rb") as lines, atomic_write(output, "wb") as handle:
+            while True:
+                block = lines.read(1 << 22)
+                if not block:
+                    break
+                block = carry + block
+                end = max(block.rfind(b" "), block.rfind(b"\t"), block.rfind(b"\n")) + 1
+                carry = block[end:]  # a token the next block may continue
+                text, read = scanner.rewrite(block[:end], *args)  # type: ignore[union-attr]
+                handle.write(text)
+                words += read
+        # a last token with nothing after it is dropped, as by the C tool
+        return words
 
     @classmethod
     def chain(cls, sentences: Any, levels: int = 2,
