@@ -17,14 +17,16 @@ The corpus is a prefix of ``--corpus`` (``--words`` words) re-cut into lines of 
 Usage
 -----
     gcc -O2 -o /tmp/w2c/word2phrase /tmp/w2c/word2phrase.c -lm -pthread
-    python benchmarks/bench_phrases.py --corpus /tmp/wiki17m.txt --words 2000000 \\
-        --word2phrase /tmp/w2c/word2phrase
+    python benchmarks/bench_phrases.py --corpus /tmp/wiki17m.txt --words 100000000 \\
+        --word2phrase /tmp/w2c/word2phrase --repeats 3 --json phrases.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=2_000_000)
     parser.add_argument("--word2phrase", default="/tmp/w2c/word2phrase",
                         help="the C tool's binary (skipped when missing)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds; each runs every system once, in turn (A B C D A B ...)")
+    parser.add_argument("--json", help="write the runs and medians here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -104,21 +109,39 @@ def main(argv: list[str] | None = None) -> int:
             "w2v-default": [sys.executable, "-c", W2V_DEFAULT, "in.txt", "w2v_g.txt"],
             "gensim": [sys.executable, "-c", GENSIM, "in.txt", "g.txt"],
         }
-        results = {}
-        for name, command in runs.items():
-            if name == "word2phrase" and not Path(args.word2phrase).exists():
-                print(f"{name}: skipped, no {args.word2phrase}")
-                continue
-            results[name] = timed(command, work)
-            print(f"{name:16} {results[name][0]:8.2f} s {results[name][1]:9.0f} MB", flush=True)
-        if "word2phrase" in results:
-            same = (work / "c.txt").read_bytes() == (work / "w2v_c.txt").read_bytes()
-            print(f"w2v phrases output byte-identical to word2phrase's: {same}")
-        if "gensim" in results:
-            ours = [line.split() for line in (work / "w2v_g.txt").read_text().splitlines()]
-            theirs = [line.split() for line in (work / "g.txt").read_text().splitlines()]
-            print(f"w2v (scoring='default') sentences equal to gensim's: {ours == theirs}")
-            print(f"speed-up over gensim: {results['gensim'][0] / results['w2v-default'][0]:.2f}x")
+        if not Path(args.word2phrase).exists():
+            print(f"word2phrase: skipped, no {args.word2phrase}")
+            del runs["word2phrase"]
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        peaks: dict[str, list[float]] = {name: [] for name in runs}
+        for round_ in range(args.repeats):
+            for name, command in runs.items():
+                seconds, peak = timed(command, work)
+                times[name].append(seconds)
+                peaks[name].append(peak)
+                print(f"round {round_ + 1}  {name:16} {seconds:8.2f} s {peak:8.0f} MB", flush=True)
+        median = {name: statistics.median(values) for name, values in times.items()}
+        peak = {name: max(values) for name, values in peaks.items()}
+        print(f"\n{'system':16} {'median s':>9} {'peak MB':>8}   (of {args.repeats} runs)")
+        for name in runs:
+            print(f"{name:16} {median[name]:9.2f} {peak[name]:8.0f}")
+        checks = {}
+        if "word2phrase" in runs:
+            checks["byte_identical_to_word2phrase"] = \
+                (work / "c.txt").read_bytes() == (work / "w2v_c.txt").read_bytes()
+            checks["speedup_over_word2phrase"] = median["word2phrase"] / median["w2v-word2phrase"]
+        ours = [line.split() for line in (work / "w2v_g.txt").read_text().splitlines()]
+        theirs = [line.split() for line in (work / "g.txt").read_text().splitlines()]
+        checks["sentences_equal_to_gensim"] = ours == theirs
+        checks["speedup_over_gensim"] = median["gensim"] / median["w2v-default"]
+        checks["memory_vs_gensim"] = peak["w2v-default"] / peak["gensim"]
+        for key, value in checks.items():
+            print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump({"corpus": args.corpus, "words": n, "repeats": args.repeats,
+                           "seconds": times, "peak_mb": peaks, "median_seconds": median,
+                           "checks": checks}, handle, indent=1)
     return 0
 
 
