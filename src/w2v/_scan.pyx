@@ -284,8 +284,7 @@ SLOT_BYTES = sizeof(Slot)
 
 def table_slots(int64_t words) -> int:
     """The slots of the counter's hash table once it has held ``words`` distinct words
-    (the slot arrays peak at 1.5 times ``table_slots(words) * SLOT_BYTES``, while growing
-    or pruning).
+    (plus 8 bytes a word while growing or pruning).
 
     Example
     -------
@@ -334,47 +333,53 @@ cdef inline int64_t _table_find(Table* t, const uint8_t* p, int64_t n, uint64_t 
         i = (i + 1) & t.mask
 
 
-cdef inline int64_t _table_place(Slot* slots, uint64_t mask, Slot* s) noexcept nogil:
-    """Copy ``s`` into the first free slot of its probe sequence; return that slot."""
-    cdef uint64_t i = (s.meta >> 32) & mask
-    while slots[i].meta != 0:
-        i = (i + 1) & mask
-    slots[i] = s[0]
-    return <int64_t>i
+cdef int _table_rebuild(Table* t, uint64_t n_slots) noexcept nogil:
+    """Place every word again, in a slot array of ``n_slots`` slots (a fresh one if that is
+    another size, else the same one, cleared), keeping their order.
 
-
-cdef int _table_resize(Table* t, uint64_t n_slots) noexcept nogil:
-    """Move every word to a fresh slot array of ``n_slots`` slots, keeping their order."""
-    cdef void* old_raw = t.raw
-    cdef Slot* old = t.slots
-    cdef int64_t k
-    t.raw = NULL
-    t.slots = _new_slots(t, n_slots)
-    if t.slots == NULL:
-        t.raw = old_raw
-        t.slots = old
-        return -1
-    t.mask = n_slots - 1
-    for k in range(t.size):
-        t.order[k] = _table_place(t.slots, t.mask, &old[t.order[k]])
-    free(old_raw)
-    return 0
-
-
-cdef int _table_replace_in_place(Table* t) noexcept nogil:
-    """Re-place every word in the table's own slot array (after a prune has dropped some),
-    keeping their order: through a copy of the words' slots, at most half the array,
-    where a fresh array would have doubled the table's memory."""
-    cdef Slot* kept = <Slot*>malloc(<size_t>(t.size if t.size > 0 else 1) * sizeof(Slot))
-    cdef int64_t k
-    if kept == NULL:
+    Only the words' values are kept aside: the words are hashed again from the arena, which
+    holds them one after the other, in order (adding and pruning keep it so). A fresh array
+    is allocated after the old one is freed, so the peak is the larger array plus 8 bytes a
+    word, not both arrays or a copy of every slot. A failed allocation loses the table (the
+    caller reports NO_MEMORY and the scanner is not used again)."""
+    cdef int64_t* values = <int64_t*>malloc(<size_t>(t.size if t.size > 0 else 1)
+                                            * sizeof(int64_t))
+    cdef int64_t k, offset = 0, n, found
+    cdef const uint8_t* p
+    cdef uint64_t head, h
+    cdef Slot* s
+    if values == NULL:
         return -1
     for k in range(t.size):
-        kept[k] = t.slots[t.order[k]]
-    memset(t.slots, 0, <size_t>(t.mask + 1) * sizeof(Slot))
+        s = &t.slots[t.order[k]]
+        values[k] = s.value
+        t.order[k] = <int64_t>(s.meta & 0xFFFFFFFFULL)  # the length, until re-placed
+    if n_slots == t.mask + 1:
+        memset(t.slots, 0, <size_t>n_slots * sizeof(Slot))
+    else:
+        free(t.raw)
+        t.raw = NULL
+        t.slots = _new_slots(t, n_slots)
+        if t.slots == NULL:
+            free(values)
+            t.mask = 0
+            t.size = 0
+            return -1
+        t.mask = n_slots - 1
     for k in range(t.size):
-        t.order[k] = _table_place(t.slots, t.mask, &kept[k])
-    free(kept)
+        n = t.order[k]
+        p = t.arena + offset
+        head = _head(p, n)
+        h = _hash(p, n, head)
+        found = _table_find(t, p, n, head, h)  # a free slot: the words are distinct
+        s = &t.slots[-1 - found]
+        s.head = head
+        s.meta = (h & 0xFFFFFFFF00000000ULL) | <uint64_t>n
+        s.value = values[k]
+        s.offset = offset
+        t.order[k] = -1 - found
+        offset += n
+    free(values)
     return 0
 
 
@@ -413,7 +418,7 @@ cdef int _table_add(Table* t, const uint8_t* p, int64_t n, uint64_t head, uint64
     t.order[t.size] = -1 - found
     t.size += 1
     if _slots_for(t.size if not t.dense else (2 * t.size) // 3 + 1) > t.mask + 1:
-        if _table_resize(t, 2 * (t.mask + 1)) < 0:
+        if _table_rebuild(t, 2 * (t.mask + 1)) < 0:
             return NO_MEMORY
     return OK
 
@@ -433,7 +438,7 @@ cdef int _table_prune(Table* t, int64_t min_reduce) noexcept nogil:
             kept += 1
     t.size = kept
     t.arena_size = used
-    return 0 if _table_replace_in_place(t) == 0 else NO_MEMORY
+    return 0 if _table_rebuild(t, t.mask + 1) == 0 else NO_MEMORY
 
 
 # --- the tokenizer ---------------------------------------------------------------------
