@@ -470,3 +470,22 @@ def test_compiled_path_refuses_bad_utf8_as_the_reader_does(tmp_path: Path) -> No
     source.write_bytes(b"good words\nthen \xff bad\n")
     with pytest.raises(ValueError, match="bad.txt"):
         Phrases(source, min_count=1)
+
+
+def test_a_frozen_chain_joins_as_the_chain_and_round_trips(tmp_path: Path) -> None:
+    corpus = [["i", "read", "new", "york", "times"], ["new", "york", "is", "big"],
+              ["i", "read", "the", "times"], ["i", "is", "big"]] * 5
+    chain = Phrases.chain(corpus, levels=2, min_count=1, threshold=[1.5, 0.5])
+    frozen = chain.freeze()
+    assert all(isinstance(model, FrozenPhrases) for model in frozen.models)
+    for sentence in corpus[:4]:
+        assert frozen[sentence] == chain[sentence]
+    assert "new_york_times" in {token for s in corpus for token in frozen[s]}
+    with pytest.raises(TypeError, match="freeze"):
+        chain.save(tmp_path / "live.json")
+    frozen.save(tmp_path / "chain.json")
+    loaded = PhraseChain.load(tmp_path / "chain.json")
+    assert [m.phrases for m in loaded.models] == [m.phrases for m in frozen.models]
+    (tmp_path / "table.json").write_text(json.dumps({"format": "w2v-phrases"}))
+    with pytest.raises(ValueError, match="table.json: not a w2v phrase chain"):
+        PhraseChain.load(tmp_path / "table.json")

@@ -59,6 +59,7 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
 #: Each scorer's usual threshold (see the module's table).
 DEFAULT_THRESHOLDS = {"word2phrase": 100.0, "default": 10.0, "npmi": 0.5}
 _FORMAT = "w2v-phrases"
+_CHAIN_FORMAT = "w2v-phrase-chain"
 _VERSION = 1
 _PACK = struct.Struct("f")
 _MEMO_SIZE = 1 << 20  # candidates whose verdict a Phrases remembers while transforming
@@ -237,6 +238,19 @@ def _last_two_tokens(path: Path) -> tuple[str | None, str | None]:
     if span < size:
         tokens = tokens[1:]  # the first may be cut by the read's start
     return (tokens[-1] if tokens else None), (tokens[-2] if len(tokens) > 1 else None)
+
+
+def _read_json(path: str | os.PathLike, kind: str) -> Any:
+    """The JSON document of a phrase file, or a ValueError naming the file."""
+    label = "w2v phrase table" if kind == _FORMAT else "w2v phrase chain"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{os.fspath(path)}: not a {label} ({error})") from None
+    if not isinstance(document, dict) or document.get("format") != kind:
+        raise ValueError(f"{os.fspath(path)}: not a {label} (no 'format': {kind!r})")
+    return document
 
 
 class PhrasedCorpus:
@@ -635,11 +649,21 @@ class Phrases(_PhraseModel):
             if count < low or delimiter not in key or (self._cut and _c_long(key)):
                 continue  # (a key the C tool may have cut cannot be split back)
             parts = key.split(delimiter)
-            if len(parts) < 2 or parts[0] in connectors or parts[-1] in connectors:
+            if len(parts) < 2:
                 continue
-            score = self.score(parts[0], parts[-1], parts[1:-1])
-            if self._passes(score):
-                found[key] = score  # type: ignore[assignment]
+            splits = []  # (a, b, connector words between)
+            if parts[0] not in connectors and parts[-1] not in connectors:
+                splits.append((parts[0], parts[-1], parts[1:-1]))
+            if not self._clean and len(parts) > 2:
+                # tokens hold the delimiter (a later level of a chain): "new_york_times" may
+                # be new_york + times or new + york_times; it passes if one of them does
+                splits += [(delimiter.join(parts[:i]), delimiter.join(parts[i:]), [])
+                           for i in range(1, len(parts))]
+            scores = [score for a, b, between in splits
+                      if (score := self.score(a, b, between)) is not None
+                      and self._passes(score)]
+            if scores:
+                found[key] = max(scores)
         return found
 
     def _compiled(self) -> bool:
@@ -766,6 +790,34 @@ class FrozenPhrases(_PhraseModel):
         key = self.delimiter.join([a, *between, b]) if between else a + self.delimiter + b
         return key if key in self.phrases else None
 
+    def _document(self) -> dict[str, Any]:
+        return {
+            "format": _FORMAT, "version": _VERSION, "threshold": self.threshold,
+            "delimiter": self.delimiter, "connector_words": sorted(self.connector_words),
+            "scoring": self.scoring, "min_count": self.min_count, "phrases": self.phrases,
+        }
+
+    @classmethod
+    def _from_document(cls, document: Any, path: str | os.PathLike) -> FrozenPhrases:
+        name = os.fspath(path)
+        if not isinstance(document, dict) or document.get("format") != _FORMAT:
+            raise ValueError(f"{name}: not a w2v phrase table (no 'format': {_FORMAT!r})")
+        if document.get("version") != _VERSION:
+            raise ValueError(f"{name}: phrase table version {document.get('version')!r}, "
+                             f"this w2v reads {_VERSION}")
+        phrases = document.get("phrases")
+        if not isinstance(phrases, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float)) for k, v in phrases.items()):
+            raise ValueError(f"{name}: 'phrases' must map strings to numbers")
+        try:
+            return cls({k: float(v) for k, v in phrases.items()},
+                       threshold=document["threshold"], delimiter=document["delimiter"],
+                       connector_words=document.get("connector_words", ()),
+                       scoring=document.get("scoring", "default"),
+                       min_count=document.get("min_count", 0))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{name}: bad phrase table field ({error})") from None
+
     def save(self, path: str | os.PathLike) -> None:
         """Save as JSON (atomic write; no pickle).
 
@@ -775,13 +827,8 @@ class FrozenPhrases(_PhraseModel):
         >>> FrozenPhrases.load("table.json")
         FrozenPhrases(1 phrases, scoring='default')
         """
-        document = {
-            "format": _FORMAT, "version": _VERSION, "threshold": self.threshold,
-            "delimiter": self.delimiter, "connector_words": sorted(self.connector_words),
-            "scoring": self.scoring, "min_count": self.min_count, "phrases": self.phrases,
-        }
         with atomic_write(path, "w") as handle:
-            json.dump(document, handle, ensure_ascii=False)
+            json.dump(self._document(), handle, ensure_ascii=False)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> FrozenPhrases:
@@ -793,26 +840,7 @@ class FrozenPhrases(_PhraseModel):
         >>> FrozenPhrases.load("table.json").phrases["a_b"]
         2.5
         """
-        try:
-            with open(path, encoding="utf-8") as handle:
-                document = json.load(handle)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{os.fspath(path)}: not a w2v phrase table ({error})") from None
-        if not isinstance(document, dict) or document.get("format") != _FORMAT:
-            raise ValueError(f"{os.fspath(path)}: not a w2v phrase table (no "
-                             f"'format': {_FORMAT!r})")
-        if document.get("version") != _VERSION:
-            raise ValueError(f"{os.fspath(path)}: phrase table version "
-                             f"{document.get('version')!r}, this w2v reads {_VERSION}")
-        phrases = document.get("phrases")
-        if not isinstance(phrases, dict) or not all(
-                isinstance(k, str) and isinstance(v, (int, float)) for k, v in phrases.items()):
-            raise ValueError(f"{os.fspath(path)}: 'phrases' must map strings to numbers")
-        return cls({k: float(v) for k, v in phrases.items()},
-                   threshold=document["threshold"], delimiter=document["delimiter"],
-                   connector_words=document.get("connector_words", ()),
-                   scoring=document.get("scoring", "default"),
-                   min_count=document.get("min_count", 0))
+        return cls._from_document(_read_json(path, _FORMAT), path)
 
     def save_tsv(self, path: str | os.PathLike) -> None:
         """Write ``phrase<TAB>score`` lines, best score first (atomic write).
@@ -850,3 +878,53 @@ class PhraseChain(_PhraseModel):
         for model in self.models:
             out = model[out]
         return out
+
+    def freeze(self) -> PhraseChain:
+        """The chain with every level frozen (:meth:`Phrases.freeze`): trigrams and longer
+        from small tables.
+
+        Example
+        -------
+        >>> corpus = [["new", "york", "times"], ["new", "york"], ["the", "times"]] * 5
+        >>> chain = Phrases.chain(corpus, levels=2, min_count=1, threshold=[0.5, 0.1])
+        >>> frozen = chain.freeze()
+        >>> frozen[["new", "york", "times"]] == chain[["new", "york", "times"]]
+        True
+        """
+        return PhraseChain([model.freeze() if isinstance(model, (Phrases, PhraseChain))
+                            else model for model in self.models])
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save a chain of frozen tables as one JSON file (atomic write; no pickle).
+
+        Example
+        -------
+        >>> corpus = [["new", "york", "times"], ["new", "york"], ["the", "times"]] * 5
+        >>> Phrases.chain(corpus, min_count=1, threshold=0.1).freeze().save("chain.json")
+        >>> len(PhraseChain.load("chain.json").models)
+        2
+        """
+        tables = [model for model in self.models if isinstance(model, FrozenPhrases)]
+        if len(tables) != len(self.models):
+            raise TypeError("only a chain of FrozenPhrases can be saved: call freeze() first")
+        document = {"format": _CHAIN_FORMAT, "version": _VERSION,
+                    "levels": [table._document() for table in tables]}
+        with atomic_write(path, "w") as handle:
+            json.dump(document, handle, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> PhraseChain:
+        """Load a chain written by :meth:`save`; a clear error for anything else.
+
+        Example
+        -------
+        >>> corpus = [["new", "york", "times"], ["new", "york"], ["the", "times"]] * 5
+        >>> Phrases.chain(corpus, min_count=1, threshold=0.1).freeze().save("chain.json")
+        >>> PhraseChain.load("chain.json")[["new", "york", "times"]]
+        ['new_york_times']
+        """
+        document = _read_json(path, _CHAIN_FORMAT)
+        levels = document.get("levels")
+        if not isinstance(levels, list) or not levels:
+            raise ValueError(f"{os.fspath(path)}: 'levels' must be a non-empty list")
+        return cls([FrozenPhrases._from_document(level, path) for level in levels])
