@@ -44,6 +44,23 @@ __all__ = ["INVALID_UTF8", "SLOT_BYTES", "UNSUPPORTED", "CountScanner", "EncodeS
 
 cdef extern from *:
     """
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #endif
+    /* Ask for transparent huge pages over the 2 MiB-aligned inside of p[:n] (Linux; a
+       hint elsewhere ignored): a large hash table is probed at random, and with 4 KiB
+       pages nearly every probe also misses the TLB. Call before the pages are touched. */
+    static void w2v_huge_pages(void* p, size_t n) {
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        uintptr_t start = ((uintptr_t)p + 0x1FFFFF) & ~(uintptr_t)0x1FFFFF;
+        uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)0x1FFFFF;
+        if (end > start)
+            (void)madvise((void*)start, end - start, MADV_HUGEPAGE);
+    #else
+        (void)p;
+        (void)n;
+    #endif
+    }
     /* Index, in memory order, of the first nonzero byte of the 8 bytes in m (m != 0). */
     static inline int w2v_first_byte(uint64_t m) {
     #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) \
@@ -67,6 +84,7 @@ cdef extern from *:
     }
     """
     int w2v_first_byte(uint64_t m) nogil
+    void w2v_huge_pages(void* p, size_t n) nogil
 
 
 from w2v._prefetch cimport W2V_PREFETCH
@@ -263,6 +281,8 @@ cdef Slot* _new_slots(Table* t, uint64_t n_slots) noexcept nogil:
     if raw == NULL:
         return NULL
     slots = <Slot*>((<uintptr_t>raw + 63) & ~(<uintptr_t>63))
+    if n_slots * sizeof(Slot) >= (<size_t>8 << 20):
+        w2v_huge_pages(slots, n_slots * sizeof(Slot))
     memset(slots, 0, n_slots * sizeof(Slot))
     free(t.raw)
     t.raw = raw
