@@ -410,7 +410,7 @@ class Word2Vec:
         2
         """
         counted_here = corpus is not None and self.vocab is None
-        if counted_here:
+        if corpus is not None and counted_here:
             self.build_vocab(corpus)
         if self.vocab is None:
             raise ValueError("no corpus: pass one to Word2Vec(corpus) or to train(corpus)")

@@ -506,7 +506,8 @@ def as_corpus(corpus: Any, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> It
         raise TypeError(
             f"corpus is a one-shot iterator ({type(corpus).__name__}): training makes "
             "several passes and would see nothing after the first one. Pass a list of "
-            "token lists, a file path, or an object of a class with an __iter__ method "
+            "token lists, a file path (a pipe's path or /dev/stdin too: it is read once and "
+            "kept in a temporary file), or an object of a class with an __iter__ method "
             "that starts over on each call."
         )
     return SentenceCorpus(corpus, max_sentence_length)
