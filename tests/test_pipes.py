@@ -15,6 +15,7 @@ import gzip
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -340,3 +341,22 @@ def test_cli_says_it_waits_for_a_writer(text, tmp_path):
     assert run.returncode == 0, run.stderr.decode()
     assert f"waiting for a writer on {fifo}" in run.stderr.decode()
     assert out.read_bytes() == reference_vectors(text, tmp_path)
+
+
+def test_cli_waiting_for_a_writer_stops_at_ctrl_c(tmp_path):
+    """The wait for a writer is interruptible: Ctrl-C ends it at once (exit status 130)."""
+    fifo = make_fifo(tmp_path / "nobody.fifo")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "w2v", "train", str(fifo), "-o", str(tmp_path / "out.bin"),
+         *CLI_PARAMS], stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": SRC})
+    try:
+        time.sleep(2.0)  # started, and waiting in the pipe's open or poll
+        assert process.poll() is None
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=HANG_SECONDS / 4)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr.decode()
+    assert b"interrupted" in stderr

@@ -12,7 +12,8 @@ vocabulary count) reads the pipe as it comes; the copy then holds the whole stre
 Waiting for a writer is visible and can be bounded: while no byte arrives, a warning on
 the ``w2v`` logger (stderr by default) says every :data:`NOTICE_SECONDS` what is awaited;
 with a ``timeout``, that many seconds without a byte raise :class:`TimeoutError` naming
-the path.
+the path. (Where ``select.poll`` is missing, on Windows, the path is opened and read
+plainly: the wait can be neither seen nor bounded.)
 
 Example
 -------
