@@ -67,12 +67,15 @@ def make_fifo(path: Path) -> Path:
     return path
 
 
-def feed(fifo: Path, data: bytes, delay: float = 0.0) -> threading.Thread:
-    """A thread that (after ``delay`` seconds) opens ``fifo`` for writing, writes ``data``
-    and closes it: the writer that ends."""
+def feed(fifo: Path, data: bytes, delay: float = 0.0, silence: float = 0.0
+         ) -> threading.Thread:
+    """A thread that (after ``delay`` seconds) opens ``fifo`` for writing, waits ``silence``
+    seconds once it is open (which is once a reader has opened it), writes ``data`` and
+    closes it: the writer that ends."""
     def write() -> None:
         time.sleep(delay)
         with open(fifo, "wb") as out:
+            time.sleep(silence)
             out.write(data)
 
     thread = threading.Thread(target=write, daemon=True)
@@ -180,6 +183,32 @@ def test_a_pass_stopped_early_leaves_the_rest_for_the_next(text, tmp_path):
         release(fifo)
 
 
+def test_a_checkpointed_run_on_a_fifo_resumes_from_the_fifo_fed_again(text, tmp_path):
+    from w2v import resume
+    from w2v.callbacks import Callback
+
+    class StopAfterTwo(Callback):
+        def on_epoch_end(self, model: Word2Vec, epoch: int) -> None:
+            if epoch >= 1:
+                model.stop()
+
+    params = {**PARAMS, "epochs": 3}
+    fifo = make_fifo(tmp_path / "corpus.fifo")
+    checkpoint = tmp_path / "run.zip"
+    feed(fifo, text.read_bytes())
+    try:
+        stopped = Word2Vec(str(fifo), **params, callbacks=[StopAfterTwo()]).train(
+            checkpoint=checkpoint, checkpoint_every="1 epoch")
+        assert stopped.epochs_trained == 2
+        feed(fifo, text.read_bytes())  # the same bytes again, as the user pipes them again
+        resumed = resume(checkpoint)  # the corpus path recorded: the FIFO
+    finally:
+        release(fifo)
+    assert resumed.epochs_trained == 3
+    np.testing.assert_array_equal(resumed.wv.vectors,
+                                  Word2Vec(str(text), **params).train().wv.vectors)
+
+
 def test_the_copy_is_in_tmpdir_and_goes_with_close(text, tmp_path, monkeypatch):
     if not os.path.isdir("/proc/self/fd"):
         pytest.skip("needs /proc/self/fd to see the unnamed copy")
@@ -245,7 +274,7 @@ def test_a_writer_that_never_writes_times_out_too(text, tmp_path):
 def test_a_late_writer_is_waited_for_and_the_wait_said(text, tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(streams, "NOTICE_SECONDS", 0.2)
     fifo = make_fifo(tmp_path / "late.fifo")
-    feed(fifo, text.read_bytes(), delay=1.0)
+    feed(fifo, text.read_bytes(), silence=1.0)
     try:
         with caplog.at_level(logging.WARNING, logger="w2v"):
             model = Word2Vec(str(fifo), **PARAMS).train()
@@ -330,9 +359,11 @@ def test_cli_gives_up_on_a_fifo_nobody_writes_to(tmp_path):
 
 
 def test_cli_says_it_waits_for_a_writer(text, tmp_path):
-    """Without a timeout the command waits for a writer and says so (every 5 seconds)."""
+    """Without a timeout the command waits for a writer and says so (every 5 seconds); a
+    writer that is there but silent is waited for the same way."""
     fifo = make_fifo(tmp_path / "late.fifo")
-    feed(fifo, text.read_bytes(), delay=streams.NOTICE_SECONDS + 1.0)
+    # the silence is timed from the command's open of the pipe, however long it starts
+    feed(fifo, text.read_bytes(), silence=streams.NOTICE_SECONDS + 1.5)
     out = tmp_path / "out.bin"
     try:
         run = cli("train", str(fifo), "-o", str(out), *CLI_PARAMS)
