@@ -391,3 +391,19 @@ def test_cli_waiting_for_a_writer_stops_at_ctrl_c(tmp_path):
             process.wait()
     assert process.returncode == 130, stderr.decode()
     assert b"interrupted" in stderr
+
+
+@pytest.mark.parametrize("reader", ["LineSentence", "PathLineSentences", "Text8Corpus"])
+def test_gensim_style_readers_read_a_fifo_once(text, tmp_path, reader):
+    from w2v.compat.gensim import corpora
+
+    make = getattr(corpora, reader)
+    fifo = make_fifo(tmp_path / "corpus.fifo")
+    feed(fifo, text.read_bytes())
+    try:
+        sentences = make(str(fifo))
+        first, second = list(sentences), list(sentences)  # the second pass: the copy
+    finally:
+        release(fifo)
+    assert first == second == list(make(str(text)))
+    assert len(first) > 0

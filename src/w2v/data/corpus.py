@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .._util.compression import open_read
 from .._util.validation import check_int, check_number
-from .streams import Spool, is_stream
+from .streams import Spool, open_pass
 
 __all__ = ["MAX_SENTENCE_LENGTH", "MAX_TOKEN_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus",
            "warn_if_changed"]
@@ -188,11 +187,7 @@ class PathCorpus:
         ...     handle.read(3)
         b'the'
         """
-        key = os.fspath(path)
-        spool = self._spools.get(key)
-        if spool is None and is_stream(path):
-            spool = self._spools[key] = Spool(path, self.pipe_timeout)
-        return open_read(path) if spool is None else open_read(path, spool.open())
+        return open_pass(path, self._spools, self.pipe_timeout)
 
     def close(self) -> None:
         """Delete the copies of the paths read once (a pipe's bytes are then gone: a later

@@ -41,7 +41,9 @@ import threading
 import time
 from typing import IO
 
-__all__ = ["NOTICE_SECONDS", "Spool", "is_stream"]
+from .._util.compression import open_read
+
+__all__ = ["NOTICE_SECONDS", "Spool", "is_stream", "open_pass"]
 
 logger = logging.getLogger("w2v")
 
@@ -63,6 +65,29 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
     except (OSError, ValueError):
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def open_pass(path: str | os.PathLike[str], spools: dict[str, Spool],
+              timeout: float | None = None) -> IO[bytes]:
+    """``path`` opened for one pass of a reader, decompressed as its suffix says: a
+    regular file afresh; a path that can be read only once (:func:`is_stream`) through
+    its :class:`Spool` in ``spools`` (the reader's own, keyed by path; made on first use,
+    with ``timeout``), so that every pass sees the same bytes.
+
+    Example
+    -------
+    >>> spools: dict[str, Spool] = {}
+    >>> with open_pass("text8", spools) as handle:
+    ...     handle.read(4)
+    b'the '
+    >>> spools  # a regular file needs none
+    {}
+    """
+    key = os.fspath(path)
+    spool = spools.get(key)
+    if spool is None and is_stream(path):
+        spool = spools[key] = Spool(path, timeout)
+    return open_read(path) if spool is None else open_read(path, spool.open())
 
 
 class Spool:
