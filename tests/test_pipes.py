@@ -407,3 +407,35 @@ def test_gensim_style_readers_read_a_fifo_once(text, tmp_path, reader):
         release(fifo)
     assert first == second == list(make(str(text)))
     assert len(first) > 0
+
+
+def test_a_terminal_is_read_to_its_end_of_file_and_the_wait_said(text, monkeypatch, caplog):
+    """A terminal (a pseudo-terminal here) is a character device: read once, to Ctrl-D,
+    with a notice that says to type the text and end it so."""
+    import pty
+    import termios
+
+    monkeypatch.setattr(streams, "NOTICE_SECONDS", 0.2)
+    master, slave = pty.openpty()
+    try:
+        attributes = termios.tcgetattr(slave)
+        attributes[3] &= ~termios.ECHO  # no echo: the master reads nothing back
+        termios.tcsetattr(slave, termios.TCSANOW, attributes)
+        lines = text.read_bytes().splitlines(keepends=True)[:20]
+
+        def type_in() -> None:
+            time.sleep(0.6)
+            for line in lines:
+                os.write(master, line)
+            os.write(master, b"\x04")  # Ctrl-D at the start of a line: end of file
+
+        threading.Thread(target=type_in, daemon=True).start()
+        corpus = PathCorpus(os.ttyname(slave), pipe_timeout=30)
+        with caplog.at_level(logging.WARNING, logger="w2v"):
+            first = list(corpus)
+        assert list(corpus) == first == [line.decode().split() for line in lines]
+        assert any("Ctrl-D" in r.getMessage() for r in caplog.records)
+        corpus.close()
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -245,7 +245,11 @@ class Spool:
                     "or allow more time (pipe_timeout / --pipe-timeout)")
             if now - last_notice >= NOTICE_SECONDS:
                 last_notice = now
-                if self.size == 0:
+                if source.isatty():
+                    logger.warning("reading the corpus from the terminal %s: type it, and end "
+                                   "it with Ctrl-D (%s bytes so far)", self.path,
+                                   f"{self.size:,}")
+                elif self.size == 0:
                     logger.warning("waiting for a writer on %s (nothing read for %.0f s)",
                                    self.path, waited)
                 else:
