@@ -409,11 +409,13 @@ class Word2Vec:
         >>> len(model.loss_history)
         2
         """
-        if corpus is not None and self.vocab is None:
+        counted_here = corpus is not None and self.vocab is None
+        if corpus is not None and counted_here:
             self.build_vocab(corpus)
         if self.vocab is None:
             raise ValueError("no corpus: pass one to Word2Vec(corpus) or to train(corpus)")
-        sentences = self._corpus if corpus is None else as_corpus(corpus)
+        # the corpus just counted is read through the same object: a pipe is read once
+        sentences = self._corpus if corpus is None or counted_here else as_corpus(corpus)
         if sentences is None:  # a loaded model, or one given a vocabulary counted elsewhere
             raise ValueError("no corpus to train on: this model's vocabulary was not built "
                              "from one here; pass it to train(corpus)")
@@ -426,7 +428,7 @@ class Word2Vec:
         vocab = self._built("nothing to train")[0]
         encoded = encode_corpus(sentences, vocab.key_to_index, vocab.retained_words)
         _check_totals(total_examples, total_words, encoded)
-        if corpus is None:  # the corpus the vocabulary was built from, read again
+        if corpus is None or counted_here:  # the corpus the vocabulary was built from
             warn_if_changed(self._corpus_words, encoded.corpus_words)
         if encoded.words == 0:
             raise ValueError(

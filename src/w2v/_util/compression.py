@@ -30,8 +30,11 @@ def compression_of(path: str | os.PathLike) -> str | None:
     return suffix if suffix in _READERS else None
 
 
-def open_read(path: str | os.PathLike) -> IO[bytes]:
+def open_read(path: str | os.PathLike, raw: IO[bytes] | None = None) -> IO[bytes]:
     """``path`` opened for reading bytes, decompressed as its suffix says.
+
+    ``raw``, when given, is read instead of opening ``path`` (a copy of a pipe's bytes,
+    say); ``path`` then only names the compression.
 
     Example
     -------
@@ -42,6 +45,8 @@ def open_read(path: str | os.PathLike) -> IO[bytes]:
     b'hello'
     """
     suffix = compression_of(path)
+    if raw is not None:
+        return _READERS[suffix](raw, "rb") if suffix else raw
     return _READERS[suffix](path, "rb") if suffix else open(path, "rb")
 
 

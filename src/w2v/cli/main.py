@@ -139,6 +139,16 @@ def _require(path: str | os.PathLike, what: str) -> Path:
     return Path(path)
 
 
+def _corpus_path(name: str) -> Path:
+    """The corpus argument as a path: ``-`` is standard input (read once, like any pipe)."""
+    if name == "-":
+        if not os.path.exists("/dev/stdin"):
+            raise CliError("reading the corpus from standard input ('-') needs /dev/stdin, "
+                           "which this system lacks: save the text to a file and train on it")
+        return Path("/dev/stdin")
+    return _require(name, "corpus file")
+
+
 def _load_model(path: str | os.PathLike) -> Word2Vec:
     """A full model (with its output layer) in w2v's native format, for ``predict``."""
     from ..io.archive import archive_kind
@@ -164,7 +174,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from ..model import prepare_resume
     from .ctool import after_vocabulary, progress_setting, start_model, write_output
 
-    corpus = _require(args.corpus, "corpus file")
+    corpus = _corpus_path(args.corpus)
     options = {dest: getattr(args, dest) for dest in _train_dests()
                if getattr(args, dest) is not None}
     progress = progress_setting(args.no_progress, args.debug, args.classes)
@@ -178,7 +188,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     binary = args.binary if args.binary is not None else (
         args.output is not None and plain_name(args.output).endswith(".bin"))
     started = time.perf_counter()
-    sentences = PathCorpus(corpus, encoding=args.encoding, encoding_errors=args.encoding_errors)
+    sentences = PathCorpus(corpus, encoding=args.encoding, encoding_errors=args.encoding_errors,
+                           pipe_timeout=args.pipe_timeout)
     model: Word2Vec | None = None
     try:
         if args.resume:
@@ -213,6 +224,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             print(f"w2v: the run can go on from its last checkpoint: add --resume to the "
                   f"same command (checkpoint {args.checkpoint})", file=sys.stderr)
         raise
+    finally:
+        sentences.close()  # the copy of a corpus pipe (nothing for a regular file)
     outputs = write_output(model.wv, args.output, binary, args.classes)
     if args.model_out:
         model.save(args.model_out)
@@ -331,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         return cmd
 
     train = command("train", _cmd_train, "train word vectors on a text corpus")
-    train.add_argument("corpus", help="text file (or folder, .gz/.bz2/.xz), one sentence a line")
+    train.add_argument("corpus", help="text file (or folder, .gz/.bz2/.xz), one sentence a "
+                                      "line; a pipe is read once; - for standard input")
     train.add_argument("-o", "--output",
                        help="vectors in the C format (binary if it ends with .bin)")
     for flag, kind, text in _TRAIN_OPTIONS:
@@ -344,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--encoding-errors", default="strict",
                        help="undecodable bytes and NULs: strict (an error naming the line), "
                             "replace or ignore")
+    train.add_argument("--pipe-timeout", type=float, metavar="SECONDS",
+                       help="give up on a corpus pipe that sends nothing for this long "
+                            "(default: wait, saying so every few seconds)")
     train.add_argument("--model-out", help="also save the full model (folder or .zip)")
     train.add_argument("--checkpoint", metavar="PATH",
                        help="save the model and the run's position here while training "

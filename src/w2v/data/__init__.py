@@ -1,6 +1,7 @@
 """The data layer: reading corpora (paths, compressed files, folders, token lists), counting
 the vocabulary, and encoding a corpus into the int32 ids the training threads share. The
-compiled tokenizer behind path corpora is ``w2v._scan``.
+compiled tokenizer behind path corpora is ``w2v._scan``; paths that can be read only once
+(pipes, ``/dev/stdin``) are kept by :mod:`w2v.data.streams`.
 
 Example
 -------

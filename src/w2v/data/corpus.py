@@ -13,10 +13,10 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .._util.compression import open_read
-from .._util.validation import check_int
+from .._util.validation import check_int, check_number
+from .streams import Spool, open_pass
 
 __all__ = ["MAX_SENTENCE_LENGTH", "MAX_TOKEN_LENGTH", "PathCorpus", "SentenceCorpus", "as_corpus",
            "warn_if_changed"]
@@ -85,14 +85,19 @@ class PathCorpus:
     a single huge line (text8) comes out as consecutive chunks of exactly
     ``max_sentence_length`` tokens (the last one shorter); no token is lost or cut.
     Every iteration reopens the file(s), so the corpus can be iterated many times.
+    A path that can be read only once (a pipe, a named pipe, ``/dev/stdin``, process
+    substitution's ``/dev/fd/N``; see :mod:`w2v.data.streams`) is read exactly once: its
+    bytes are copied to an unnamed temporary file (in ``TMPDIR``) as the first pass reads
+    them, and later passes read the copy, until :meth:`close`.
     A missing ``path`` raises FileNotFoundError; a directory without usable files, or
     (when iterating) undecodable bytes, raise ValueError naming the file (and line).
 
     Parameters
     ----------
     path : str or os.PathLike
-        A text file; a ``.gz``, ``.bz2`` or ``.xz`` file (by suffix); or a directory,
-        whose regular, non-hidden files are read in sorted name order (non-recursive).
+        A text file; a ``.gz``, ``.bz2`` or ``.xz`` file (by suffix); a pipe or device; or
+        a directory, whose regular, non-hidden files and named pipes are read in sorted
+        name order (non-recursive).
     max_sentence_length : int
         Longer lines are split into chunks of this many tokens.
     encoding : str
@@ -107,6 +112,10 @@ class PathCorpus:
         Bytes read at a time.
     max_token_length : int, keyword-only
         Longer tokens are dropped (default ``MAX_TOKEN_LENGTH``, 10,000 characters).
+    pipe_timeout : float or None, keyword-only
+        For a path that is a pipe: seconds to wait without receiving a byte (for a writer
+        to open it, or to write more) before :class:`TimeoutError` naming it. None (the
+        default) waits as long as it takes, with a warning every few seconds saying so.
 
     Example
     -------
@@ -120,6 +129,7 @@ class PathCorpus:
         self, path: str | os.PathLike[str], max_sentence_length: int = MAX_SENTENCE_LENGTH,
         encoding: str = "utf-8", encoding_errors: str = "strict", *,
         block_size: int = DEFAULT_BLOCK_SIZE, max_token_length: int = MAX_TOKEN_LENGTH,
+        pipe_timeout: float | None = None,
     ) -> None:
         self.path = Path(path)
         self.max_sentence_length = check_int("max_sentence_length", max_sentence_length,
@@ -131,7 +141,10 @@ class PathCorpus:
         block_size = check_int("block_size", block_size, minimum=1)
         self.block_size = block_size
         self.max_token_length = check_int("max_token_length", max_token_length, minimum=1)
+        self.pipe_timeout = check_number("pipe_timeout", pipe_timeout, minimum=0.0,
+                                         strict=True, allow_none=True)
         self._warned: set[tuple[str, int, int]] = set()  # long-token warnings given
+        self._spools: dict[str, Spool] = {}  # the paths read once, and their copies
         self.files()  # fail early on a missing path or an empty directory
 
     def __repr__(self) -> str:
@@ -153,7 +166,8 @@ class PathCorpus:
             raise FileNotFoundError(errno.ENOENT, "corpus path does not exist", str(path))
         if not path.is_dir():
             return [path]
-        files = [p for p in sorted(path.iterdir()) if not p.name.startswith(".") and p.is_file()]
+        files = [p for p in sorted(path.iterdir())
+                 if not p.name.startswith(".") and (p.is_file() or p.is_fifo())]
         if not files:
             raise ValueError(f"corpus directory {str(path)!r} contains no (non-hidden) files")
         return files
@@ -161,6 +175,32 @@ class PathCorpus:
     def __iter__(self) -> Iterator[list[str]]:
         for path in self.files():
             yield from self._iter_file(path)
+
+    def open(self, path: Path) -> IO[bytes]:
+        """One of :meth:`files` opened for a pass, decompressed by its suffix: a regular file
+        afresh, a path that can be read only once through its copy (see the class docs).
+
+        Example
+        -------
+        >>> corpus = PathCorpus("corpus.txt")
+        >>> with corpus.open(corpus.files()[0]) as handle:
+        ...     handle.read(3)
+        b'the'
+        """
+        return open_pass(path, self._spools, self.pipe_timeout)
+
+    def close(self) -> None:
+        """Delete the copies of the paths read once (a pipe's bytes are then gone: a later
+        pass would read the pipe again). Regular files need nothing closed.
+
+        Example
+        -------
+        >>> corpus = PathCorpus("corpus.txt")
+        >>> corpus.close()
+        """
+        spools, self._spools = self._spools, {}
+        for spool in spools.values():
+            spool.close()
 
     def _iter_file(self, path: Path) -> Iterator[list[str]]:
         """Yield the sentences of one file, streaming it block by block."""
@@ -172,7 +212,7 @@ class PathCorpus:
         skipping = False  # in a token already too long: the rest of it is dropped
         newlines = nbytes = 0  # counted in the raw bytes before the current block
         lines_before = 0  # lines ended in the text before the current block
-        with open_read(path) as fh:
+        with self.open(path) as fh:
             head, nbytes = self._skip_bom(fh)
             while True:
                 block = head + fh.read(self.block_size)
@@ -262,7 +302,7 @@ class PathCorpus:
         # a token of more bytes may have too many characters: iteration decides
         scanner.max_token_bytes = self.max_token_length
         for path in self.files():
-            with open_read(path) as fh:
+            with self.open(path) as fh:
                 head, _ = self._skip_bom(fh)
                 if head:  # the file's first bytes, not a byte-order mark: scan them
                     scanner.window(len(head))[:] = head
@@ -302,7 +342,7 @@ class PathCorpus:
         """Decode ``path`` as iteration does, raising its ValueError at the first bad byte."""
         decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
         newlines = 0
-        with open_read(path) as fh:
+        with self.open(path) as fh:
             head, nbytes = self._skip_bom(fh)
             while True:
                 block = head + fh.read(self.block_size)
@@ -461,7 +501,8 @@ def as_corpus(corpus: Any, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> It
         raise TypeError(
             f"corpus is a one-shot iterator ({type(corpus).__name__}): training makes "
             "several passes and would see nothing after the first one. Pass a list of "
-            "token lists, a file path, or an object of a class with an __iter__ method "
+            "token lists, a file path (a pipe's path or /dev/stdin too: it is read once and "
+            "kept in a temporary file), or an object of a class with an __iter__ method "
             "that starts over on each call."
         )
     return SentenceCorpus(corpus, max_sentence_length)

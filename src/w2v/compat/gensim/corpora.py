@@ -9,8 +9,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from ..._util.compression import open_read
 from ..._util.validation import check_int
+from ...data.streams import Spool, open_pass
 
 #: gensim's cap on a sentence's tokens; longer lines are split into several sentences.
 MAX_WORDS_IN_BATCH = 10_000
@@ -29,6 +29,8 @@ def _pieces(tokens: list[str], size: int) -> Iterator[list[str]]:
 class LineSentence:
     """One sentence per line of a text file (or of an open file object), tokens
     separated by whitespace, UTF-8; ``.gz``/``.bz2``/``.xz`` files are decompressed.
+    A path that can be read only once (a pipe, ``/dev/stdin``) is read once and kept
+    for the later passes (see :mod:`w2v.data.streams`).
 
     Parameters
     ----------
@@ -49,6 +51,7 @@ class LineSentence:
         self.max_sentence_length = check_int("max_sentence_length", max_sentence_length,
                                              minimum=1)
         self.limit = check_int("limit", limit, minimum=0, allow_none=True)
+        self._spools: dict[str, Spool] = {}
 
     def __iter__(self) -> Iterator[list[str]]:
         if hasattr(self.source, "read"):
@@ -56,7 +59,7 @@ class LineSentence:
             handle.seek(0)
             yield from self._read(handle)
         else:
-            with open_read(os.fspath(self.source)) as handle:
+            with open_pass(os.fspath(self.source), self._spools) as handle:
                 yield from self._read(handle)
 
     def _read(self, handle: Any) -> Iterator[list[str]]:
@@ -83,7 +86,10 @@ class PathLineSentences:
         if path.is_file():
             self.input_files = [str(path)]
         elif path.is_dir():
-            self.input_files = sorted(str(p) for p in path.iterdir() if p.is_file())
+            self.input_files = sorted(str(p) for p in path.iterdir()
+                                      if p.is_file() or p.is_fifo())
+        elif path.exists() and not path.is_dir():  # a pipe: LineSentence reads it once
+            self.input_files = [str(path)]
         else:
             raise ValueError(f"{source}: not a file or a directory")
         if not self.input_files:
@@ -91,10 +97,12 @@ class PathLineSentences:
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
+        self._files = [LineSentence(name, max_sentence_length, limit)
+                       for name in self.input_files]  # each keeps a pipe's bytes
 
     def __iter__(self) -> Iterator[list[str]]:
-        for name in self.input_files:
-            yield from LineSentence(name, self.max_sentence_length, self.limit)
+        for lines in self._files:
+            yield from lines
 
 
 class Text8Corpus:
@@ -113,11 +121,12 @@ class Text8Corpus:
         self.fname = fname
         self.max_sentence_length = check_int("max_sentence_length", max_sentence_length,
                                              minimum=1)
+        self._spools: dict[str, Spool] = {}
 
     def __iter__(self) -> Iterator[list[str]]:
         sentence: list[str] = []
         rest = b""
-        with open_read(self.fname) as handle:
+        with open_pass(self.fname, self._spools) as handle:
             while True:
                 block = handle.read(1 << 20)
                 if not block:
