@@ -487,10 +487,12 @@ class KeyedVectors:
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: str | None = None,
-             allow_nonfinite: bool = False) -> KeyedVectors:
+             allow_nonfinite: bool = False, memory_check: bool = True) -> KeyedVectors:
         """Load vectors saved by :meth:`save`; ``mmap="r"`` maps the matrix instead of reading it.
         NaN or infinite values raise ``ValueError`` unless ``allow_nonfinite`` (with ``mmap``
-        the check reads the whole matrix once).
+        the check reads the whole matrix once). Without ``mmap``, vectors larger than the
+        memory available raise :class:`~w2v.InsufficientMemoryError` (a ``MemoryError``)
+        unless ``memory_check=False``.
 
         Example
         -------
@@ -498,7 +500,7 @@ class KeyedVectors:
         >>> len(kv), kv.vectors.flags.writeable  # mapped read-only from the file
         (19, False)
         """
-        arrays, _ = read_archive(path, kind=VECTORS_KIND, mmap=mmap)
+        arrays, _ = read_archive(path, kind=VECTORS_KIND, mmap=mmap, memory_check=memory_check)
         where = os.fspath(path)
         words = decode_words(array_field(arrays, "words_utf8", where),
                              array_field(arrays, "word_offsets", where), where)
