@@ -16,7 +16,14 @@ from typing import IO, Any
 
 import numpy as np
 
-from .._util.atomic import UMASK, atomic_write, existing_parent, fsync_folder
+from .._util.atomic import (
+    UMASK,
+    atomic_write,
+    existing_parent,
+    fsync_folder,
+    naming_user_path,
+    temporary_prefix,
+)
 from . import archive
 
 __all__ = ["write_archive"]
@@ -120,9 +127,14 @@ def _holds_archive(path: str) -> bool:
 
 def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
     parent = existing_parent(path)
-    path = os.path.abspath(path)
-    base = os.path.basename(path)
+    given, path = path, os.path.abspath(path)
     _holds_archive(path)  # fail before writing anything
+    with naming_user_path(given, temporary_prefix(path)):  # errors name the user's path
+        _replace_folder(path, parent, files)
+
+
+def _replace_folder(path: str, parent: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    base = os.path.basename(path)
     tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
     try:
         with contextlib.suppress(OSError, NotImplementedError):
