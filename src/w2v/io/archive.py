@@ -282,7 +282,6 @@ def _check_memory(where: str, manifest: dict[str, tuple[np.dtype, tuple]], on_di
         "memory_check=False to try anyway")
 
 
-
 def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: tuple,
               mmap: str | None, mapper: Any, trusted: bool) -> np.ndarray:
     """Read one ``.npy`` of ``size`` bytes from ``handle`` (at its start); ``mapper(offset, shape,
