@@ -18,6 +18,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
         f"Cause: {error}"
     ) from error
 
+from ._util.memory import InsufficientMemoryError
 from ._util.validation import InvalidParameterError
 from ._version import __version__
 from .data.corpus import PathCorpus, as_corpus
@@ -28,6 +29,7 @@ from .model import Word2Vec, resume
 from .train.params import TrainingParams
 from .vectors.keyedvectors import KeyedVectors
 
-__all__ = ["FrozenPhrases", "InvalidParameterError", "KeyedVectors", "PathCorpus", "Phrases",
+__all__ = ["FrozenPhrases", "InsufficientMemoryError", "InvalidParameterError", "KeyedVectors",
+           "PathCorpus", "Phrases",
            "TrainingParams", "Vocabulary", "Word2Vec", "__version__", "as_corpus", "load_vectors",
            "resume"]

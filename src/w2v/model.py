@@ -25,7 +25,7 @@ from .train.params import TrainingParams
 from .train.prediction import hs_log_probabilities, softmax_probabilities
 from .train.state import ModelState, TrainingHistory
 from .train.trainer import RunPlan, run_epochs
-from .train.weights import grown_weights, initial_weights, memory_estimate
+from .train.weights import check_memory, grown_weights, initial_weights, memory_estimate
 from .vectors.keyedvectors import KeyedVectors
 from .vectors.ranking import top_words
 
@@ -46,7 +46,8 @@ class Word2Vec:
     corpus : a re-iterable of token lists, or a path (file, directory, .gz/.bz2/.xz).
         When given, the vocabulary is built at once and ``train()`` uses it.
     vector_size, window, min_count, sg, hs, negative, ns_exponent, cbow_mean, sample,
-    alpha, min_alpha, epochs, workers, seed, max_vocab_size, max_final_vocab, loss, batch :
+    alpha, min_alpha, epochs, workers, seed, max_vocab_size, max_final_vocab, loss, batch,
+    memory_check :
         see :class:`w2v.train.params.TrainingParams` (gensim's names and meanings;
         ``alpha=None`` picks the C tool's 0.025 for skip-gram and 0.05 for CBOW).
     callbacks : objects with :class:`w2v.callbacks.Callback` hooks, called from the
@@ -98,6 +99,7 @@ class Word2Vec:
         max_final_vocab: int | None = None,
         loss: str | None = None,
         batch: bool = True,
+        memory_check: bool = True,
         callbacks: Iterable = (),
         progress: bool | None = None,
     ) -> None:
@@ -106,7 +108,7 @@ class Word2Vec:
             negative=negative, ns_exponent=ns_exponent, cbow_mean=cbow_mean, sample=sample,
             alpha=alpha, min_alpha=min_alpha, epochs=epochs, workers=workers, seed=seed,
             max_vocab_size=max_vocab_size, max_final_vocab=max_final_vocab, loss=loss,
-            batch=batch,
+            batch=batch, memory_check=memory_check,
         )
         self.vocab: Vocabulary | None = None
         self._wv: KeyedVectors | None = None
@@ -287,6 +289,10 @@ class Word2Vec:
             in order and new ones start at zero, as in gensim). ``train()`` then defaults
             to this corpus.
 
+        Raises :class:`~w2v.InsufficientMemoryError` (a ``MemoryError``), before allocating
+        the weights, when the model would not fit in the memory the process can have (see
+        :meth:`estimate_memory`; the ``memory_check`` parameter turns this off).
+
         Example
         -------
         >>> model = Word2Vec(min_count=1).build_vocab([["a", "b"], ["b"]])
@@ -341,6 +347,8 @@ class Word2Vec:
         return self.vocab, self._wv
 
     def _init_weights(self, vocab: Vocabulary) -> None:
+        if self.params.memory_check:  # before any allocation: InsufficientMemoryError
+            check_memory(vocab, self.params)
         self.vocab = vocab
         vectors, self.syn1neg, self.syn1 = initial_weights(len(vocab), self.params)
         self._wv = KeyedVectors(vectors, vocab.index_to_key, vocab.counts)
@@ -353,6 +361,8 @@ class Word2Vec:
     def _grow_weights(self, vocab: Vocabulary) -> None:
         """Adopt an updated vocabulary (see :func:`w2v.train.weights.grown_weights`)."""
         old, wv = self._built("nothing to grow")
+        if self.params.memory_check:
+            check_memory(vocab, self.params)
         self.vocab_updates += 1
         vectors, self.syn1neg, self.syn1 = grown_weights(
             old, vocab, (wv.vectors, self.syn1neg, self.syn1), self.params, self.vocab_updates)
@@ -614,7 +624,7 @@ class Word2Vec:
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: str | None = None,
-             allow_nonfinite: bool = False) -> Word2Vec:
+             allow_nonfinite: bool = False, memory_check: bool = True) -> Word2Vec:
         """Load a model written by :meth:`save`.
 
         Parameters
@@ -625,6 +635,9 @@ class Word2Vec:
             copy-on-write (trainable, the file is never changed).
         allow_nonfinite : load weights holding NaN or infinite values instead of raising
             ValueError (such a model cannot be trained further).
+        memory_check : without ``mmap``, arrays larger than the memory the process can have
+            raise :class:`~w2v.InsufficientMemoryError` (a ``MemoryError``) before any is
+            read, suggesting ``mmap="r"``; False reads them anyway.
 
         Example
         -------
@@ -632,7 +645,8 @@ class Word2Vec:
         >>> model.wv.most_similar("king", topn=1)[0][0] in model.wv
         True
         """
-        return cls.from_state(load_state(path, mmap=mmap, allow_nonfinite=allow_nonfinite))
+        return cls.from_state(load_state(path, mmap=mmap, allow_nonfinite=allow_nonfinite,
+                                         memory_check=memory_check))
 
     @classmethod
     def resume(cls, checkpoint: str | os.PathLike,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._util.memory import InsufficientMemoryError
 from .._version import __version__
 from ..io.exports import EXPORT_FORMATS
 from ..loading import is_native, load_vectors, plain_name
@@ -206,6 +207,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             model = run.model
             run.run(progress=progress)
         else:
+            if args.no_memory_check:
+                options["memory_check"] = False
             model = start_model(sentences, options, progress, args.read_vocab)
             after_vocabulary(model, args.save_vocab, args.debug)
             if args.output is None:  # the C tool: -save-vocab alone only counts the words
@@ -370,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true",
                        help="finish the run saved in --checkpoint (after a crash or Ctrl-C)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--no-memory-check", action="store_true",
+                       help="train even when the model seems not to fit in memory")
     train.add_argument("--save-vocab", metavar="FILE", help="write 'word count' lines (C)")
     train.add_argument("--read-vocab", metavar="FILE",
                        help="take the vocabulary from a --save-vocab file (C)")
@@ -491,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `w2v similar ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (CliError, KeyError, LookupError, ValueError, ImportError, OSError) as error:
+    except (CliError, KeyError, LookupError, ValueError, ImportError, OSError,
+            InsufficientMemoryError) as error:
         if verbose:
             traceback.print_exc()
         print(f"w2v: error: {_message(error)}", file=sys.stderr)

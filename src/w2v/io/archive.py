@@ -40,7 +40,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from .._util.validation import check_choice
+from .._util import memory
+from .._util.validation import check_choice, check_flag
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "NAME_PATTERN", "archive_kind", "check_dtype",
            "check_name", "folder_meta", "is_zip", "plain_json", "read_archive", "read_meta"]
@@ -63,7 +64,8 @@ PathLike = str | os.PathLike
 
 
 def read_archive(
-    path: PathLike, kind: str | None = None, mmap: str | None = None
+    path: PathLike, kind: str | None = None, mmap: str | None = None,
+    memory_check: bool = True,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Load a w2v archive, validating everything; ValueError for anything malformed.
 
@@ -73,6 +75,8 @@ def read_archive(
     kind : if given, the archive must be of this kind.
     mmap : None to read arrays into memory, or a ``np.memmap`` mode: ``"r"`` (read-only),
         ``"c"`` (copy-on-write), ``"r+"`` (writes go to the file; folders only).
+    memory_check : without ``mmap``, raise :class:`~w2v.InsufficientMemoryError` (suggesting
+        ``mmap="r"``) before reading arrays larger than the memory the process can have.
 
     Returns
     -------
@@ -87,8 +91,9 @@ def read_archive(
     ([0, 1, 2], {'a': [1]})
     """
     check_choice("mmap", mmap, _MMAP_MODES)
+    check_flag("memory_check", memory_check)
     where = os.fspath(path)
-    with _open_source(where, mmap) as (text, npy_files, load):
+    with _open_source(where, mmap) as (text, npy_files, load, on_disk):
         header = _checked_header(text, where, kind)
         listed = {f"{name}.npy" for name in header["arrays"]}
         if npy_files - listed:
@@ -96,6 +101,8 @@ def read_archive(
         if listed - npy_files:
             file = min(listed - npy_files)
             raise ValueError(f"{where}: array {file[:-4]!r} is in the manifest, {file} is missing")
+        if memory_check and mmap is None:
+            _check_memory(where, header["arrays"], on_disk)
         arrays = {name: load(name, *spec) for name, spec in header["arrays"].items()}
     return arrays, header["meta"]
 
@@ -126,7 +133,7 @@ def read_meta(path: PathLike, kind: str | None = None) -> tuple[str, dict[str, A
     ('word2vec', ['params', 'state', 'vocab', 'w2v_version'])
     """
     where = os.fspath(path)
-    with _open_source(where, None) as (text, _, _):
+    with _open_source(where, None) as (text, *_):
         header = _checked_header(text, where, kind)
     return header["kind"], header["meta"]
 
@@ -258,6 +265,23 @@ def _checked_header(raw: bytes, where: str, kind: str | None) -> dict[str, Any]:
 # ---------------------------------------------------------------- reading arrays
 
 
+def _check_memory(where: str, manifest: dict[str, tuple[np.dtype, tuple]], on_disk: int) -> None:
+    """InsufficientMemoryError when the arrays to read exceed the memory available. A
+    manifest promising more than the file holds is left to the checks of each array (the
+    file is corrupt, and that error says so)."""
+    needed = sum(math.prod(shape) * dtype.itemsize for dtype, shape in manifest.values())
+    if needed > on_disk:
+        return
+    limit = memory.available_memory()
+    if limit is None or needed <= limit.available:
+        return
+    raise memory.InsufficientMemoryError(
+        f"{where}: reading its arrays needs {memory.format_bytes(needed)} but only "
+        f"{limit.describe()} is available; load it with mmap='r' to map it from the file "
+        "instead (read-only, enough for queries; mmap='c' to train it), or pass "
+        "memory_check=False to try anyway")
+
+
 def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: tuple,
               mmap: str | None, mapper: Any, trusted: bool) -> np.ndarray:
     """Read one ``.npy`` of ``size`` bytes from ``handle`` (at its start); ``mapper(offset, shape,
@@ -308,8 +332,10 @@ def _load_npy(handle: IO[bytes], size: int, where: str, dtype: np.dtype, shape: 
 
 
 @contextlib.contextmanager
-def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str], Callable]]:
-    """Yield (meta.json's bytes, names of the ``.npy`` files, load(name, dtype, shape))."""
+def _open_source(where: str, mmap: str | None
+                 ) -> Iterator[tuple[bytes, set[str], Callable, int]]:
+    """Yield (meta.json's bytes, names of the ``.npy`` files, load(name, dtype, shape), the
+    bytes of the arrays' files on disk)."""
     if not is_zip(where):
         if not os.path.isdir(where):
             if os.path.exists(where):
@@ -329,7 +355,8 @@ def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str]
 
         npy_files = {name for name in os.listdir(where)  # regular files only: no FIFOs
                      if name.endswith(".npy") and os.path.isfile(os.path.join(where, name))}
-        yield folder_meta(where), npy_files, load
+        on_disk = sum(os.path.getsize(os.path.join(where, name)) for name in npy_files)
+        yield folder_meta(where), npy_files, load, on_disk
         return
     if mmap == "r+":
         raise ValueError("mmap='r+' is not supported for zip archives (writing through would "
@@ -353,7 +380,7 @@ def _open_source(where: str, mmap: str | None) -> Iterator[tuple[bytes, set[str]
                 info = members[f"{name}.npy"]
                 return _zip_array(raw, archive, info, f"{where}:{name}.npy", dtype, shape, mmap)
 
-            yield text, set(members), load
+            yield text, set(members), load, os.fstat(raw.fileno()).st_size
 
 
 def _zip_members(archive: zipfile.ZipFile, where: str, size: int) -> dict[str, zipfile.ZipInfo]:

@@ -5,6 +5,7 @@ STORED members whose ``.npy`` data is 64-byte aligned, or a folder replaced atom
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -16,7 +17,14 @@ from typing import IO, Any
 
 import numpy as np
 
-from .._util.atomic import UMASK, atomic_write, existing_parent, fsync_folder
+from .._util.atomic import (
+    UMASK,
+    atomic_write,
+    existing_parent,
+    fsync_folder,
+    naming_user_path,
+    temporary_prefix,
+)
 from . import archive
 
 __all__ = ["write_archive"]
@@ -120,9 +128,14 @@ def _holds_archive(path: str) -> bool:
 
 def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
     parent = existing_parent(path)
-    path = os.path.abspath(path)
-    base = os.path.basename(path)
+    given, path = path, os.path.abspath(path)
     _holds_archive(path)  # fail before writing anything
+    with naming_user_path(given, temporary_prefix(path)):  # errors name the user's path
+        _replace_folder(path, parent, files)
+
+
+def _replace_folder(path: str, parent: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
+    base = os.path.basename(path)
     tmp = tempfile.mkdtemp(prefix=f".{base}.", suffix=".tmp", dir=parent)
     try:
         with contextlib.suppress(OSError, NotImplementedError):
@@ -133,21 +146,42 @@ def _write_folder(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> Non
                 handle.flush()
                 os.fsync(handle.fileno())
         fsync_folder(tmp)
-        if not _holds_archive(path):
-            if os.path.isdir(path):
-                os.rmdir(path)  # empty
-            os.rename(tmp, path)
-        else:
-            aside = tmp[: -len(".tmp")] + ".old"
-            os.rename(path, aside)
+        for attempt in range(_SWAP_ATTEMPTS):
             try:
-                os.rename(tmp, path)
-            except BaseException:
-                os.rename(aside, path)
-                raise
-            fsync_folder(parent)
-            shutil.rmtree(aside, ignore_errors=True)
+                _swap_in(tmp, path, parent)
+                break
+            except OSError as error:  # another process saving to ``path`` moved it meanwhile
+                if error.errno not in _RACE_ERRNOS or attempt == _SWAP_ATTEMPTS - 1:
+                    raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     fsync_folder(parent)
+
+
+#: Renames that fail because another process saving to the same folder moved it between two
+#: steps (it vanished, or reappeared holding the other's save) are tried again, this often.
+_SWAP_ATTEMPTS = 20
+_RACE_ERRNOS = (errno.ENOENT, errno.EEXIST, errno.ENOTEMPTY)
+
+
+def _swap_in(tmp: str, path: str, parent: str) -> None:
+    """Rename the complete folder ``tmp`` to ``path``, moving an archive there aside first
+    and deleting it after. Each rename is atomic, so ``path`` always holds one whole save."""
+    if not _holds_archive(path):
+        if os.path.isdir(path):
+            os.rmdir(path)  # empty
+        os.rename(tmp, path)
+        return
+    aside = tmp[: -len(".tmp")] + ".old"
+    os.rename(path, aside)
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.rename(aside, path)
+        except OSError:  # another save took the place meanwhile: ours was older anyway
+            shutil.rmtree(aside, ignore_errors=True)
+        raise
+    fsync_folder(parent)
+    shutil.rmtree(aside, ignore_errors=True)

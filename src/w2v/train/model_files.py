@@ -44,7 +44,7 @@ __all__ = ["MODEL_KIND", "load_state", "read_model", "save_state"]
 MODEL_KIND = "word2vec"
 #: Parameters that training uses as C ints or array sizes (a larger one would fail only then).
 _C_INT_PARAMS = ("vector_size", "window", "negative", "epochs", "workers")
-_FLAGS = ("sg", "hs", "cbow_mean", "batch")
+_FLAGS = ("sg", "hs", "cbow_mean", "batch", "memory_check")
 
 
 def save_state(state: ModelState, path: str | os.PathLike,
@@ -87,11 +87,12 @@ def save_state(state: ModelState, path: str | os.PathLike,
 
 
 def load_state(path: str | os.PathLike, mmap: str | None = None,
-               allow_nonfinite: bool = False) -> ModelState:
+               allow_nonfinite: bool = False, memory_check: bool = True) -> ModelState:
     """Read a ``"word2vec"`` archive: the state of a model that can be queried and trained
     further. NaN or infinite values in its float arrays (vectors, output layers, loss
     history) raise ``ValueError`` unless ``allow_nonfinite``; ``mmap`` as in
-    :func:`w2v.io.archive.read_archive`.
+    :func:`w2v.io.archive.read_archive`, and ``memory_check`` too (arrays larger than the
+    memory available raise :class:`~w2v.InsufficientMemoryError` unless mapped).
 
     Example
     -------
@@ -99,11 +100,12 @@ def load_state(path: str | os.PathLike, mmap: str | None = None,
     >>> state.vectors.shape, state.syn1
     ((19, 16), None)
     """
-    return read_model(path, mmap, allow_nonfinite)[0]
+    return read_model(path, mmap, allow_nonfinite, memory_check)[0]
 
 
 def read_model(path: str | os.PathLike, mmap: str | None = None,
-               allow_nonfinite: bool = False) -> tuple[ModelState, Any]:
+               allow_nonfinite: bool = False,
+               memory_check: bool = True) -> tuple[ModelState, Any]:
     """:func:`load_state`, and the file's ``checkpoint`` metadata as it is (None when it
     has none; :func:`w2v.train.checkpoint.load_checkpoint` checks it).
 
@@ -113,7 +115,7 @@ def read_model(path: str | os.PathLike, mmap: str | None = None,
     >>> checkpoint["run_epochs"], read_model("model.zip")[1]
     (2, None)
     """
-    arrays, meta = read_archive(path, kind=MODEL_KIND, mmap=mmap)
+    arrays, meta = read_archive(path, kind=MODEL_KIND, mmap=mmap, memory_check=memory_check)
     return _state(arrays, meta, os.fspath(path), allow_nonfinite), meta.get("checkpoint")
 
 

@@ -62,6 +62,10 @@ class TrainingParams:
         contexts (pWord2Vec's HogBatch: fewer random draws and memory fetches). False gives
         the C tool's per-pair update. Hierarchical softmax always trains pair by pair:
         batching it bought no speed and cost 1.2 analogy points on wiki17m.
+    memory_check : before allocating the weights, compare what the model will hold with
+        the memory the process can have, and raise :class:`~w2v.InsufficientMemoryError`
+        (naming the sizes) when it is short. False skips the check, for users who know
+        better (memory that a limit w2v reads does not count, or swap on purpose).
 
     Example
     -------
@@ -87,6 +91,7 @@ class TrainingParams:
     max_final_vocab: int | None = None
     loss: str | None = None
     batch: bool = True
+    memory_check: bool = True
 
     def __post_init__(self) -> None:
         # the kernel's per-thread buffers are sized from these: bounded, they cannot
@@ -119,6 +124,7 @@ class TrainingParams:
         self._set_int("max_vocab_size", minimum=1, allow_none=True)
         self._set_int("max_final_vocab", minimum=1, allow_none=True)
         check_flag("batch", self.batch)
+        check_flag("memory_check", self.memory_check)
         self._check_objectives()
 
     def _set_int(self, name: str, *, minimum: int, maximum: int | None = None,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._util import memory
 from ..data.encoding import SPILL_WORDS
 from ..data.vocab import Vocabulary
 from .params import TrainingParams
 
-__all__ = ["HOT_ROWS", "HOT_SHARE", "Weights", "fresh_rows", "grown_weights", "hot_rows",
-           "initial_weights", "memory_estimate"]
+__all__ = ["HOT_ROWS", "HOT_SHARE", "Weights", "check_memory", "fresh_rows", "grown_weights",
+           "hot_rows", "initial_weights", "memory_estimate"]
 
 #: When several threads train, each keeps private copies of the busiest rows of every
 #: matrix (the most frequent words' input and output rows, the Huffman nodes nearest the
@@ -123,3 +124,40 @@ def memory_estimate(vocab: Vocabulary, params: TrainingParams) -> dict[str, int]
     }
     estimate["total"] = sum(estimate.values())
     return estimate
+
+
+def check_memory(vocab: Vocabulary, params: TrainingParams) -> None:
+    """Raise :class:`~w2v.InsufficientMemoryError` when training a model of ``vocab`` with
+    ``params`` would need more memory than the process can have (see
+    :mod:`w2v._util.memory`), before any weight is allocated. The vocabulary itself is held
+    already, so it is not counted. Nothing is checked where no limit is known.
+
+    Example
+    -------
+    >>> vocab = Vocabulary({"a": 10, "b": 10}, min_count=1)
+    >>> check_memory(vocab, TrainingParams(vector_size=10))  # a few bytes: fine
+    >>> big = Vocabulary({str(i): 1 for i in range(10**5)}, min_count=1)
+    >>> check_memory(big, TrainingParams(vector_size=10**6, workers=1))
+    Traceback (most recent call last):
+    ...
+    w2v._util.memory.InsufficientMemoryError: this model needs about 745.06 GiB but only ...
+    """
+    estimate = memory_estimate(vocab, params)
+    needed = estimate["total"] - estimate["vocabulary"]
+    limit = memory.available_memory()
+    if limit is None or needed <= limit.available:
+        return
+    words, dim = len(vocab), params.vector_size
+    matrices = sum(1 for part in ("vectors", "syn1neg", "syn1") if estimate[part])
+    weights = estimate["vectors"] + estimate["syn1neg"] + estimate["syn1"]
+    corpus, copies = estimate["encoded_corpus"], estimate["thread_copies"]
+    raise memory.InsufficientMemoryError(
+        f"this model needs about {memory.format_bytes(needed)} but only "
+        f"{limit.describe()} is available: vocabulary {words:,} x vector_size {dim:,} x "
+        f"4 bytes x {matrices} matrices = {memory.format_bytes(weights)} of weights, plus "
+        f"{memory.format_bytes(corpus)} for the encoded corpus and "
+        f"{memory.format_bytes(copies)} for the threads' copies of busy rows "
+        f"(workers={params.threads}); "
+        f"lower vector_size, or shrink the vocabulary with a larger min_count (now "
+        f"{vocab.min_count}) or max_final_vocab, or pass memory_check=False "
+        "(w2v train --no-memory-check) to try anyway")

@@ -150,9 +150,10 @@ class KeyedVectors:
         array([5., 2.], dtype=float32)
         """
         self._warn_if_untrained()
-        if self._norms is None:  # one pass, no temporary matrix
-            self._norms = np.sqrt(np.einsum("ij,ij->i", self._vectors, self._vectors))
-        return self._norms
+        norms = self._norms  # one read: invalidate() may run in another thread meanwhile
+        if norms is None:  # one pass, no temporary matrix
+            norms = self._norms = np.sqrt(np.einsum("ij,ij->i", self._vectors, self._vectors))
+        return norms
 
     def unit_vectors(self) -> np.ndarray:
         """A new matrix of the rows scaled to unit length (zero rows stay zero).
@@ -165,8 +166,9 @@ class KeyedVectors:
         return self._vectors / np.maximum(self.vector_norms(), _TINY)[:, None]
 
     def _warn_if_untrained(self) -> None:
-        if self.untrained_warning is not None:
-            message, self.untrained_warning = self.untrained_warning, None
+        message = self.untrained_warning  # one read (queries may come from several threads)
+        if message is not None:
+            self.untrained_warning = None
             warnings.warn(message, UserWarning, stacklevel=4)
 
     def invalidate(self) -> None:
@@ -487,10 +489,12 @@ class KeyedVectors:
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: str | None = None,
-             allow_nonfinite: bool = False) -> KeyedVectors:
+             allow_nonfinite: bool = False, memory_check: bool = True) -> KeyedVectors:
         """Load vectors saved by :meth:`save`; ``mmap="r"`` maps the matrix instead of reading it.
         NaN or infinite values raise ``ValueError`` unless ``allow_nonfinite`` (with ``mmap``
-        the check reads the whole matrix once).
+        the check reads the whole matrix once). Without ``mmap``, vectors larger than the
+        memory available raise :class:`~w2v.InsufficientMemoryError` (a ``MemoryError``)
+        unless ``memory_check=False``.
 
         Example
         -------
@@ -498,7 +502,7 @@ class KeyedVectors:
         >>> len(kv), kv.vectors.flags.writeable  # mapped read-only from the file
         (19, False)
         """
-        arrays, _ = read_archive(path, kind=VECTORS_KIND, mmap=mmap)
+        arrays, _ = read_archive(path, kind=VECTORS_KIND, mmap=mmap, memory_check=memory_check)
         where = os.fspath(path)
         words = decode_words(array_field(arrays, "words_utf8", where),
                              array_field(arrays, "word_offsets", where), where)
@@ -545,10 +549,11 @@ class KeyedVectors:
 
     def _scores(self, unit_query: np.ndarray, n: int) -> np.ndarray:
         """Cosine of a unit-length query with each of the first ``n`` rows."""
-        if self._inverse_norms is None:
-            self._inverse_norms = 1.0 / np.maximum(self.vector_norms(), _TINY)
+        inverse = self._inverse_norms  # one read, as in vector_norms
+        if inverse is None:
+            inverse = self._inverse_norms = 1.0 / np.maximum(self.vector_norms(), _TINY)
         scores = self._vectors[:n] @ unit_query
-        scores *= self._inverse_norms[:n]
+        scores *= inverse[:n]
         return scores
 
     def _ranked(self, scores: np.ndarray, topn: int | None,

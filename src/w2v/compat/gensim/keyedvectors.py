@@ -502,7 +502,7 @@ class KeyedVectors(_Base):
 
     @classmethod
     def load(cls, fname: str | os.PathLike, mmap: str | None = None,
-             allow_nonfinite: bool = False) -> KeyedVectors:
+             allow_nonfinite: bool = False, memory_check: bool = True) -> KeyedVectors:
         """Load vectors saved by :meth:`save`; a gensim pickle is refused with how to convert.
 
         Example
@@ -511,7 +511,8 @@ class KeyedVectors(_Base):
         16
         """
         refuse_gensim_save(fname)
-        kv = _Base.load(fname, mmap=mmap, allow_nonfinite=allow_nonfinite)
+        kv = _Base.load(fname, mmap=mmap, allow_nonfinite=allow_nonfinite,
+                        memory_check=memory_check)
         return cls.from_vectors(kv.vectors, kv.index_to_key, kv.counts)
 
 
