@@ -209,6 +209,7 @@ def test_loss_curve_without_progress_and_untrained():
 def test_missing_matplotlib_message(kv, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.delitem(sys.modules, "w2v.vectors.plot")
+    importlib.import_module("w2v.plot")  # (whichever tests ran before)
     monkeypatch.setattr(w2v, "plot", sys.modules["w2v"].plot)  # restored after the test
     plot = importlib.import_module("w2v.vectors.plot")  # importing needs no matplotlib
     assert project(kv[WORDS]).shape == (len(WORDS), 2)

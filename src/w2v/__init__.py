@@ -30,6 +30,5 @@ from .train.params import TrainingParams
 from .vectors.keyedvectors import KeyedVectors
 
 __all__ = ["FrozenPhrases", "InsufficientMemoryError", "InvalidParameterError", "KeyedVectors",
-           "PathCorpus", "Phrases",
-           "TrainingParams", "Vocabulary", "Word2Vec", "__version__", "as_corpus", "load_vectors",
-           "resume"]
+           "PathCorpus", "Phrases", "TrainingParams", "Vocabulary", "Word2Vec", "__version__",
+           "as_corpus", "load_vectors", "resume"]
