@@ -103,9 +103,15 @@ def run_examples(name: str) -> tuple[int, int, str]:
 
 @pytest.mark.parametrize("name", MODULES)
 def test_examples_run(name, folder, monkeypatch):
+    from w2v import _core
+
     monkeypatch.chdir(folder)
+    path = _core.simd_path()
     failures, tries, report = run_examples(name)
     assert failures == 0, report
+    # an example that switched the vector path and left it so would run every later test
+    # of the session on the other path (set_simd's own example once did)
+    assert _core.simd_path() == path, f"{name}'s examples left the vector path changed"
 
 
 def runnable_examples(name: str) -> int:

@@ -83,8 +83,11 @@ def set_simd(bint enabled):
 
     Example
     -------
+    >>> before = simd_path()
     >>> set_simd(False)
     'portable'
+    >>> set_simd(before == "avx2") == before  # back to the path in use before
+    True
     """
     return "avx2" if w2v_set_simd(1 if enabled else 0) else "portable"
 
