@@ -343,9 +343,14 @@ class CorpusIter(Target):
     name, seed_dir = "corpus_iter", "corpus"
 
     def make(self, rng: random.Random) -> tuple[str, bytes]:
-        name = rng.choice(sorted(k for k in self.seeds if not k.endswith(".gz")))
+        """A .gz seed is mutated either as its text (then compressed) or as gzip bytes."""
+        name = rng.choice(sorted(self.seeds))
+        data = self.seeds[name]
         others = [v for k, v in self.seeds.items() if k != name and not k.endswith(".gz")]
-        return name, mutate(self.seeds[name], rng, others)
+        if name.endswith(".gz") and rng.random() < 0.7:
+            text = gzip.decompress(data)
+            return name, gzip.compress(mutate(text, rng, others), mtime=0)
+        return name, mutate(data, rng, others)
 
     def run(self, name: str, data: bytes, rng: random.Random) -> None:
         from w2v.data.corpus import PathCorpus
@@ -359,20 +364,10 @@ class CorpusIter(Target):
             pass
 
 
-class CorpusScan(Target):
-    """The compiled scanner: count_words and encode_corpus of a strict UTF-8 PathCorpus;
-    a .gz seed is mutated either as its text (then compressed) or as gzip bytes."""
+class CorpusScan(CorpusIter):
+    """The compiled scanner: count_words and encode_corpus of a strict UTF-8 PathCorpus."""
 
     name, seed_dir = "corpus_scan", "corpus"
-
-    def make(self, rng: random.Random) -> tuple[str, bytes]:
-        name = rng.choice(sorted(self.seeds))
-        data = self.seeds[name]
-        others = [v for k, v in self.seeds.items() if k != name and not k.endswith(".gz")]
-        if name.endswith(".gz") and rng.random() < 0.7:
-            text = gzip.decompress(data)
-            return name, gzip.compress(mutate(text, rng, others), mtime=0)
-        return name, mutate(data, rng, others)
 
     def run(self, name: str, data: bytes, rng: random.Random) -> None:
         from w2v.data.corpus import PathCorpus
