@@ -4,9 +4,9 @@ each in a worker process, with crash, hang and allocation detection.
     PYTHONPATH=src python tools/fuzz_campaign.py [--inputs N] [--time-limit SECONDS]
         [--targets c_text,c_binary,...] [--seed S] [--json OUT.json] [--findings DIR]
 
-Run it against the sanitized build (tools/sanitize.sh's flags) to catch memory errors in
-the compiled readers: ``bash tools/fuzz_campaign.sh`` builds that copy under /tmp and
-runs this script on it with libasan preloaded.
+Run it against the sanitized build to catch memory errors in the compiled readers:
+``tools/sanitize.sh --exec`` builds that copy in a temporary folder and runs this script
+on it with libasan preloaded (below).
 
 The fuzzer is a deterministic mutation fuzzer (not coverage-guided; atheris is
 tools/fuzz_loaders.py): input ``i`` of target ``t`` under ``--seed s`` is made from the
@@ -31,14 +31,26 @@ Targets:
 - ``corpus_scan``: ``count_words`` and ``encode_corpus`` of a ``PathCorpus``: the
   compiled scanner (w2v._scan), also of gzip files.
 
-Outcomes of an input: ``ok`` (a load), ``ValueError`` (UnicodeDecodeError included: the
-documented refusal), another exception (reported by type, its first input saved), an
-allocation beyond the bound (tracemalloc's peak above ``--memory-base`` MB plus
-``--memory-factor`` times the input's size, or a MemoryError), a hang (no end within
-``--timeout`` seconds: SIGALRM in the worker, and the parent kills a worker whose counter
-stops), a crash (the worker died: a signal, e.g. a sanitizer's abort). After a crash or a
-hang the worker is restarted at the next input. A table is printed and, with --json, the
+Outcomes of an input: ``ok`` (a load), ``ValueError`` (UnicodeDecodeError and
+InvalidParameterError included: the documented refusal), another exception (reported by
+type, its first inputs saved), an allocation beyond what the file justifies, a hang (no
+end within ``--timeout`` seconds: SIGALRM in the worker; the parent also kills a worker
+whose input counter stops, for a loop in C that SIGALRM cannot interrupt), a crash (the
+worker died: a signal, e.g. a sanitizer's abort). After a crash or a hang the worker is
+restarted at the next input. Allocations (``--alloc-guard``): by default the worker's
+peak resident memory may not grow past ``--memory-base`` MB plus ``--memory-factor``
+times the input's size, and no single allocation may pass an address-space limit (1 GB
+above the warm worker's; under ASan, which reserves terabytes of address space, its
+``max_allocation_size_mb`` instead, e.g. ``SANITIZE_ASAN_OPTIONS=max_allocation_size_mb=256``)
+— a MemoryError counts as an allocation finding; ``--alloc-guard tracemalloc`` measures
+each input's peak exactly, five times slower. A table is printed and, with --json, the
 figures are written.
+
+Under the sanitizers:
+
+    SANITIZE_ASAN_OPTIONS=max_allocation_size_mb=256:quarantine_size_mb=32 \
+        bash tools/sanitize.sh --exec python tools/fuzz_campaign.py --inputs 150000 \
+        --time-limit 3600 --memory-base 128 --json fuzz.json
 """
 
 from __future__ import annotations
