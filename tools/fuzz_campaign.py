@@ -574,6 +574,10 @@ def run_target(name: str, args: argparse.Namespace, deadline: float,
                    "--findings", args.findings, "--scratch", args.scratch,
                    "--memory-base", str(args.memory_base), "--memory-factor",
                    str(args.memory_factor), "--alloc-guard", args.alloc_guard]
+        # -1 until the worker starts its first input: its start-up (imports, warm-up) may
+        # take long on a busy machine and is no hang of an input
+        with counter.open("r+b") as fh:
+            fh.write(struct.pack("<q", -1))
         errors = tempfile.TemporaryFile()  # not a pipe: a chatty worker never blocks on it
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
         selector = selectors.DefaultSelector()
@@ -610,7 +614,8 @@ def run_target(name: str, args: argparse.Namespace, deadline: float,
             now = time.monotonic()
             if current != seen:
                 seen, seen_at = current, now
-            elif now - seen_at > args.timeout * 3 + 10:  # stuck where SIGALRM cannot reach
+            elif now - seen_at > args.timeout * 3 + (10 if current >= 0 else 300):
+                # stuck where SIGALRM cannot reach (a loop in C), or never started
                 child.kill()
                 stopped = "hang"
             if now > deadline and stopped is None:
@@ -629,6 +634,9 @@ def run_target(name: str, args: argparse.Namespace, deadline: float,
             index = done
             restarts += 1
             continue
+        if status != 0 and current < 0:
+            raise SystemExit(f"{name}: the worker failed before its first input (exit "
+                             f"{status}):\n{stderr[-3000:]}")
         if status != 0:
             rng = input_rng(args.seed, name, current)
             target = TARGET_CLASSES[name](Path(tempfile.mkdtemp(dir=args.scratch)))
