@@ -639,8 +639,8 @@ def run_target(name: str, args: argparse.Namespace, deadline: float,
                              f"{status}):\n{stderr[-3000:]}")
         if status != 0:
             rng = input_rng(args.seed, name, current)
-            target = TARGET_CLASSES[name](Path(tempfile.mkdtemp(dir=args.scratch)))
-            seed_name, data = target.make(rng)
+            with tempfile.TemporaryDirectory(dir=args.scratch) as scratch:
+                seed_name, data = TARGET_CLASSES[name](Path(scratch)).make(rng)
             saved = Path(args.findings) / f"{name}-{stopped or 'crash'}-{current}.bin"
             saved.write_bytes(data)
             record = {"index": current, "status": status, "seed": seed_name,
