@@ -241,6 +241,28 @@ def test_strict_reading_names_file_line_and_offset(bad, max_len, block_size):
         assert messages == [messages[0]] * len(messages)
 
 
+@bounded(40)
+@given(text=LINES, suffix=st.sampled_from(sorted(OPENERS)), data=st.data())
+def test_corrupt_or_truncated_compressed_corpora_are_a_value_error_naming_the_file(
+        text, suffix, data):
+    # found by tools/fuzz_campaign.py: zlib.error, EOFError and gzip.BadGzipFile escaped
+    with scratch() as tmp:
+        good = write(tmp / f"good.txt{suffix}", text).read_bytes()
+        cut = data.draw(st.integers(0, len(good) - 1))
+        flip = data.draw(st.integers(0, len(good) - 1))
+        corrupt = bytearray(good)
+        corrupt[flip] ^= 0xFF
+        for bad in (good[:cut], bytes(corrupt)):
+            path = tmp / f"bad.txt{suffix}"
+            path.write_bytes(bad)
+            corpus = PathCorpus(path)
+            for read in (list, count_words, lambda c: encode_corpus(c, {"a": 0})):
+                try:
+                    read(corpus)  # a flipped byte may leave a readable file (gzip's name)
+                except ValueError as error:
+                    assert str(path) in str(error), error
+
+
 @bounded(60)
 @given(bad=with_bad_bytes(st.lists(TEXT | st.just("\x00"), max_size=3).map("".join)),
        errors=st.sampled_from(["replace", "ignore"]), max_len=MAX_LEN, block_size=BLOCK_SIZE)

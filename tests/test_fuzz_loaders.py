@@ -440,3 +440,55 @@ def test_random_bytes_to_every_loader(workdir, data):
     folder.mkdir()
     (folder / "meta.json").write_bytes(data)
     attempt(lambda: KeyedVectors.load(folder), folder)
+
+
+# ------------------------------------------------------- (c) the campaign's harness
+def _campaign():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "fuzz_campaign.py"
+    spec = importlib.util.spec_from_file_location("fuzz_campaign", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_short_fuzz_campaign_over_every_target_finds_nothing(tmp_path):
+    # the bounded version of tools/fuzz_campaign.py's campaign (10**6 inputs, under ASan)
+    campaign = _campaign()
+    out = tmp_path / "fuzz.json"
+    status = campaign.main(["--inputs", "12", "--seed", "20", "--json", str(out),
+                            "--findings", str(tmp_path / "found"), "--scratch", str(tmp_path)])
+    result = json.loads(out.read_text())
+    assert [t["target"] for t in result["targets"]] == campaign.TARGETS
+    assert result["total_inputs"] == 12 * len(campaign.TARGETS)
+    for target in result["targets"]:
+        unexpected = {k: v for k, v in target["outcomes"].items()
+                      if k != "ok" and not k.startswith("refused:")}
+        assert not unexpected, (target["target"], unexpected, target["exceptions"])
+    assert (status, result["crashes"], result["hangs"], result["allocations"]) == (0, 0, 0, 0)
+
+
+def test_the_campaign_counts_crashes_hangs_allocations_and_exceptions(tmp_path):
+    campaign = _campaign()
+    out = tmp_path / "fuzz.json"
+    inputs, seed = 20, 1  # a seed whose 20 inputs hold every kind
+    status = campaign.main(["--targets", "_selftest", "--inputs", str(inputs), "--seed",
+                            str(seed), "--timeout",
+                            "1", "--json", str(out), "--findings", str(tmp_path / "found"),
+                            "--scratch", str(tmp_path)])
+    result = json.loads(out.read_text())
+    made = [campaign.SelfTest(tmp_path).make(campaign.input_rng(seed, "_selftest", i))[1]
+            for i in range(inputs)]
+    kinds = {kind: made.count(kind) for kind in set(made)}
+    assert all(kinds.get(kind) for kind in (b"crash", b"hang", b"alloc", b"key"))
+    outcomes = result["targets"][0]["outcomes"]
+    assert outcomes == {"ok": kinds[b"ok"], "refused:ValueError": kinds.get(b"value", 0),
+                        "KeyError": kinds[b"key"], "crash": kinds[b"crash"],
+                        "hang": kinds[b"hang"], "allocation": kinds[b"alloc"]}
+    crashed = [c["index"] for c in result["targets"][0]["crashes"]]
+    assert crashed == [i for i, kind in enumerate(made) if kind == b"crash"]
+    assert all(c["status"] == -signal.SIGABRT for c in result["targets"][0]["crashes"])
+    assert status == 1 and result["crashes"] == kinds[b"crash"]
+    saved = sorted(p.name for p in (tmp_path / "found").glob("_selftest-*.bin"))
+    assert len(saved) >= kinds[b"crash"] + kinds[b"hang"] + kinds[b"alloc"]

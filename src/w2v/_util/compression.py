@@ -8,10 +8,11 @@ import contextlib
 import gzip
 import lzma
 import os
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
-__all__ = ["SUFFIXES", "compression_of", "compressor", "open_read"]
+__all__ = ["SUFFIXES", "compression_of", "compressor", "decompression_errors", "open_read"]
 
 _READERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 #: The suffixes of compressed files (lower case).
@@ -48,6 +49,30 @@ def open_read(path: str | os.PathLike, raw: IO[bytes] | None = None) -> IO[bytes
     if raw is not None:
         return _READERS[suffix](raw, "rb") if suffix else raw
     return _READERS[suffix](path, "rb") if suffix else open(path, "rb")
+
+
+@contextlib.contextmanager
+def decompression_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Corrupt or truncated compressed data read inside this block raises ``ValueError``
+    naming ``path`` (the decompressors raise EOFError, zlib.error, lzma.LZMAError or an
+    OSError without errno); I/O errors stay ``OSError``.
+
+    Example
+    -------
+    >>> _ = open("cut.gz", "wb").write(gzip.compress(b"hello world")[:-9])
+    >>> with open_read("cut.gz") as handle, decompression_errors("cut.gz"):
+    ...     handle.read()
+    Traceback (most recent call last):
+    ...
+    ValueError: cut.gz: corrupt or truncated compressed data: Compressed file ended before ...
+    """
+    try:
+        yield
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
+        if isinstance(err, OSError) and (err.errno is not None or isinstance(err, TimeoutError)):
+            raise  # an I/O error, or a pipe that stayed silent (w2v.data.streams)
+        raise ValueError(f"{os.fspath(path)}: corrupt or truncated compressed data: {err}"
+                         ) from None
 
 
 def compressor(path: str | os.PathLike,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from .._util.compression import decompression_errors
 from .._util.validation import check_int, check_number
 from .streams import Spool, open_pass
 
@@ -212,7 +213,7 @@ class PathCorpus:
         skipping = False  # in a token already too long: the rest of it is dropped
         newlines = nbytes = 0  # counted in the raw bytes before the current block
         lines_before = 0  # lines ended in the text before the current block
-        with self.open(path) as fh:
+        with self.open(path) as fh, decompression_errors(path):
             head, nbytes = self._skip_bom(fh)
             while True:
                 block = head + fh.read(self.block_size)
@@ -302,7 +303,7 @@ class PathCorpus:
         # a token of more bytes may have too many characters: iteration decides
         scanner.max_token_bytes = self.max_token_length
         for path in self.files():
-            with self.open(path) as fh:
+            with self.open(path) as fh, decompression_errors(path):
                 head, _ = self._skip_bom(fh)
                 if head:  # the file's first bytes, not a byte-order mark: scan them
                     scanner.window(len(head))[:] = head
@@ -342,7 +343,7 @@ class PathCorpus:
         """Decode ``path`` as iteration does, raising its ValueError at the first bad byte."""
         decoder = codecs.getincrementaldecoder(self.encoding)(self.encoding_errors)
         newlines = 0
-        with self.open(path) as fh:
+        with self.open(path) as fh, decompression_errors(path):
             head, nbytes = self._skip_bom(fh)
             while True:
                 block = head + fh.read(self.block_size)

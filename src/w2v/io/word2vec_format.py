@@ -9,13 +9,10 @@ newline. Words are UTF-8. A path ending in ``.gz``, ``.bz2`` or ``.xz`` is compr
 from __future__ import annotations
 
 import codecs
-import contextlib
-import lzma
 import os
 import re
 import stat
 import warnings
-import zlib
 from collections.abc import Callable, Sequence
 from typing import IO
 
@@ -24,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
 from .._util.atomic import atomic_write
-from .._util.compression import compression_of, compressor, open_read
+from .._util.compression import compression_of, compressor, decompression_errors, open_read
 from .._util.validation import check_int
 
 __all__ = ["load_word2vec_format", "save_word2vec_format"]
@@ -155,17 +152,6 @@ def _open(path: str) -> tuple[IO[bytes], int | None]:
     handle = open(path, "rb")
     info = os.fstat(handle.fileno())
     return handle, info.st_size if stat.S_ISREG(info.st_mode) else None
-
-
-@contextlib.contextmanager
-def _decompressing(name: str):
-    """Corrupt or truncated compressed data as ``ValueError``; I/O errors stay ``OSError``."""
-    try:
-        yield
-    except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
-        if isinstance(err, OSError) and err.errno is not None:
-            raise
-        raise ValueError(f"{name}: corrupt or truncated compressed data: {err}") from None
 
 
 def find_nonfinite(array: np.ndarray) -> tuple[int, int] | None:
@@ -379,7 +365,7 @@ def _read_text(handle, name, rows, dims, start, size, errors, check_rest):
 def _read_counts(path: str, words: list[str], errors: str) -> np.ndarray:
     """Counts from a ``-save-vocab`` file, in the order of ``words``."""
     handle, _ = _open(path)
-    with handle, _decompressing(path):
+    with handle, decompression_errors(path):
         lines = handle.read().split(b"\n")
     counts: dict[str, tuple[int, int]] = {}
     for lineno, line in enumerate(lines, 1):
@@ -453,7 +439,7 @@ def load_word2vec_format(
     except LookupError:
         raise ValueError(f"unknown unicode_errors handler {unicode_errors!r}") from None
     handle, size = _open(name)
-    with handle, _decompressing(name):
+    with handle, decompression_errors(name):
         header = handle.readline(_MAX_HEADER)
         parts = header.split()
         if len(parts) != 2 or not all(p.isdigit() for p in parts) or (
