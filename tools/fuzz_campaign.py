@@ -434,7 +434,17 @@ def input_rng(seed: int, target: str, index: int) -> random.Random:
 
 # ---------------------------------------------------------------------------- worker
 def _max_rss() -> int:
-    """The peak resident memory of this process so far, in bytes."""
+    """The peak resident memory of this process so far, in bytes.
+
+    On Linux from ``VmHWM``, the peak of this process's own memory: ``ru_maxrss`` also
+    keeps, across ``exec``, the peak of the process that forked it (a big test runner's),
+    which hid a worker's 256 MB allocation in the full test suite."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -9,11 +9,9 @@ The corpus is ``--source`` written ``--repeat`` times into one file (wiki17m fou
 about 70M words); ``--lines N`` takes only its first N lines, for a small run. Both runs
 are ``python -m w2v train CORPUS -o V.bin --model-out M.zip --no-progress`` with the same
 options; the interrupted one adds ``--checkpoint C.zip --checkpoint-every S``, is killed
-with SIGKILL ``--kills`` times at random points (seeded by ``--seed``: the start-up plus
-30% to 80% of the training time the uninterrupted run would still need from the last
-checkpoint, and at least one checkpoint interval, so that most attempts leave one), and is
-resumed after each kill with ``--checkpoint C.zip --resume`` (or started again if the
-kill came before its first checkpoint).
+with SIGKILL ``--kills`` times at random points (seeded by ``--seed``: each killed attempt
+first writes a checkpoint of its own, then dies at a moment drawn in the next checkpoint
+interval), and is resumed after each kill with ``--checkpoint C.zip --resume``.
 
 Verdict:
 
@@ -107,14 +105,23 @@ def checkpoint_position(path: Path) -> dict[str, Any] | None:
             "words_done": position.words_done, "run_epochs": record.run_epochs}
 
 
+def _stamp(path: Path) -> int | None:
+    """When ``path`` was last replaced (a checkpoint is written by an atomic rename)."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
 def interrupted_run(args: argparse.Namespace, corpus: Path, work: Path, reference_seconds: float,
                     total_words: int, logfile: Path) -> dict[str, Any]:
     """Train with checkpoints, SIGKILL ``args.kills`` times, resume until it ends.
 
-    Each kill comes ``startup + u * left`` seconds after its attempt started, ``u`` uniform
-    in [0.3, 0.8) (seeded) and ``left`` the training time the uninterrupted run would still
-    need from the last checkpoint; at least one checkpoint interval after the start-up
-    (so that the attempt leaves a checkpoint) unless that is past 90% of ``left``.
+    Each attempt that is to be killed is killed after it has written a checkpoint of its
+    own (so every attempt moves the run on) and before the next one is due: at a moment
+    drawn uniformly (seeded) in the first 90% of the checkpoint interval that follows its
+    first checkpoint. Kills planned from the clock instead landed after the end of the run
+    on this shared machine, whose speed varies.
     """
     vectors, model, checkpoint = work / "run.bin", work / "run.zip", work / "run-ckpt.zip"
     for path in (vectors, model, checkpoint):
@@ -125,7 +132,6 @@ def interrupted_run(args: argparse.Namespace, corpus: Path, work: Path, referenc
         str(args.checkpoint_every)])
     resume = train_command(args, corpus, vectors, model, [
         "--checkpoint", str(checkpoint), "--resume", "--workers", str(args.workers)])
-    train_seconds = max(1.0, reference_seconds - args.startup)
     kills: list[dict[str, Any]] = []
     attempts = 0
     started = time.monotonic()
@@ -135,22 +141,29 @@ def interrupted_run(args: argparse.Namespace, corpus: Path, work: Path, referenc
         kill_now = len(kills) < args.kills
         position = checkpoint_position(checkpoint)
         done = position["words_done"] / total_words if position else 0.0
-        left = train_seconds * max(0.0, 1.0 - done)
-        delay = args.startup + min(max(rng.uniform(0.3, 0.8) * left, args.checkpoint_every * 1.1),
-                                   0.9 * left)
         log(f"attempt {attempts}: {'resume' if command is resume else 'fresh start'} "
             f"({done:.0%} trained)"
-            + (f", SIGKILL after {delay:.1f}s" if kill_now else ", to the end"))
+            + (", SIGKILL after its first checkpoint" if kill_now else ", to the end"))
         with logfile.open("ab") as out:
             child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
             attempt_start = time.monotonic()
-            try:
-                status = child.wait(timeout=delay if kill_now else None)
-            except subprocess.TimeoutExpired:
-                child.send_signal(signal.SIGKILL)
-                status = child.wait()
+            stamp = _stamp(checkpoint)
+            kill_at: float | None = None
+            while (status := child.poll()) is None:
+                time.sleep(0.2)
+                if not kill_now:
+                    continue
+                now = time.monotonic()
+                if kill_at is None and _stamp(checkpoint) != stamp:
+                    kill_at = now + rng.uniform(0.0, 0.9) * args.checkpoint_every
+                if kill_at is not None and now >= kill_at:
+                    child.send_signal(signal.SIGKILL)
+                    status = child.wait()
+                    break
+            if kill_at is not None and status == -signal.SIGKILL:
                 after = checkpoint_position(checkpoint)
-                kills.append({"attempt": attempts, "after_seconds": round(delay, 1),
+                kills.append({"attempt": attempts,
+                              "after_seconds": round(time.monotonic() - attempt_start, 1),
                               "status": status, "checkpoint_before": position,
                               "checkpoint_after": after})
                 log(f"  killed (status {status}); checkpoint: {after}")
