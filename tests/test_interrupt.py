@@ -86,6 +86,14 @@ def _corpus_file(path: Path) -> Path:
     return path
 
 
+def hear_ctrl_c() -> None:
+    """In the child before it starts: SIGINT back to its default. A test run started in the
+    background of a non-interactive shell (``cmd &``, nohup) ignores SIGINT, every child
+    inherits that, and Python then never installs its Ctrl-C handler: the child would
+    train its 1000 epochs."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 def test_w2v_train_on_ctrl_c_exits_130_and_saves_the_partial_model(tmp_path):
     corpus = _corpus_file(tmp_path / "corpus.txt")
@@ -95,7 +103,7 @@ def test_w2v_train_on_ctrl_c_exits_130_and_saves_the_partial_model(tmp_path):
         [sys.executable, "-m", "w2v", "train", str(corpus), "-o", str(vectors),
          "--model-out", str(model_out), "--epochs", "1000", "--sg", "1", "--workers", "2",
          "--min-count", "1", "--no-progress"],
-        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, preexec_fn=hear_ctrl_c)
     lines = []
     for line in process.stderr:  # wait until an epoch has been trained
         lines.append(line)

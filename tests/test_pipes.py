@@ -382,7 +382,8 @@ def test_cli_waiting_for_a_writer_stops_at_ctrl_c(tmp_path):
     fifo = make_fifo(tmp_path / "nobody.fifo")
     process = subprocess.Popen(
         [sys.executable, "-m", "w2v", "train", str(fifo), "-o", str(tmp_path / "out.bin"),
-         *CLI_PARAMS], stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": SRC})
+         *CLI_PARAMS], stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": SRC},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # (see test_interrupt)
     try:
         time.sleep(2.0)  # started, and waiting in the pipe's open or poll
         assert process.poll() is None
