@@ -1106,18 +1106,21 @@ cdef class PhraseScanner(Scanner):
             return OK
         return _table_add(&self.table, p, n, head, h, found, by)
 
-    cdef int64_t _bigram(self, const uint8_t* a, int64_t na, const uint8_t* b,
-                         int64_t nb) noexcept nogil:
-        """Write the key of ``a b`` into ``self.key``; return its length, or -1."""
-        cdef int64_t n = na + self.dlen + nb
-        if self._room(&self.key, &self.key_cap, n) != OK:
-            return -1
-        memcpy(self.key, a, <size_t>na)
-        memcpy(self.key + na, self.delim, <size_t>self.dlen)
-        memcpy(self.key + na + self.dlen, b, <size_t>nb)
-        if self.cut and n > 59:
-            n = 59
-        return n
+    cdef inline int64_t _queue_bigram(self, int k, int64_t used, const uint8_t* a, int64_t na,
+                                      const uint8_t* b, int64_t nb) noexcept nogil:
+        """Write the key of ``a b`` at ``self.key + used`` (room already made), record it as
+        the batch's bigram ``k``, hash it and prefetch its slot; return the next free
+        offset (SLACK readable bytes left after the key)."""
+        cdef int64_t kn = na + self.dlen + nb
+        memcpy(self.key + used, a, <size_t>na)
+        memcpy(self.key + used + na, self.delim, <size_t>self.dlen)
+        memcpy(self.key + used + na + self.dlen, b, <size_t>nb)
+        self.bigram_at[k] = used
+        self.bigram_len[k] = 59 if self.cut and kn > 59 else kn
+        self.bigram_head[k] = _head(self.key + used, self.bigram_len[k])
+        self.bigram_hash[k] = _hash(self.key + used, self.bigram_len[k], self.bigram_head[k])
+        W2V_PREFETCH(&self.table.slots[(self.bigram_hash[k] >> 32) & self.table.mask])
+        return used + kn + SLACK
 
     cdef int _flush(self) noexcept nogil:
         """Count the batch's tokens and the bigrams they end, in order: the bigram keys are
@@ -1157,18 +1160,7 @@ cdef class PhraseScanner(Scanner):
                 continue
             n = self._cut_word(e.length)
             if na >= 0:
-                memcpy(self.key + used, a, <size_t>na)
-                memcpy(self.key + used + na, d, <size_t>self.dlen)
-                memcpy(self.key + used + na + self.dlen, b + e.start, <size_t>n)
-                kn = na + self.dlen + n
-                if self.cut and kn > 59:
-                    kn = 59
-                self.bigram_at[k] = used
-                self.bigram_len[k] = kn
-                self.bigram_head[k] = _head(self.key + used, kn)
-                self.bigram_hash[k] = _hash(self.key + used, kn, self.bigram_head[k])
-                W2V_PREFETCH(&self.table.slots[(self.bigram_hash[k] >> 32) & self.table.mask])
-                used += na + self.dlen + n + SLACK
+                used = self._queue_bigram(k, used, a, na, b + e.start, n)
             a = b + e.start
             na = n
         # pass 2: count, in order
@@ -1381,7 +1373,7 @@ cdef class PhraseScanner(Scanner):
         """Rewrite up to BATCH tokens of ``s[at:n]``: find them and their bigram keys, hash
         both and prefetch their slots, then decide each join in order."""
         cdef const uint8_t* d = self.delim
-        cdef int64_t i = at[0], m = written[0], nb = 0, start, tn, kn, used = 0, k
+        cdef int64_t i = at[0], m = written[0], nb = 0, start, tn, used = 0, k
         cdef int64_t count_b, count_ab
         cdef int64_t found
         cdef const uint8_t* a = self.prev if self.have_prev else NULL
@@ -1418,18 +1410,7 @@ cdef class PhraseScanner(Scanner):
             if a != NULL:
                 if self._room(&self.key, &self.key_cap, used + na + self.dlen + tn + SLACK) != OK:
                     return NO_MEMORY
-                memcpy(self.key + used, a, <size_t>na)
-                memcpy(self.key + used + na, d, <size_t>self.dlen)
-                memcpy(self.key + used + na + self.dlen, s + start, <size_t>tn)
-                kn = na + self.dlen + tn
-                if self.cut and kn > 59:
-                    kn = 59
-                self.bigram_at[nb] = used
-                self.bigram_len[nb] = kn
-                self.bigram_head[nb] = _head(self.key + used, kn)
-                self.bigram_hash[nb] = _hash(self.key + used, kn, self.bigram_head[nb])
-                W2V_PREFETCH(&self.table.slots[(self.bigram_hash[nb] >> 32) & self.table.mask])
-                used += na + self.dlen + tn + SLACK
+                used = self._queue_bigram(nb, used, a, na, s + start, tn)
             a = s + start
             na = tn
             nb += 1
