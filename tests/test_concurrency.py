@@ -196,3 +196,45 @@ def test_a_folder_save_survives_another_save_between_its_renames(tmp_path, monke
     assert raced
     assert np.array_equal(Word2Vec.load(path).wv.vectors, ours.wv.vectors)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("race", ["moved away", "replaced"])
+def test_a_folder_save_is_not_refused_when_another_save_moves_the_folder_it_reads(
+        tmp_path, monkeypatch, race):
+    """The race CI met: while our save reads the existing folder's meta.json to check that
+    it is ours to replace, the other save moves that folder aside (and may put its own in
+    place). The folder is still a w2v archive folder; ours must not be refused."""
+    from w2v.io import archive
+
+    path = tmp_path / "m"
+    ours = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=1)
+    theirs = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=2)
+    theirs.save(path)
+    theirs.save(tmp_path / "theirs")
+    real_meta, raced = archive.folder_meta, []
+
+    def folder_meta(folder):
+        if not raced and os.fspath(folder) == str(path):
+            raced.append(folder)
+            os.rename(path, tmp_path / "aside")  # the other save moves it mid-read
+            try:
+                return real_meta(folder)
+            finally:
+                if race == "replaced":
+                    os.rename(tmp_path / "theirs", path)
+        return real_meta(folder)
+
+    monkeypatch.setattr(archive, "folder_meta", folder_meta)
+    ours.save(path)
+    assert raced
+    assert np.array_equal(Word2Vec.load(path).wv.vectors, ours.wv.vectors)
+
+
+def test_a_folder_that_is_not_an_archive_is_still_refused(tmp_path):
+    path = tmp_path / "m"
+    path.mkdir()
+    (path / "notes.txt").write_text("mine")
+    model = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=1)
+    with pytest.raises(FileExistsError, match="not a w2v archive folder"):
+        model.save(path)
+    assert (path / "notes.txt").read_text() == "mine"

@@ -9,6 +9,7 @@ import errno
 import json
 import os
 import shutil
+import stat
 import struct
 import tempfile
 import zipfile
@@ -113,16 +114,31 @@ def _write_zip(path: str, files: list[tuple[str, bytes | np.ndarray]]) -> None:
 
 def _holds_archive(path: str) -> bool:
     """True if ``path`` is one of our archive folders, False if it is free (missing or an
-    empty folder); FileExistsError if anything else is there."""
-    if not os.path.lexists(path):
-        return False
-    if os.path.isdir(path) and not os.path.islink(path):
-        if not os.listdir(path):
+    empty folder); FileExistsError if anything else is there.
+
+    Another process saving to ``path`` may move the folder aside while this looks into it
+    (its meta.json then vanishes mid-read): that is looked at again, and only a folder that
+    stays in place without our metadata is refused."""
+    for _ in range(_SWAP_ATTEMPTS):
+        try:
+            before = os.lstat(path)
+        except FileNotFoundError:
             return False
+        if not stat.S_ISDIR(before.st_mode):
+            break
+        header = None
         with contextlib.suppress(OSError, ValueError, RecursionError):
+            if not os.listdir(path):
+                return False
             header = json.loads(archive.folder_meta(path))
-            if isinstance(header, dict) and header.get("format") == archive.FORMAT_NAME:
-                return True
+        if isinstance(header, dict) and header.get("format") == archive.FORMAT_NAME:
+            return True
+        try:
+            after = os.lstat(path)
+        except FileNotFoundError:
+            continue  # moved aside by another save while we read it
+        if (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino):
+            break  # the same folder throughout, and not one of ours
     raise FileExistsError(f"{path} exists and is not a w2v archive folder; refusing to replace it")
 
 
