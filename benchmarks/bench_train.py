@@ -12,13 +12,16 @@ table gives the median over the repeats, with a w2v/gensim ratio column, of:
 * peak resident memory of the whole child (``ru_maxrss``) and, where Linux lets the high-water
   mark be reset (``/proc/self/clear_refs``), the peak during ``train()`` alone;
 * analogy accuracy (``w2v.vectors.evaluate``, restrict_vocab 300,000, case-insensitive, for
-  both) and WordSim-353 Spearman.
+  both) and WordSim-353 Spearman;
+* the share of the machine's arithmetic limit the words/s reach: FLOP per raw corpus word
+  (``arith_limit.py``, from w2v's vocabulary and the settings, the same for both systems)
+  times words/s over ``--peak-gflops`` (default 166, this project's 2-core machines).
 
 Usage
 -----
     python benchmarks/bench_train.py --corpus PATH [--sg 1] [--hs 0] [--negative 5] \\
         [--workers 2] [--repeat 3] [--json out.json] [--max-bytes N] [--impl w2v,gensim] \\
-        [--batch 1] [--scaling]
+        [--batch 1] [--scaling] [--peak-gflops 166]
 
 ``--scaling`` also runs w2v with one worker (same repeats) and prints the N-vs-1 worker ratio.
 ``--batch 0|1`` is passed to w2v as ``Word2Vec(..., batch=bool)`` only when its signature has
@@ -41,6 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from arith_limit import PEAK_GFLOPS, flop_per_word, limit_words_per_s
 from bench_quality import (
     GENSIM_LINE_WORDS,
     GENSIM_MODE,
@@ -61,6 +65,7 @@ WORKER_FLAG = "--worker-json"
 # Per-run measures, in table order: (key, label, format).
 MEASURES = (
     ("words_per_s", "words/s", "{:,.0f}"),
+    ("limit_pct", "% of arith. limit", "{:.1f}"),
     ("train_s", "train s", "{:.2f}"),
     ("vocab_s", "vocab scan s", "{:.3f}"),
     ("peak_rss_mb", "peak RSS MB (run)", "{:.0f}"),
@@ -81,6 +86,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="w2v's batch=bool, passed only if Word2Vec accepts it (default 1)")
     p.add_argument("--scaling", action="store_true",
                    help="also run w2v with workers=1 and print the words/s scaling")
+    p.add_argument("--peak-gflops", type=float, default=PEAK_GFLOPS,
+                   help="the machine's float32 peak, for the '%% of arith. limit' row "
+                        f"(default {PEAK_GFLOPS:g}: 2 Zen 4 cores)")
     args = p.parse_args(argv)
     check_run_args(p, args)
     if args.hs == 0 and args.negative <= 0:
@@ -89,6 +97,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--scaling needs w2v in --impl")
     if args.scaling and args.workers == 1:
         p.error("--scaling compares --workers N with 1 worker: give --workers 2 or more")
+    if not args.peak_gflops > 0:
+        p.error("--peak-gflops must be positive")
     return args
 
 
@@ -197,6 +207,12 @@ def run_child(spec: dict) -> dict:
     if hwm_train_kb is not None and (isolated or hwm_train_kb > (hwm_before_train_kb or 0)):
         out["train_peak_rss_mb"] = hwm_train_kb / 1024
     out["train_peak_isolated"] = isolated
+    if spec["impl"] == "w2v":
+        vocab, s = model.state().vocab, spec["settings"]
+        out["arithmetic"] = flop_per_word(
+            vocab.counts, vocab.keep_probabilities(s["sample"]), spec["corpus_words"],
+            sg=s["sg"], hs=s["hs"], negative=s["negative"], vector_size=s["vector_size"],
+            window=s["window"])
     return out
 
 
@@ -383,6 +399,13 @@ def main(argv: list[str] | None = None) -> int:
         for path in temporary:
             os.unlink(path)
 
+    arithmetic = next((r["arithmetic"] for rs in runs.values() for r in rs
+                       if "arithmetic" in r), None)
+    limit = None
+    if arithmetic is not None:
+        limit = limit_words_per_s(arithmetic["flop_per_word"], args.peak_gflops)
+        for result in (r for rs in runs.values() for r in rs):
+            result["limit_pct"] = 100.0 * result["words_per_s"] / limit
     medians = {name: median_of(r) for name, r in runs.items()}
     ratios: dict[str, float | None] = {}
     if "w2v" in medians and "gensim" in medians:
@@ -393,6 +416,11 @@ def main(argv: list[str] | None = None) -> int:
         scaling = ratio(medians["w2v"]["words_per_s"], medians[SCALING]["words_per_s"])
     print()
     print(table(medians, ratios))
+    if arithmetic is not None:
+        print(f"arithmetic: {arithmetic['flop_per_word']:,.0f} FLOP per raw word "
+              f"({arithmetic['kept_fraction']:.1%} kept after subsampling, "
+              f"{arithmetic['contexts']:g} contexts and {arithmetic['outputs']:.2f} output rows "
+              f"per example); at {args.peak_gflops:g} GFLOP/s the limit is {limit:,.0f} words/s")
     if scaling is not None:
         print(f"w2v words/s scaling, {args.workers} workers vs 1: {scaling:.3f}")
     if not all(r.get("train_peak_isolated") for rs in runs.values() for r in rs):
@@ -404,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
             "corpus": {"path": args.corpus, "bytes": corpus_bytes, "words": corpus_words,
                        "longest_line_words": longest_line, "gensim_input": gensim_reads},
             "runs": runs, "median": medians, "ratio_w2v_over_gensim": ratios,
-            "scaling_words_per_s_n_over_1": scaling,
+            "scaling_words_per_s_n_over_1": scaling, "arithmetic": arithmetic,
+            "peak_gflops": args.peak_gflops, "limit_words_per_s": limit,
         })
         print(f"wrote {args.json}")
     return 0
