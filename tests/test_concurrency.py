@@ -167,16 +167,24 @@ def test_two_processes_saving_one_path_leave_one_complete_model(tmp_path, name):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
-@pytest.mark.parametrize("race", ["moved away", "replaced"])
-def test_a_folder_save_survives_another_save_between_its_renames(tmp_path, monkeypatch, race):
-    """The races of two processes saving one folder, made to happen every time: the other
-    save moves the old folder aside just before ours does, or puts its own in place just
-    before ours renames in."""
+def _our_model_and_theirs_saved(tmp_path):
+    """The folder races' setup: another process's model saved at ``tmp_path / "m"`` (the
+    path both save to) and at ``tmp_path / "theirs"`` (the folder it will put in place),
+    and our own, different, model; returns the shared path and ours."""
     path = tmp_path / "m"
     ours = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=1)
     theirs = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=2)
     theirs.save(path)
     theirs.save(tmp_path / "theirs")
+    return path, ours
+
+
+@pytest.mark.parametrize("race", ["moved away", "replaced"])
+def test_a_folder_save_survives_another_save_between_its_renames(tmp_path, monkeypatch, race):
+    """The races of two processes saving one folder, made to happen every time: the other
+    save moves the old folder aside just before ours does, or puts its own in place just
+    before ours renames in."""
+    path, ours = _our_model_and_theirs_saved(tmp_path)
     real_rename, raced = os.rename, []
 
     def rename(src, dst):
@@ -206,11 +214,7 @@ def test_a_folder_save_is_not_refused_when_another_save_moves_the_folder_it_read
     place). The folder is still a w2v archive folder; ours must not be refused."""
     from w2v.io import archive
 
-    path = tmp_path / "m"
-    ours = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=1)
-    theirs = Word2Vec(corpus(), vector_size=8, min_count=1, workers=1, seed=2)
-    theirs.save(path)
-    theirs.save(tmp_path / "theirs")
+    path, ours = _our_model_and_theirs_saved(tmp_path)
     real_meta, raced = archive.folder_meta, []
 
     def folder_meta(folder):
