@@ -270,6 +270,30 @@ def _positions(query: list[str], wv: KeyedVectors, out: IO[str], missing: int
     return rows
 
 
+def _c_best(unit: np.ndarray, vec: np.ndarray, skip: tuple[int, ...]) -> int | None:
+    """The row the C program's loop keeps: the first row with the greatest float32 score
+    summed in its order, if that score is positive (``None`` otherwise).
+
+    BLAS ranks all rows, but its sums run in another order (and may fuse multiply-adds),
+    so rows within its rounding error of the best are scored again as the C program sums
+    them: a near tie is settled the C program's way, not BLAS's.
+    """
+    scores = unit @ vec
+    scores[list(skip)] = -np.inf
+    scores[np.isnan(scores)] = -np.inf
+    top = float(scores.max()) if len(scores) else -np.inf
+    # both orders of summation are within size * eps * |vec| * |row| of the exact value
+    # (rows are unit vectors up to rounding); twice that, with room, bounds their gap
+    slack = 4 * len(vec) * float(np.finfo(np.float32).eps) * float(np.abs(vec).sum() + 1)
+    near = np.flatnonzero(scores >= max(top, 0.0) - slack)
+    if len(near) == 0:
+        return None
+    exact = _dots(np.ascontiguousarray(unit[near].T), vec)
+    exact[np.isnan(exact)] = -np.inf
+    pick = int(np.argmax(exact))  # the first of equal bests, as the C program keeps
+    return int(near[pick]) if exact[pick] > 0 else None
+
+
 def _percent(part: int, whole: int) -> str:
     """``part / (float)whole * 100`` printed with ``%.2f`` as C does (float32, ``-nan``)."""
     if whole == 0:
@@ -303,7 +327,7 @@ def compute_accuracy(wv: KeyedVectors, stdin: IO[str], out: IO[str],
     >>> out.getvalue().splitlines()[-1].startswith("Questions seen / total:")
     True
     """
-    unit = _unit_columns(wv, threshold or None).T  # by rows; ranked by BLAS (faster)
+    unit = _unit_columns(wv, threshold or None).T  # by rows
     upper = [word.upper() for word in wv.index_to_key[: len(unit)]]
     index: dict[str, int] = {}
     for row, word in enumerate(upper):
@@ -339,12 +363,9 @@ def compute_accuracy(wv: KeyedVectors, stdin: IO[str], out: IO[str],
             continue
         answered += 1
         a, b, c = (int(row) for row in rows[:3] if row is not None)
-        scores = unit @ (unit[b] - unit[a] + unit[c])
-        scores[[a, b, c]] = -np.inf
-        scores[np.isnan(scores)] = -np.inf
-        best = int(np.argmax(scores))  # the first of equal bests, as the C program
+        best = _c_best(unit, (unit[b] - unit[a]) + unit[c], (a, b, c))
         is_semantic = section <= 5
-        if scores[best] > 0 and upper[best] == words[3]:
+        if best is not None and upper[best] == words[3]:
             correct += 1
             total_correct += 1
             semantic_correct += is_semantic
