@@ -9,7 +9,7 @@ from w2v.train.huffman import build_huffman
 from w2v.train.noise import AliasTable
 
 VOCAB = 12
-DIM = 45  # 32 + 8 + 5: exercises every loop of the vector kernels, tails included
+DIM = 45  # 32 + 8 + 5: exercises most loops of the vector kernels, tails included
 
 OBJECTIVES = {
     "ns": dict(negative=3, hs=0, softmax=0),
@@ -25,16 +25,16 @@ ARCHS = {
 }
 
 
-def make_setup(objective, arch, subsample=True, seed=0):
+def make_setup(objective, arch, subsample=True, seed=0, dim=DIM):
     rng = np.random.default_rng(seed)
     counts = np.sort(rng.integers(1, 50, VOCAB))[::-1]
     tree = build_huffman(counts)
     noise = AliasTable.from_probabilities(counts**0.75 / (counts**0.75).sum())
     keep = np.where(np.arange(VOCAB) < 4, 0.5, 1.0)  # the frequent words are subsampled
     arrays = dict(
-        vectors=rng.normal(0, 0.3, (VOCAB, DIM)).astype(np.float32),
-        out_words=rng.normal(0, 0.3, (VOCAB, DIM)).astype(np.float32),
-        out_nodes=rng.normal(0, 0.3, (VOCAB - 1, DIM)).astype(np.float32),
+        vectors=rng.normal(0, 0.3, (VOCAB, dim)).astype(np.float32),
+        out_words=rng.normal(0, 0.3, (VOCAB, dim)).astype(np.float32),
+        out_nodes=rng.normal(0, 0.3, (VOCAB - 1, dim)).astype(np.float32),
         keep_prob=keep, alias_prob=noise.prob, alias_index=noise.alias,
         codes=tree.codes, points=tree.points, code_offsets=tree.offsets,
     )
@@ -45,14 +45,14 @@ def make_setup(objective, arch, subsample=True, seed=0):
     return arrays, options, ids, offsets
 
 
-@pytest.fixture(params=["avx2", "portable"])
+@pytest.fixture(params=["avx512", "avx2", "portable"])
 def simd(request):
-    """Run a test with each vector path (the AVX2 one only where the CPU has it)."""
+    """Run a test with each vector path (the SIMD ones only where the CPU has them)."""
     before = _core.simd_path()
-    if _core.set_simd(request.param == "avx2") != request.param:
-        pytest.skip("this CPU has no AVX2+FMA")
+    if _core.set_simd(request.param) != request.param:
+        pytest.skip(f"this CPU has no {request.param}")
     yield request.param
-    _core.set_simd(before == "avx2")
+    _core.set_simd(before)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -77,6 +77,32 @@ def test_kernel_matches_reference(objective, arch, simd):
     assert progress.tolist() == [len(ids), 40]
     # and the update really moved the weights
     assert not np.allclose(arrays["vectors"], make_setup(objective, arch)[0]["vectors"])
+
+
+# below one vector of any path; exactly one AVX-512 vector; the benchmark's 100 (64 + 32
+# + 4: every loop of the AVX-512 dot, a masked tail, a scalar AVX2 tail); 128 + 3
+@pytest.mark.parametrize("dim", [7, 16, 100, 131])
+@pytest.mark.parametrize(("objective", "arch"), [("ns", "sg-batch"), ("ns", "sg"),
+                                                 ("hs+ns", "cbow-mean")])
+def test_kernel_matches_reference_at_every_row_length(objective, arch, dim, simd):
+    arrays, options, ids, offsets = make_setup(objective, arch, dim=dim)
+    start = {name: array.copy() for name, array in arrays.items()}
+    reference = ReferenceNet(**arrays, **options)
+    kernel = _core.Kernel(**arrays, **options, exact=True)
+    progress = np.array([0, 0], dtype=np.int64)
+    loss, examples = kernel.train_chunk(ids, offsets, 0, len(offsets) - 1, 99, progress, 0,
+                                        200, 0.2, 0.01)
+    ref_loss, ref_examples = reference.train_chunk(ids, offsets, 0, len(offsets) - 1, 99,
+                                                   0, 200, 0.2, 0.01)
+    assert examples == ref_examples > 0
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    for name, ours, theirs in [("vectors", arrays["vectors"], reference.input),
+                               ("out_words", arrays["out_words"], reference.out_words),
+                               ("out_nodes", arrays["out_nodes"], reference.out_nodes)]:
+        np.testing.assert_allclose(ours, theirs, atol=2e-5, err_msg=name)
+    # every element of a row is trained, the last (a vector tail) as much as the first
+    moved = np.abs(arrays["vectors"] - start["vectors"]).max(axis=0)
+    assert (moved > 0).all()
 
 
 @pytest.mark.parametrize("sync_examples", [4, 10**6])

@@ -45,10 +45,10 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
-from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_below, w2v_dot, w2v_next,
-                          w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
+from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_below, w2v_dot,
+                          w2v_next, w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
                           w2v_stop_requested, w2v_sum_progress, w2v_uniform,
-                          w2v_uniform_low, w2v_use_avx2, w2v_zero)
+                          w2v_uniform_low, w2v_simd, w2v_zero)
 
 
 cdef enum:
@@ -76,36 +76,53 @@ cdef void _fill_tables() noexcept:
 _fill_tables()
 
 
-def set_simd(bint enabled):
-    """Use the AVX2+FMA kernels when the CPU supports them (``True``, the default at
-    import unless the environment variable ``W2V_SIMD=0``) or the portable ones.
-    Returns the name of the path now in use: ``"avx2"`` or ``"portable"``.
+_SIMD_PATHS = ("portable", "avx2", "avx512")
+
+
+def set_simd(path=True):
+    """Choose the kernels' vector path: ``True`` (the default at import) the fastest the
+    CPU and OS support, ``False`` or ``"portable"`` the portable C one, ``"avx2"`` AVX2+FMA
+    or ``"avx512"`` AVX-512F where supported (each falls back to the fastest slower path
+    the CPU has). The environment variable ``W2V_SIMD`` sets the path at import: ``0`` or
+    ``portable``, ``avx2`` or ``avx512``. Returns the name of the path now in use.
+
+    The paths differ only in the rounding of sums (each is checked against the same
+    reference); a run repeats bit for bit on one path.
 
     Example
     -------
     >>> before = simd_path()
     >>> set_simd(False)
     'portable'
-    >>> set_simd(before == "avx2") == before  # back to the path in use before
+    >>> set_simd(before) == before  # back to the path in use before
     True
     """
-    return "avx2" if w2v_set_simd(1 if enabled else 0) else "portable"
+    if path is True or path is False:
+        wanted = len(_SIMD_PATHS) - 1 if path else 0
+    elif path in _SIMD_PATHS:
+        wanted = _SIMD_PATHS.index(path)
+    else:
+        raise ValueError(f"set_simd: path must be True, False or one of {_SIMD_PATHS}, "
+                         f"not {path!r}")
+    return _SIMD_PATHS[w2v_set_simd(wanted)]
 
 
 def simd_path():
-    """The vector path in use: ``"avx2"`` (AVX2+FMA, chosen at import when the CPU has it,
-    unless the environment variable ``W2V_SIMD=0``) or ``"portable"``.
+    """The vector path in use: ``"avx512"`` (AVX-512F), ``"avx2"`` (AVX2+FMA), chosen at
+    import as the fastest the CPU has unless the environment variable ``W2V_SIMD`` says
+    otherwise, or ``"portable"``.
 
     Example
     -------
-    >>> simd_path() in ("avx2", "portable")
+    >>> simd_path() in ("avx512", "avx2", "portable")
     True
     """
-    return "avx2" if w2v_use_avx2 else "portable"
+    return _SIMD_PATHS[w2v_simd]
 
 
 import os as _os
-set_simd(_os.environ.get("W2V_SIMD", "1") != "0")
+_start = _os.environ.get("W2V_SIMD", "1").strip().lower()
+set_simd(_start if _start in _SIMD_PATHS else _start != "0")
 
 
 cdef enum:  # the matrices whose busiest rows threads copy (see HotCopies)
@@ -163,6 +180,7 @@ ctypedef struct Work:
     float *context_grad   # batched skip-gram: error of each context's input vector
     float *coeffs         # batched skip-gram: contexts x outputs gradient coefficients
     float **out_rows      # batched skip-gram: output rows of one objective
+    float **ctx_rows      # batched skip-gram: the contexts' input rows
     float *labels         # batched skip-gram: their targets (1 or 0)
     int32_t *noise        # the next example's noise words, drawn (and prefetched) early
     int noise_ready       # whether ``noise`` holds them
@@ -412,25 +430,25 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
 
     Scores and both gradients use the weights from before this call: the contexts' errors
     go to ``work.context_grad`` (added to the inputs by the caller), the output rows are
-    updated here.
+    updated here. All scores are taken first (independent dot products the CPU overlaps),
+    then each error row and each output row is summed in registers and stored once; the
+    terms are added in the order, and with the roundings, of one ``axpy`` per pair.
     """
     cdef int a, b
-    cdef float f, g
-    cdef const float *x
-    cdef float *y
+    cdef float *c = work.coeffs
     for a in range(n_ctx):
-        x = _input_row(net, work, work.contexts[a])
+        work.ctx_rows[a] = _input_row(net, work, work.contexts[a])
         for b in range(n_out):
-            y = work.out_rows[b]
-            f = w2v_dot(x, y, net.dim)
-            g = _logistic_gradient(net, work, f, work.labels[b], alpha)
-            work.coeffs[a * n_out + b] = g
-            w2v_axpy(g, y, work.context_grad + <int64_t>a * net.dim, net.dim)
+            c[a * n_out + b] = w2v_dot(work.ctx_rows[a], work.out_rows[b], net.dim)
+    for a in range(n_ctx):
+        for b in range(n_out):
+            c[a * n_out + b] = _logistic_gradient(net, work, c[a * n_out + b],
+                                                  work.labels[b], alpha)
+        w2v_axpy_rows(c + a * n_out, 1, <const float **>work.out_rows, n_out,
+                      work.context_grad + <int64_t>a * net.dim, net.dim)
     for b in range(n_out):
-        y = work.out_rows[b]
-        for a in range(n_ctx):
-            w2v_axpy(work.coeffs[a * n_out + b], _input_row(net, work, work.contexts[a]),
-                     y, net.dim)
+        w2v_axpy_rows(c + b, n_out, <const float **>work.ctx_rows, n_ctx, work.out_rows[b],
+                      net.dim)
 
 
 cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
@@ -824,6 +842,7 @@ cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
     cdef size_t at_context_grad = _take(&used, slots * dim * sizeof(float))
     cdef size_t at_coeffs = _take(&used, slots * outputs * sizeof(float))
     cdef size_t at_out_rows = _take(&used, outputs * sizeof(float *))
+    cdef size_t at_ctx_rows = _take(&used, slots * sizeof(float *))
     cdef size_t at_labels = _take(&used, outputs * sizeof(float))
     cdef size_t at_noise = _take(&used, <size_t>(net.negative + 1) * sizeof(int32_t))
     cdef size_t at_scores = _take(&used, <size_t>(net.vocab_size if net.softmax else 0)
@@ -840,6 +859,7 @@ cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
     work.context_grad = <float *>(base + at_context_grad)
     work.coeffs = <float *>(base + at_coeffs)
     work.out_rows = <float **>(base + at_out_rows)
+    work.ctx_rows = <float **>(base + at_ctx_rows)
     work.labels = <float *>(base + at_labels)
     work.noise = <int32_t *>(base + at_noise)
     work.scores = <float *>(base + at_scores) if net.softmax else NULL

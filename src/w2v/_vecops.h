@@ -7,7 +7,9 @@
  * on arm64) without -ffast-math. On x86 an AVX2+FMA version of dot and axpy is
  * compiled alongside (GCC/clang: per-function target attributes; MSVC: its
  * intrinsics need no /arch flag) and chosen at run time when the CPU and the OS
- * support it, so wheels stay portable: no -march anywhere.
+ * support it, so wheels stay portable: no -march anywhere. Likewise an AVX-512F
+ * version, whose masked loads and stores also take the tail of a row (100 floats:
+ * six full vectors and one masked) without a scalar loop.
  */
 #ifndef W2V_VECOPS_H
 #define W2V_VECOPS_H
@@ -83,6 +85,19 @@ W2V_INLINE void w2v_axpy_portable(float alpha, const float *W2V_RESTRICT x,
     }
 }
 
+/*
+ * y += sum_r c[r * stride] * rows[r], the terms added one row after the other as n calls
+ * of w2v_axpy add them (the same bits), but y is loaded and stored once per element.
+ */
+W2V_INLINE void w2v_axpy_rows_portable(const float *c, int stride, const float *const *rows,
+                                       int n, float *W2V_RESTRICT y, int dim)
+{
+    int r;
+    for (r = 0; r < n; r++) {
+        w2v_axpy_portable(c[(int64_t)r * stride], rows[r], y, dim);
+    }
+}
+
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
 #define W2V_HAVE_AVX2_PATH 1
 #include <immintrin.h>
@@ -92,6 +107,11 @@ W2V_INLINE void w2v_axpy_portable(float alpha, const float *W2V_RESTRICT x,
 #else
 #include <cpuid.h>
 #define W2V_AVX2_FN static __attribute__((target("avx2,fma")))
+#endif
+#if defined(_MSC_VER) && !defined(__clang__)
+#define W2V_AVX512_FN static
+#else
+#define W2V_AVX512_FN static __attribute__((target("avx512f")))
 #endif
 
 W2V_AVX2_FN float w2v_dot_avx2(const float *a, const float *b, int n)
@@ -140,6 +160,142 @@ W2V_AVX2_FN void w2v_axpy_avx2(float alpha, const float *x, float *y, int n)
     }
 }
 
+/* w2v_axpy_rows_portable with AVX2: elements in the same 16-, 8- and 1-wide steps as
+ * w2v_axpy_avx2, each a chain of fused multiply-adds over the rows in order. */
+W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *const *rows,
+                                    int n, float *y, int dim)
+{
+    int i = 0, r;
+    for (; i + 16 <= dim; i += 16) {
+        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            y0 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(rows[r] + i), y0);
+            y1 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(rows[r] + i + 8), y1);
+        }
+        _mm256_storeu_ps(y + i, y0);
+        _mm256_storeu_ps(y + i + 8, y1);
+    }
+    for (; i + 8 <= dim; i += 8) {
+        __m256 y0 = _mm256_loadu_ps(y + i);
+        for (r = 0; r < n; r++) {
+            y0 = _mm256_fmadd_ps(_mm256_set1_ps(c[(int64_t)r * stride]),
+                                 _mm256_loadu_ps(rows[r] + i), y0);
+        }
+        _mm256_storeu_ps(y + i, y0);
+    }
+    for (r = 0; r < n; r++) {  /* the tail as w2v_axpy_avx2's scalar loop, row by row */
+        float alpha = c[(int64_t)r * stride];
+        const float *x = rows[r];
+        int k;
+        for (k = i; k < dim; k++) {
+            y[k] += alpha * x[k];
+        }
+    }
+}
+
+/* The lanes of a 16-float step that lie before ``left`` (1 <= left <= 16). */
+#define W2V_TAIL_MASK(left) ((__mmask16)((1u << (left)) - 1u))
+
+W2V_AVX512_FN float w2v_dot_avx512(const float *a, const float *b, int n)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    __m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    __m256 half;
+    __m128 lo;
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+        s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32), s2);
+        s3 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48), s3);
+    }
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    for (; i + 16 <= n; i += 16) {
+        s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s2);
+    }
+    if (i < n) {
+        __mmask16 m = W2V_TAIL_MASK(n - i);
+        s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), s3);
+    }
+    s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    /* halves by AVX-512F casts (not _mm512_reduce_add_ps: older MSVCs lack it) */
+    half = _mm256_add_ps(_mm512_castps512_ps256(s0),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
+    lo = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
+}
+
+W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
+{
+    __m512 va = _mm512_set1_ps(alpha);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    }
+    if (i < n) {
+        __mmask16 m = W2V_TAIL_MASK(n - i);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i),
+                                                        _mm512_maskz_loadu_ps(m, y + i)));
+    }
+}
+
+/* w2v_axpy_rows_portable with AVX-512F: every element a chain of fused multiply-adds
+ * over the rows in order (the bits of n calls of w2v_axpy_avx512). */
+W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float *const *rows,
+                                        int n, float *y, int dim)
+{
+    int i = 0, r;
+    for (; i + 32 <= dim; i += 32) {
+        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            y0 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(rows[r] + i), y0);
+            y1 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(rows[r] + i + 16), y1);
+        }
+        _mm512_storeu_ps(y + i, y0);
+        _mm512_storeu_ps(y + i + 16, y1);
+    }
+    for (; i < dim; i += 16) {
+        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
+        __m512 y0 = _mm512_maskz_loadu_ps(m, y + i);
+        for (r = 0; r < n; r++) {
+            y0 = _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]),
+                                 _mm512_maskz_loadu_ps(m, rows[r] + i), y0);
+        }
+        _mm512_mask_storeu_ps(y + i, m, y0);
+    }
+}
+
+/* Whether the CPU has AVX-512F and the OS saves the opmask and ZMM registers. */
+static int w2v_cpu_has_avx512(void)
+{
+#if defined(_MSC_VER) && !defined(__clang__)
+    int info[4];
+    __cpuid(info, 0);
+    if (info[0] < 7) return 0;
+    __cpuid(info, 1);
+    if (!(info[2] & (1 << 27))) return 0;
+    if ((_xgetbv(0) & 0xE6) != 0xE6) return 0;
+    __cpuidex(info, 7, 0);
+    return (info[1] & (1 << 16)) != 0;
+#else
+    unsigned int eax, ebx, ecx, edx, xcr0, xcr0_high;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid(1, eax, ebx, ecx, edx);
+    if (!(ecx & (1u << 27))) return 0;  /* OSXSAVE: xgetbv may be used */
+    __asm__ __volatile__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
+    (void)xcr0_high;
+    if ((xcr0 & 0xE6) != 0xE6) return 0;  /* SSE, AVX, opmask and both ZMM halves saved */
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    return (ebx & (1u << 16)) != 0;
+#endif
+}
+
 /* Whether the CPU has AVX2 and FMA and the OS saves the AVX registers. */
 static int w2v_cpu_has_avx2(void)
 {
@@ -168,23 +324,36 @@ static int w2v_cpu_has_avx2(void)
 }
 #else
 static int w2v_cpu_has_avx2(void) { return 0; }
+static int w2v_cpu_has_avx512(void) { return 0; }
 #endif
 
-/* 1 while the AVX2 path is in use; set once at import by w2v_set_simd. */
-static int w2v_use_avx2 = 0;
+/* The vector paths, slowest first. */
+#define W2V_PORTABLE 0
+#define W2V_AVX2 1
+#define W2V_AVX512 2
 
-/* Use the fastest path the CPU supports (wanted = 1) or the portable one (0);
- * returns the path now in use (1 = AVX2+FMA). */
+/* The path in use (W2V_PORTABLE, W2V_AVX2 or W2V_AVX512); set at import by w2v_set_simd. */
+static int w2v_simd = W2V_PORTABLE;
+
+/* Use the fastest path the CPU supports that is no faster than ``wanted`` (W2V_AVX512:
+ * the fastest there is; W2V_PORTABLE: the portable one); returns the path now in use. */
 static int w2v_set_simd(int wanted)
 {
-    w2v_use_avx2 = wanted && w2v_cpu_has_avx2();
-    return w2v_use_avx2;
+    if (wanted >= W2V_AVX512 && w2v_cpu_has_avx512() && w2v_cpu_has_avx2()) {
+        w2v_simd = W2V_AVX512;
+    } else if (wanted >= W2V_AVX2 && w2v_cpu_has_avx2()) {
+        w2v_simd = W2V_AVX2;
+    } else {
+        w2v_simd = W2V_PORTABLE;
+    }
+    return w2v_simd;
 }
 
 W2V_INLINE float w2v_dot(const float *W2V_RESTRICT a, const float *W2V_RESTRICT b, int n)
 {
 #ifdef W2V_HAVE_AVX2_PATH
-    if (w2v_use_avx2) return w2v_dot_avx2(a, b, n);
+    if (w2v_simd == W2V_AVX512) return w2v_dot_avx512(a, b, n);
+    if (w2v_simd == W2V_AVX2) return w2v_dot_avx2(a, b, n);
 #endif
     return w2v_dot_portable(a, b, n);
 }
@@ -192,12 +361,32 @@ W2V_INLINE float w2v_dot(const float *W2V_RESTRICT a, const float *W2V_RESTRICT 
 W2V_INLINE void w2v_axpy(float alpha, const float *W2V_RESTRICT x, float *W2V_RESTRICT y, int n)
 {
 #ifdef W2V_HAVE_AVX2_PATH
-    if (w2v_use_avx2) {
+    if (w2v_simd == W2V_AVX512) {
+        w2v_axpy_avx512(alpha, x, y, n);
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
         w2v_axpy_avx2(alpha, x, y, n);
         return;
     }
 #endif
     w2v_axpy_portable(alpha, x, y, n);
+}
+
+W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *rows, int n,
+                              float *W2V_RESTRICT y, int dim)
+{
+#ifdef W2V_HAVE_AVX2_PATH
+    if (w2v_simd == W2V_AVX512) {
+        w2v_axpy_rows_avx512(c, stride, rows, n, y, dim);
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        w2v_axpy_rows_avx2(c, stride, rows, n, y, dim);
+        return;
+    }
+#endif
+    w2v_axpy_rows_portable(c, stride, rows, n, y, dim);
 }
 
 /* x *= alpha */

@@ -10,6 +10,8 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 cdef extern from "_vecops.h" nogil:
     float w2v_dot(const float *a, const float *b, int n)
     void w2v_axpy(float alpha, const float *x, float *y, int n)
+    void w2v_axpy_rows(const float *c, int stride, const float **rows, int n, float *y,
+                       int dim)
     void w2v_scale(float alpha, float *x, int n)
     void w2v_zero(float *x, int n)
     uint64_t w2v_next(uint64_t *state)
@@ -23,4 +25,4 @@ cdef extern from "_vecops.h" nogil:
     void w2v_prefetch_row(const float *row, int n)
     float *w2v_pick_row(float *shared, float *copy, int64_t index, int64_t first,
                         int64_t end, int dim)
-    int w2v_use_avx2
+    int w2v_simd
