@@ -13,7 +13,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 # Portable optimisation only: no -march=native in a build that is distributed. The
-# AVX2 path is compiled per function and chosen at run time (see _vecops.h).
+# AVX2 and AVX-512 paths are compiled per function and chosen at run time (_vecops.h).
 if sys.platform == "win32":
     COMPILE_ARGS = ["/O2"]
 else:

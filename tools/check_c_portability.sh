@@ -5,7 +5,7 @@
 #      for every platform a wheel is built for: manylinux (glibc 2.17) x86_64 and
 #      aarch64, musllinux x86_64, macOS x86_64 and arm64, Windows x86_64 (MinGW ABI;
 #      MSVC itself is checked by the Windows jobs of .github/workflows), then run here,
-#      where both paths must agree with plain loops;
+#      where every path the CPU has must agree with plain loops;
 #   2. both whole extensions (the Cython-generated C) for this machine, with the
 #      compiler flags setup.py gives a distributed build.
 # clang comes from the `ziglang` package (zig cc), so nothing but pip is needed.

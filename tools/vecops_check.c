@@ -11,13 +11,20 @@
 
 #define N 67 /* not a multiple of any vector width: covers the tails */
 
+static const char *const PATH_NAMES[] = {"portable", "avx2", "avx512"};
+
 static int check_path(int wanted)
 {
-    float a[N], b[N], y[N], y_ref[N];
+    float a[N], b[N], y[N], y_ref[N], z[N], z_ref[N], c[6];
+    const float *rows[3];
     float copy[N], shared[2 * N];
     float dot_ref = 0.0f, dot;
     uint64_t state = 12345;
-    int i, path = w2v_set_simd(wanted);
+    int i, r, path = w2v_set_simd(wanted);
+    if (path != wanted) {
+        printf("path %s: not on this CPU\n", PATH_NAMES[wanted]);
+        return 0;
+    }
     for (i = 0; i < N; i++) {
         a[i] = (float)w2v_uniform(w2v_next(&state)) - 0.5f;
         b[i] = (float)w2v_uniform(w2v_next(&state)) - 0.5f;
@@ -37,17 +44,31 @@ static int check_path(int wanted)
         printf("dot %g != %g on path %d\n", dot, dot_ref, path);
         return 1;
     }
+    /* axpy_rows: rows a, b, a with coefficients 0.5, -0.25, 2 (every other one of c) */
+    for (i = 0; i < 6; i++) c[i] = (i % 2) ? 99.0f : (i == 0 ? 0.5f : (i == 2 ? -0.25f : 2.0f));
+    rows[0] = a;
+    rows[1] = b;
+    rows[2] = a;
+    for (i = 0; i < N; i++) z[i] = z_ref[i] = (float)i * -0.02f;
+    w2v_axpy_rows(c, 2, rows, 3, z, N);
+    for (i = 0; i < N; i++) {
+        for (r = 0; r < 3; r++) z_ref[i] += c[2 * r] * rows[r][i];
+        if (fabsf(z[i] - z_ref[i]) > 1e-6f) {
+            printf("axpy_rows differs at %d on path %d\n", i, path);
+            return 1;
+        }
+    }
     /* the copy holds row 1 only */
     if (w2v_pick_row(shared, copy, 1, 1, 2, N) != copy ||
         w2v_pick_row(shared, copy, 0, 1, 2, N) != shared) {
         printf("pick_row chose the wrong row\n");
         return 1;
     }
-    printf("path %s: dot and axpy agree with plain loops\n", path ? "avx2" : "portable");
+    printf("path %s: dot, axpy and axpy_rows agree with plain loops\n", PATH_NAMES[path]);
     return 0;
 }
 
 int main(void)
 {
-    return check_path(0) || check_path(1);
+    return check_path(W2V_PORTABLE) || check_path(W2V_AVX2) || check_path(W2V_AVX512);
 }
