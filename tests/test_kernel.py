@@ -105,6 +105,54 @@ def test_kernel_matches_reference_at_every_row_length(objective, arch, dim, simd
     assert (moved > 0).all()
 
 
+def deep_setup(objective, arch, seed=0):
+    """Fibonacci counts (a Huffman tree of depth VOCAB - 1, so the rarest words' paths are
+    longer than one block of output rows), one word far more frequent than the rest (noise
+    words drawn twice in a window, and the target drawn as noise), and sentences longer
+    than two blocks of the batched step's draws (its ring buffer wraps and refills)."""
+    vocab, dim = 40, DIM
+    rng = np.random.default_rng(seed)
+    fib = [1, 1]
+    while len(fib) < vocab:
+        fib.append(fib[-1] + fib[-2])
+    counts = np.array(fib[::-1], dtype=np.int64)
+    tree = build_huffman(counts)
+    noise = AliasTable.from_probabilities(counts**0.75 / (counts**0.75).sum())
+    arrays = dict(
+        vectors=rng.normal(0, 0.3, (vocab, dim)).astype(np.float32),
+        out_words=rng.normal(0, 0.3, (vocab, dim)).astype(np.float32),
+        out_nodes=rng.normal(0, 0.3, (vocab - 1, dim)).astype(np.float32),
+        keep_prob=np.ones(vocab), alias_prob=noise.prob, alias_index=noise.alias,
+        codes=tree.codes, points=tree.points, code_offsets=tree.offsets,
+    )
+    options = dict(window=4, subsample=0, **OBJECTIVES[objective], **ARCHS[arch])
+    options["negative"] = 6 if options["negative"] else 0
+    sentences = [rng.integers(0, vocab, n) for n in (150, 1, 65, 64, 33, 2)]
+    ids = np.concatenate(sentences).astype(np.int32)
+    offsets = np.concatenate(([0], np.cumsum([len(s) for s in sentences]))).astype(np.int64)
+    return arrays, options, ids, offsets, tree
+
+
+@pytest.mark.parametrize(("objective", "arch"), [("ns", "sg-batch"), ("ns", "cbow-mean"),
+                                                 ("hs+ns", "sg"), ("hs", "cbow-sum")])
+def test_kernel_matches_reference_on_long_sentences_and_deep_trees(objective, arch, simd):
+    arrays, options, ids, offsets, tree = deep_setup(objective, arch)
+    if options["hs"]:  # paths longer than a block of rows really occur
+        assert np.diff(tree.offsets).max() > 32 and set(ids.tolist()) & {38, 39}
+    reference = ReferenceNet(**arrays, **options)
+    kernel = _core.Kernel(**arrays, **options, exact=True)
+    progress = np.zeros(1, dtype=np.int64)
+    loss, examples = kernel.train_chunk(ids, offsets, 0, len(offsets) - 1, 7, progress, 0,
+                                        len(ids), 0.1, 0.001)
+    ref_loss, ref_examples = reference.train_chunk(ids, offsets, 0, len(offsets) - 1, 7, 0,
+                                                   len(ids), 0.1, 0.001)
+    assert examples == ref_examples > 300
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(arrays["vectors"], reference.input, atol=5e-5)
+    np.testing.assert_allclose(arrays["out_words"], reference.out_words, atol=5e-5)
+    np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=5e-5)
+
+
 @pytest.mark.parametrize("sync_examples", [4, 10**6])
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("objective", OBJECTIVES)

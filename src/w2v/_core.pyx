@@ -17,10 +17,13 @@ Conventions (the reference implementation in the tests follows them exactly):
   "HogBatch"; negative sampling without hierarchical softmax), a centre word's whole
   window is one update: the noise words are drawn once per centre (after its window
   draw) and shared by all its contexts, and every score uses the weights from before
-  the window's update. Without it, each pair is its own update with its own noise
-  words, as in the C tool. CBOW predicts the
-  centre from the mean (``cbow_mean=1``) or sum of its context, and adds the
-  hidden-layer error to every context vector undivided, as the C tool does;
+  the window's update (a sentence of one word has no window and draws no noise
+  words). Without it, each pair is its own update with its own noise words, as in the
+  C tool. The order above is the numbers' order in the stream, not the time they are
+  drawn: the batched step draws the windows and noise words of ``DRAW_BLOCK`` positions
+  at once, ahead of their use, so their table lookups and row loads overlap. CBOW
+  predicts the centre from the mean (``cbow_mean=1``) or sum of its context, and adds
+  the hidden-layer error to every context vector undivided, as the C tool does;
 * per example the objectives run in the order hierarchical softmax, negative
   sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1, and a
   Huffman node whose score lies beyond them is not updated (as in the C tool and
@@ -125,6 +128,12 @@ _start = _os.environ.get("W2V_SIMD", "1").strip().lower()
 set_simd(_start if _start in _SIMD_PATHS else _start != "0")
 
 
+cdef enum:  # batched skip-gram: its random draws, taken ahead of the positions using them
+    DRAW_BLOCK = 32       # positions drawn at once (their table lookups overlap)
+    DRAW_RING = 64        # positions the buffers hold: two blocks
+    PREFETCH_AHEAD = 2    # positions between a noise row's prefetch and its use
+
+
 cdef enum:  # the matrices whose busiest rows threads copy (see HotCopies)
     HOT_NODES = 0         # inner Huffman nodes, the last ones (nearest the root)
     HOT_WORDS = 1         # output word rows, the first ones (most frequent words)
@@ -183,6 +192,8 @@ ctypedef struct Work:
     float **ctx_rows      # batched skip-gram: the contexts' input rows
     float *labels         # batched skip-gram: their targets (1 or 0)
     int32_t *noise        # the next example's noise words, drawn (and prefetched) early
+    int32_t *ring_windows  # batched skip-gram: reduced windows drawn ahead (DRAW_RING)
+    int32_t *ring_noise   # ... and their noise words (DRAW_RING x negative)
     int noise_ready       # whether ``noise`` holds them
     Hot *hot              # this thread's copies of the busiest rows (or NULL)
     float *node_copy      # hot.copy[HOT_NODES], [HOT_WORDS], [HOT_INPUTS] (or NULL)
@@ -297,35 +308,71 @@ cdef inline void _tick(const Net *net, Work *work) noexcept nogil:
             _merge_hot(net, work.hot)
 
 
-cdef inline float _logistic_gradient(const Net *net, Work *work, float f, float label,
+cdef inline float _logistic_gradient(const Net *net, double *loss, float f, float label,
                                      float alpha) noexcept nogil:
     """Binary logistic regression of score ``f`` against ``label`` (1 or 0): add the loss
-    to ``work.loss`` and return the step, ``(label - sigmoid(f)) * alpha``."""
+    to ``loss[0]`` and return the step, ``(label - sigmoid(f)) * alpha``."""
     if label > 0:
-        work.loss -= _log_sigmoid(net, f)
+        loss[0] -= _log_sigmoid(net, f)
     else:
-        work.loss -= _log_sigmoid(net, -f)
+        loss[0] -= _log_sigmoid(net, -f)
     return (label - _sigmoid(net, f)) * alpha
 
 
-cdef inline void _logistic_step(const Net *net, Work *work, const float *h, float *row,
-                                float label, float alpha, bint skip_saturated) noexcept nogil:
-    """One binary logistic regression step of ``h`` against output ``row``; with
-    ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but changes nothing."""
-    cdef float f = w2v_dot(h, row, net.dim)
-    cdef float g = _logistic_gradient(net, work, f, label, alpha)
-    if skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP):
-        return
-    w2v_axpy(g, row, work.grad, net.dim)
-    w2v_axpy(g, h, row, net.dim)
+cdef enum:
+    ROW_BLOCK = 32        # most output rows of one _logistic_rows call
+
+
+cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **rows,
+                         const float *labels, int k, float alpha,
+                         bint skip_saturated) noexcept nogil:
+    """Binary logistic regression steps of ``h`` against ``k`` (<= ROW_BLOCK) *distinct*
+    output rows, with the bits of one step after the other: each row's score, then
+    ``work.grad += g * row`` and ``row += g * h``. Because the rows are distinct and ``h``
+    does not change, no score depends on an earlier row's update, so all ``k`` scores are
+    taken first (independent dot products the CPU overlaps), the error is summed over the
+    rows in registers (``w2v_axpy_rows``, the same order and roundings) and each row is
+    updated once. With ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but
+    changes nothing."""
+    cdef float score[ROW_BLOCK]
+    cdef float step[ROW_BLOCK]
+    cdef float *moved[ROW_BLOCK]
+    cdef double loss = work.loss  # summed in a register (the same order), stored once
+    cdef int j, n = 0
+    cdef float f, g
+    for j in range(k):
+        score[j] = w2v_dot(h, rows[j], net.dim)
+    for j in range(k):
+        f = score[j]
+        g = _logistic_gradient(net, &loss, f, labels[j], alpha)
+        if skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP):
+            continue
+        step[n] = g
+        moved[n] = rows[j]
+        n += 1
+    work.loss = loss
+    w2v_axpy_rows(step, 1, <const float **>moved, n, work.grad, net.dim)
+    for j in range(n):
+        w2v_axpy(step[j], h, moved[j], net.dim)
 
 
 cdef inline void _hs_update(const Net *net, Work *work, const float *h, int target,
                             float alpha) noexcept nogil:
+    """The Huffman path of ``target``: its nodes are distinct rows, taken ROW_BLOCK at a
+    time (a path longer than that is a few blocks in order: the same steps)."""
+    cdef float *rows[ROW_BLOCK]
+    cdef float labels[ROW_BLOCK]
+    cdef int n = 0
     cdef int64_t k
     for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
-        _logistic_step(net, work, h, _node_row(net, work, net.points[k]),
-                       1.0 - net.codes[k], alpha, 1)
+        rows[n] = _node_row(net, work, net.points[k])
+        labels[n] = 1.0 - net.codes[k]
+        n += 1
+        if n == ROW_BLOCK:
+            _logistic_rows(net, work, h, rows, labels, n, alpha, 1)
+            n = 0
+    if n:
+        _logistic_rows(net, work, h, rows, labels, n, alpha, 1)
 
 
 cdef inline void _draw_noises(const Net *net, Work *work) noexcept nogil:
@@ -340,14 +387,35 @@ cdef inline void _draw_noises(const Net *net, Work *work) noexcept nogil:
 
 cdef inline void _ns_update(const Net *net, Work *work, const float *h, int target,
                             float alpha) noexcept nogil:
-    cdef int d
+    """The target's row (label 1), then each noise word's that is not the target (label
+    0), as one step after the other. A noise word drawn twice must see its row's first
+    update, so the rows go to ``_logistic_rows`` in runs of distinct rows: a row already
+    in the run (or a full run) ends it first."""
+    cdef float *rows[ROW_BLOCK]
+    cdef float labels[ROW_BLOCK]
+    cdef float *row
+    cdef int d, j, n = 1
     if not work.noise_ready:
         _draw_noises(net, work)
     work.noise_ready = 0
-    _logistic_step(net, work, h, _word_row(net, work, target), 1.0, alpha, 0)
+    rows[0] = _word_row(net, work, target)
+    labels[0] = 1.0
     for d in range(net.negative):
-        if work.noise[d] != target:
-            _logistic_step(net, work, h, _word_row(net, work, work.noise[d]), 0.0, alpha, 0)
+        if work.noise[d] == target:
+            continue
+        row = _word_row(net, work, work.noise[d])
+        for j in range(n):
+            if rows[j] == row:
+                break
+        else:
+            j = n
+        if j < n or n == ROW_BLOCK:
+            _logistic_rows(net, work, h, rows, labels, n, alpha, 0)
+            n = 0
+        rows[n] = row
+        labels[n] = 0.0
+        n += 1
+    _logistic_rows(net, work, h, rows, labels, n, alpha, 0)
 
 
 cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int target,
@@ -436,14 +504,17 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     """
     cdef int a, b
     cdef float *c = work.coeffs
+    cdef double loss = work.loss  # summed in a register (the same order), stored once
     for a in range(n_ctx):
         work.ctx_rows[a] = _input_row(net, work, work.contexts[a])
         for b in range(n_out):
             c[a * n_out + b] = w2v_dot(work.ctx_rows[a], work.out_rows[b], net.dim)
     for a in range(n_ctx):
         for b in range(n_out):
-            c[a * n_out + b] = _logistic_gradient(net, work, c[a * n_out + b],
+            c[a * n_out + b] = _logistic_gradient(net, &loss, c[a * n_out + b],
                                                   work.labels[b], alpha)
+    work.loss = loss
+    for a in range(n_ctx):
         w2v_axpy_rows(c + a * n_out, 1, <const float **>work.out_rows, n_out,
                       work.context_grad + <int64_t>a * net.dim, net.dim)
     for b in range(n_out):
@@ -451,11 +522,44 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
                       net.dim)
 
 
+cdef int _draw_block(const Net *net, Work *work, int first, int n) noexcept nogil:
+    """Draw the reduced windows and noise words of positions ``first`` .. ``first +
+    DRAW_BLOCK - 1`` (those below ``n``) into the ring buffers; return the next position
+    to draw. The numbers come from the random stream in the order the positions use them
+    (each position's window, then its noise words), as if each were drawn at its own
+    position; a block's table lookups are independent, so the CPU overlaps their misses.
+    A sentence of one word has no context and draws no noise words; in a longer one every
+    position has a context and draws them."""
+    cdef int p, d, end = first + DRAW_BLOCK if first + DRAW_BLOCK < n else n
+    cdef int32_t *noise
+    for p in range(first, end):
+        work.ring_windows[p % DRAW_RING] = _reduced_window(net, work)
+        if n >= 2:
+            noise = work.ring_noise + (p % DRAW_RING) * net.negative
+            for d in range(net.negative):
+                noise[d] = _draw_noise(net, &work.rng)
+    return end
+
+
 cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
-    """Skip-gram with negative sampling, one update per window (noise words shared)."""
-    cdef int i, j, lo, hi, a, n_ctx, n_out, _draw, noise, target
+    """Skip-gram with negative sampling, one update per window (noise words shared).
+
+    The random draws run ahead of the positions in blocks (``_draw_block``), and each
+    position starts loading the noise rows of the one ``PREFETCH_AHEAD`` after it."""
+    cdef int i, j, lo, hi, a, d, w, n_ctx, n_out, target, drawn = 0
+    cdef int32_t *noise
     for i in range(n):
-        _start_position(net, work, i, n, &lo, &hi)
+        if drawn <= i + PREFETCH_AHEAD and drawn < n:
+            drawn = _draw_block(net, work, drawn, n)
+        if i + PREFETCH_AHEAD < n:
+            noise = work.ring_noise + ((i + PREFETCH_AHEAD) % DRAW_RING) * net.negative
+            for d in range(net.negative):
+                w2v_prefetch_row(_word_row(net, work, noise[d]), net.dim)
+        _tick(net, work)
+        _prefetch_ahead(net, work, i, n)
+        w = work.ring_windows[i % DRAW_RING]
+        lo = i - w if i >= w else 0
+        hi = i + w + 1 if i + w + 1 <= n else n
         n_ctx = 0
         for j in range(lo, hi):
             if j != i:
@@ -464,17 +568,16 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         if n_ctx == 0:
             continue
         target = work.sentence[i]
-        w2v_zero(work.context_grad, n_ctx * net.dim)
         work.out_rows[0] = _word_row(net, work, target)
         work.labels[0] = 1.0
         n_out = 1
-        for _draw in range(net.negative):
-            noise = _draw_noise(net, &work.rng)
-            if noise != target:
-                work.out_rows[n_out] = _word_row(net, work, noise)
-                w2v_prefetch_row(work.out_rows[n_out], net.dim)
+        noise = work.ring_noise + (i % DRAW_RING) * net.negative
+        for d in range(net.negative):
+            if noise[d] != target:
+                work.out_rows[n_out] = _word_row(net, work, noise[d])
                 work.labels[n_out] = 0.0
                 n_out += 1
+        w2v_zero(work.context_grad, n_ctx * net.dim)
         _batch_logistic(net, work, n_ctx, n_out, alpha)
         for a in range(n_ctx):
             w2v_axpy(1.0, work.context_grad + <int64_t>a * net.dim,
@@ -845,6 +948,8 @@ cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
     cdef size_t at_ctx_rows = _take(&used, slots * sizeof(float *))
     cdef size_t at_labels = _take(&used, outputs * sizeof(float))
     cdef size_t at_noise = _take(&used, <size_t>(net.negative + 1) * sizeof(int32_t))
+    cdef size_t at_ring_windows = _take(&used, DRAW_RING * sizeof(int32_t))
+    cdef size_t at_ring_noise = _take(&used, DRAW_RING * <size_t>net.negative * sizeof(int32_t))
     cdef size_t at_scores = _take(&used, <size_t>(net.vocab_size if net.softmax else 0)
                                   * sizeof(float))
     cdef char *block = <char *>malloc(used + 64)
@@ -862,6 +967,8 @@ cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
     work.ctx_rows = <float **>(base + at_ctx_rows)
     work.labels = <float *>(base + at_labels)
     work.noise = <int32_t *>(base + at_noise)
+    work.ring_windows = <int32_t *>(base + at_ring_windows)
+    work.ring_noise = <int32_t *>(base + at_ring_noise)
     work.scores = <float *>(base + at_scores) if net.softmax else NULL
     return block
 
