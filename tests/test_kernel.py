@@ -250,6 +250,41 @@ def test_saturated_huffman_nodes_are_not_updated(arch, simd):
     assert loss == pytest.approx(ref_loss, rel=1e-4) and loss > 12  # the loss still counts
 
 
+def test_noise_draws_toss_the_alias_coin_exactly_as_the_reference():
+    """The kernel packs each column's coin as an integer threshold, ceil(prob * 2**32):
+    the same word as ``uniform_low(r) < prob`` for every r, at the exact boundaries too."""
+    from w2v_reference import below, uniform_low
+
+    vocab = 9
+    prob = np.array([0.0, 0.5, 0.25, 1.0, 0.75, 1 / 3, 2.0**-32, 1 - 2.0**-32, 0.6])
+    alias = np.array([3, 3, 0, 3, 8, 2, 5, 1, 3], dtype=np.int32)
+    arrays, options, _, _ = make_setup("ns", "sg")
+    arrays.update(vectors=arrays["vectors"][:vocab].copy(),
+                  out_words=arrays["out_words"][:vocab].copy(), out_nodes=None,
+                  keep_prob=np.ones(vocab), alias_prob=prob, alias_index=alias)
+    kernel = _core.Kernel(**arrays, **options)
+    rng = np.random.default_rng(3)
+    draws = [int(x) for x in rng.integers(0, 2**64, 4000, dtype=np.uint64)]
+    for column in range(vocab):  # r whose low half sits at, below and above the threshold
+        high = ((column << 32) + vocab - 1) // vocab  # below(r, vocab) == column
+        assert below(high << 32, vocab) == column
+        edge = int(np.ceil(prob[column] * 2.0**32))
+        draws += [(high << 32) | low for low in (edge - 1, edge, edge + 1, 0, 2**32 - 1)
+                  if 0 <= low < 2**32]
+    picked = [_core.alias_pick(kernel, r) for r in draws]
+    expected = [c if uniform_low(r) < prob[c] else int(alias[c])
+                for r, c in ((r, below(r, vocab)) for r in draws)]
+    assert picked == expected
+    for column in range(vocab):  # both sides of every coin were tossed
+        outcomes = {p for r, p in zip(draws, picked, strict=True) if below(r, vocab) == column}
+        sides = {column, int(alias[column])}
+        if prob[column] == 0:
+            sides = {int(alias[column])}
+        elif prob[column] == 1:
+            sides = {column}
+        assert outcomes == sides
+
+
 def test_table_kernel_is_close_to_exact():
     exact_arrays, options, ids, offsets = make_setup("hs+ns", "sg")
     table_arrays, _, _, _ = make_setup("hs+ns", "sg")

@@ -128,6 +128,9 @@ _start = _os.environ.get("W2V_SIMD", "1").strip().lower()
 set_simd(_start if _start in _SIMD_PATHS else _start != "0")
 
 
+cdef uint64_t ALIAS_THRESHOLD = (<uint64_t>1 << 33) - 1  # the low 33 bits of an alias entry
+
+
 cdef enum:  # batched skip-gram: its random draws, taken ahead of the positions using them
     DRAW_BLOCK = 32       # positions drawn at once (their table lookups overlap)
     DRAW_RING = 64        # positions the buffers hold: two blocks
@@ -146,8 +149,7 @@ ctypedef struct Net:
     float *out_words      # vocabulary x dim: output vectors (negative sampling, softmax)
     float *out_nodes      # (vocabulary - 1) x dim: inner Huffman nodes (hierarchical softmax)
     const double *keep_prob
-    const double *alias_prob
-    const int32_t *alias_index
+    const uint64_t *alias  # per column: ceil(prob * 2**32) | alias word << 33 (one load)
     const uint8_t *codes
     const int32_t *points
     const int64_t *code_offsets
@@ -240,12 +242,20 @@ cdef inline double _log_sigmoid(const Net *net, float f) noexcept nogil:
     return LOG_SIGMOID_TABLE[_table_index(f)]
 
 
-cdef inline int _draw_noise(const Net *net, uint64_t *rng) noexcept nogil:
-    cdef uint64_t r = w2v_next(rng)
+cdef inline int _alias_pick(const Net *net, uint64_t r) noexcept nogil:
+    """Alias method: the high 32 bits of ``r`` pick the column, the low 32 bits toss its
+    coin. ``low * 2**-32 < prob`` exactly when ``low < ceil(prob * 2**32)`` (``low`` is
+    an integer), so the coin is an integer compare against the packed threshold, and one
+    8-byte load per draw brings both the threshold and the alias."""
     cdef int column = <int>w2v_below(r, net.vocab_size)
-    if w2v_uniform_low(r) < net.alias_prob[column]:
+    cdef uint64_t entry = net.alias[column]
+    if (r & 0xFFFFFFFFu) < (entry & ALIAS_THRESHOLD):
         return column
-    return net.alias_index[column]
+    return <int>(entry >> 33)
+
+
+cdef inline int _draw_noise(const Net *net, uint64_t *rng) noexcept nogil:
+    return _alias_pick(net, w2v_next(rng))
 
 
 cdef inline float *_node_row(const Net *net, Work *work, int node) noexcept nogil:
@@ -541,25 +551,35 @@ cdef int _draw_block(const Net *net, Work *work, int first, int n) noexcept nogi
     return end
 
 
-cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
-    """Skip-gram with negative sampling, one update per window (noise words shared).
+cdef inline int _drawn_position(const Net *net, Work *work, int i, int n,
+                                int *drawn, int *lo, int *hi) noexcept nogil:
+    """Per position of a sentence whose draws run ahead (batched skip-gram, CBOW): merge
+    hot rows when due, make sure the draws reach ``PREFETCH_AHEAD`` positions past ``i``
+    and start loading that position's noise rows, prefetch the next words' rows, and give
+    ``i``'s reduced window as ``lo..hi-1``; return the offset of its noise words in
+    ``work.ring_noise``."""
+    cdef int d, w
+    cdef const int32_t *noise
+    if drawn[0] <= i + PREFETCH_AHEAD and drawn[0] < n:
+        drawn[0] = _draw_block(net, work, drawn[0], n)
+    if i + PREFETCH_AHEAD < n:
+        noise = work.ring_noise + ((i + PREFETCH_AHEAD) % DRAW_RING) * net.negative
+        for d in range(net.negative):
+            w2v_prefetch_row(_word_row(net, work, noise[d]), net.dim)
+    _tick(net, work)
+    _prefetch_ahead(net, work, i, n)
+    w = work.ring_windows[i % DRAW_RING]
+    lo[0] = i - w if i >= w else 0
+    hi[0] = i + w + 1 if i + w + 1 <= n else n
+    return (i % DRAW_RING) * net.negative
 
-    The random draws run ahead of the positions in blocks (``_draw_block``), and each
-    position starts loading the noise rows of the one ``PREFETCH_AHEAD`` after it."""
-    cdef int i, j, lo, hi, a, d, w, n_ctx, n_out, target, drawn = 0
-    cdef int32_t *noise
+
+cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
+    """Skip-gram with negative sampling, one update per window (noise words shared)."""
+    cdef int i, j, lo, hi, a, d, n_ctx, n_out, target, drawn = 0
+    cdef const int32_t *noise
     for i in range(n):
-        if drawn <= i + PREFETCH_AHEAD and drawn < n:
-            drawn = _draw_block(net, work, drawn, n)
-        if i + PREFETCH_AHEAD < n:
-            noise = work.ring_noise + ((i + PREFETCH_AHEAD) % DRAW_RING) * net.negative
-            for d in range(net.negative):
-                w2v_prefetch_row(_word_row(net, work, noise[d]), net.dim)
-        _tick(net, work)
-        _prefetch_ahead(net, work, i, n)
-        w = work.ring_windows[i % DRAW_RING]
-        lo = i - w if i >= w else 0
-        hi = i + w + 1 if i + w + 1 <= n else n
+        noise = work.ring_noise + _drawn_position(net, work, i, n, &drawn, &lo, &hi)
         n_ctx = 0
         for j in range(lo, hi):
             if j != i:
@@ -571,7 +591,6 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
         work.out_rows[0] = _word_row(net, work, target)
         work.labels[0] = 1.0
         n_out = 1
-        noise = work.ring_noise + (i % DRAW_RING) * net.negative
         for d in range(net.negative):
             if noise[d] != target:
                 work.out_rows[n_out] = _word_row(net, work, noise[d])
@@ -586,24 +605,31 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
 
 
 cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
-    cdef int i, j, lo, hi, count
+    """CBOW: the hidden layer is the sum (or mean) of the context rows, summed in
+    registers (``w2v_axpy_rows`` with coefficients 1: the bits of one add after the
+    other); its error goes to every context row."""
+    cdef int i, j, d, lo, hi, count, drawn = 0
+    cdef const int32_t *noise
+    cdef float one = 1.0
     for i in range(n):
-        _start_position(net, work, i, n, &lo, &hi)
+        noise = work.ring_noise + _drawn_position(net, work, i, n, &drawn, &lo, &hi)
         if hi - lo < 2:
             continue
-        if net.negative > 0:
-            _draw_noises(net, work)  # loads overlap the hidden layer's sum
-        count = hi - lo - 1
-        w2v_zero(work.hidden, net.dim)
+        for d in range(net.negative):
+            work.noise[d] = noise[d]
+        work.noise_ready = net.negative > 0
+        count = 0
         for j in range(lo, hi):
             if j != i:
-                w2v_axpy(1.0, _input_row(net, work, work.sentence[j]), work.hidden, net.dim)
+                work.ctx_rows[count] = _input_row(net, work, work.sentence[j])
+                count += 1
+        w2v_zero(work.hidden, net.dim)
+        w2v_axpy_rows(&one, 0, <const float **>work.ctx_rows, count, work.hidden, net.dim)
         if net.cbow_mean:
             w2v_scale(1.0 / count, work.hidden, net.dim)
         _train_example(net, work, work.hidden, work.sentence[i], alpha)
-        for j in range(lo, hi):
-            if j != i:
-                w2v_axpy(1.0, work.grad, _input_row(net, work, work.sentence[j]), net.dim)
+        for j in range(count):
+            w2v_axpy(1.0, work.grad, work.ctx_rows[j], net.dim)
 
 
 cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
@@ -737,11 +763,12 @@ cdef class Kernel:
         point_arr = np.ascontiguousarray(points if hs else [], dtype=np.int32)
         if hs:
             _check_huffman(code_arr, point_arr, offsets, vocab)
-        self._arrays = (vectors, out_words, out_nodes, keep, a_prob, a_index,
-                        code_arr, point_arr, offsets)
+        packed = (np.ceil(a_prob * 4294967296.0).astype(np.uint64)
+                  | (a_index.astype(np.uint64) << np.uint64(33)))
+        self._arrays = (vectors, out_words, out_nodes, keep, packed, code_arr, point_arr,
+                        offsets)
         self.net.keep_prob = _first[double](keep)
-        self.net.alias_prob = _first[double](a_prob)
-        self.net.alias_index = _first[int32_t](a_index)
+        self.net.alias = _first[uint64_t](packed)
         self.net.codes = _first[uint8_t](code_arr)
         self.net.points = _first[int32_t](point_arr)
         self.net.code_offsets = _first[int64_t](offsets)
@@ -1044,6 +1071,7 @@ ctypedef fused _element:
     int32_t
     int64_t
     uint8_t
+    uint64_t
 
 
 cdef const _element *_first(const _element[::1] a) except? NULL:
@@ -1085,6 +1113,13 @@ def log_sigmoid_lookup(const double[::1] x, bint exact=False):
     array([-10.])
     """
     return _table_lookup(x, exact, True)
+
+
+def alias_pick(Kernel kernel not None, uint64_t r):
+    """The noise word the kernel draws from the random number ``r`` (for tests)."""
+    if kernel.net.negative <= 0:
+        raise ValueError("the kernel has no noise distribution (negative=0)")
+    return _alias_pick(&kernel.net, r)
 
 
 def row_deltas(const float[:, ::1] before not None, const float[:, ::1] after not None):
