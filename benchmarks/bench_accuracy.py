@@ -12,7 +12,8 @@ Systems (``--systems``, comma-separated):
   (``batch=0``, ``ns_exponent=0.5`` ...) or one of two internal speed options:
   ``hot_rows=N`` (private per-thread copies of the N busiest rows of each matrix; 0 turns
   them off) and ``sync=N`` (examples between the merges of those copies); ``src=DIR`` imports
-  w2v from ``DIR`` (another build, for A/B comparisons of two versions);
+  w2v from ``DIR`` (another build, for A/B comparisons of two versions); ``wc=1`` scores
+  the sum of the unit-length input and output vectors (W + C) instead of the input ones;
 * ``gensim``: gensim 4.4 in its usual iterable mode (``LineSentence``);
 * ``fasttext``: fastText's plain word vectors (``maxn=0``, no subword buckets), its own
   default learning rate (0.05) unless ``--alpha`` is given;
@@ -212,11 +213,22 @@ def train_w2v(args, corpus: str, seed: int, options: dict):
     kwargs = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count,
                   sg=args.sg, hs=args.hs, negative=args.negative, sample=args.sample,
                   epochs=args.epochs, workers=args.workers, seed=seed, alpha=args.alpha)
+    combine = bool(int(options.pop("wc", 0)))
     kwargs.update(options)
     model = Word2Vec(corpus, **kwargs)
     started = time.perf_counter()
     model.train()
-    return model.wv, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if not combine:
+        return model.wv, seconds
+    if model.syn1neg is None:
+        raise SystemExit("w2v[wc=1] needs negative sampling (output word vectors)")
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.float32)
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+    return Vectors(model.wv.index_to_key, unit(model.wv.vectors) + unit(model.syn1neg)), seconds
 
 
 def train_gensim(args, corpus: str, seed: int, options: dict):

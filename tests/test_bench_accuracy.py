@@ -5,6 +5,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -67,3 +68,25 @@ def test_summary_compares_each_w2v_system_with_the_best_peer_per_metric():
     assert vs["ws353"]["best_peer"] == "gensim"
     assert vs["ws353"]["diff"] == pytest.approx(0.60 - 0.67)
     assert "simlex" not in vs
+
+
+def test_w2v_wc_scores_unit_input_plus_unit_output_vectors(tmp_path):
+    """``w2v[wc=1]``: the same training (one worker, one seed) scored as unit(W) + unit(C)."""
+    import argparse
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(30)]
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(words, 20)) for _ in range(200)))
+    args = argparse.Namespace(vector_size=8, window=2, min_count=1, sg=1, hs=0, negative=3,
+                              sample=0.0, epochs=1, workers=1, alpha=None)
+    plain, _ = bench.train_w2v(args, str(corpus), 4, {})
+    summed, _ = bench.train_w2v(args, str(corpus), 4, {"wc": 1})
+    assert summed.index_to_key == plain.index_to_key
+    w = np.asarray(plain.vectors)
+    c = summed.vectors - w / np.linalg.norm(w, axis=1, keepdims=True)  # what was added
+    np.testing.assert_allclose(np.linalg.norm(c, axis=1), 1.0, rtol=1e-4)
+    assert not np.allclose(c, w / np.linalg.norm(w, axis=1, keepdims=True), atol=1e-2)
+    with pytest.raises(SystemExit, match="negative sampling"):
+        bench.train_w2v(argparse.Namespace(**{**vars(args), "hs": 1, "negative": 0}),
+                                 str(corpus), 4, {"wc": 1})
