@@ -1116,7 +1116,23 @@ def log_sigmoid_lookup(const double[::1] x, bint exact=False):
 
 
 def alias_pick(Kernel kernel not None, uint64_t r):
-    """The noise word the kernel draws from the random number ``r`` (for tests)."""
+    """The noise word ``kernel`` draws from the 64-bit random number ``r`` (for tests): the
+    high 32 bits pick a column, the low 32 bits toss its coin.
+
+    Parameters
+    ----------
+    kernel : a kernel with negative sampling (``negative > 0``).
+    r : the random number, 0 <= r < 2**64.
+
+    Example
+    -------
+    >>> words = np.zeros((2, 4), np.float32)
+    >>> kernel = Kernel(words, words.copy(), None, np.ones(2), [0.5, 1.0], [1, 1], None,
+    ...                 None, None, sg=1, cbow_mean=1, window=1, negative=1, hs=0,
+    ...                 softmax=0, subsample=0)
+    >>> alias_pick(kernel, 2**31 - 1), alias_pick(kernel, 2**31)  # column 0, coin 0.5
+    (0, 1)
+    """
     if kernel.net.negative <= 0:
         raise ValueError("the kernel has no noise distribution (negative=0)")
     return _alias_pick(&kernel.net, r)
