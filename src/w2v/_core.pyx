@@ -50,8 +50,8 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
 
 from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_below, w2v_dot,
                           w2v_next, w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
-                          w2v_stop_requested, w2v_sum_progress, w2v_uniform,
-                          w2v_uniform_low, w2v_simd, w2v_zero)
+                          w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd,
+                          w2v_zero)
 
 
 cdef enum:
