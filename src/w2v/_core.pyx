@@ -20,10 +20,10 @@ Conventions (the reference implementation in the tests follows them exactly):
   the window's update (a sentence of one word has no window and draws no noise
   words). Without it, each pair is its own update with its own noise words, as in the
   C tool. The order above is the numbers' order in the stream, not the time they are
-  drawn: the batched step draws the windows and noise words of ``DRAW_BLOCK`` positions
-  at once, ahead of their use, so their table lookups and row loads overlap. CBOW
-  predicts the centre from the mean (``cbow_mean=1``) or sum of its context, and adds
-  the hidden-layer error to every context vector undivided, as the C tool does;
+  drawn: the batched step and CBOW draw the windows and noise words of ``DRAW_BLOCK``
+  positions at once, ahead of their use, so their table lookups and row loads overlap.
+  CBOW predicts the centre from the mean (``cbow_mean=1``) or sum of its context, and
+  adds the hidden-layer error to every context vector undivided, as the C tool does;
 * per example the objectives run in the order hierarchical softmax, negative
   sampling, full softmax; sigmoid inputs beyond +-MAX_EXP are clipped to 0 or 1, and a
   Huffman node whose score lies beyond them is not updated (as in the C tool and
@@ -131,7 +131,7 @@ set_simd(_start if _start in _SIMD_PATHS else _start != "0")
 cdef uint64_t ALIAS_THRESHOLD = (<uint64_t>1 << 33) - 1  # the low 33 bits of an alias entry
 
 
-cdef enum:  # batched skip-gram: its random draws, taken ahead of the positions using them
+cdef enum:  # batched skip-gram and CBOW: random draws taken ahead of the positions using them
     DRAW_BLOCK = 32       # positions drawn at once (their table lookups overlap)
     DRAW_RING = 64        # positions the buffers hold: two blocks
     PREFETCH_AHEAD = 2    # positions between a noise row's prefetch and its use
@@ -194,7 +194,7 @@ ctypedef struct Work:
     float **ctx_rows      # batched skip-gram: the contexts' input rows
     float *labels         # batched skip-gram: their targets (1 or 0)
     int32_t *noise        # the next example's noise words, drawn (and prefetched) early
-    int32_t *ring_windows  # batched skip-gram: reduced windows drawn ahead (DRAW_RING)
+    int32_t *ring_windows  # batched skip-gram, CBOW: reduced windows drawn ahead (DRAW_RING)
     int32_t *ring_noise   # ... and their noise words (DRAW_RING x negative)
     int noise_ready       # whether ``noise`` holds them
     Hot *hot              # this thread's copies of the busiest rows (or NULL)
@@ -477,14 +477,12 @@ cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexc
         w2v_prefetch_row(net.out_words + <int64_t>work.sentence[i + 1] * net.dim, net.dim)
 
 
-cdef inline void _start_position(const Net *net, Work *work, int i, int n, int *lo,
+cdef inline void _start_position(const Net *net, Work *work, int i, int n, int w, int *lo,
                                  int *hi) noexcept nogil:
-    """Per position, in every architecture: merge hot rows when due, prefetch, and draw
-    the reduced window; ``lo..hi-1`` are the positions it covers (``i`` included)."""
-    cdef int w
+    """Per position, in every architecture: merge hot rows when due, prefetch, and give
+    the positions the reduced window ``w`` covers as ``lo..hi-1`` (``i`` included)."""
     _tick(net, work)
     _prefetch_ahead(net, work, i, n)
-    w = _reduced_window(net, work)
     lo[0] = i - w if i >= w else 0
     hi[0] = i + w + 1 if i + w + 1 <= n else n
 
@@ -493,7 +491,7 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
     cdef int i, j, lo, hi
     cdef float *h
     for i in range(n):
-        _start_position(net, work, i, n, &lo, &hi)
+        _start_position(net, work, i, n, _reduced_window(net, work), &lo, &hi)
         for j in range(lo, hi):
             if j == i:
                 continue
@@ -553,12 +551,11 @@ cdef int _draw_block(const Net *net, Work *work, int first, int n) noexcept nogi
 
 cdef inline int _drawn_position(const Net *net, Work *work, int i, int n,
                                 int *drawn, int *lo, int *hi) noexcept nogil:
-    """Per position of a sentence whose draws run ahead (batched skip-gram, CBOW): merge
-    hot rows when due, make sure the draws reach ``PREFETCH_AHEAD`` positions past ``i``
-    and start loading that position's noise rows, prefetch the next words' rows, and give
-    ``i``'s reduced window as ``lo..hi-1``; return the offset of its noise words in
-    ``work.ring_noise``."""
-    cdef int d, w
+    """``_start_position`` for a sentence whose draws run ahead (batched skip-gram, CBOW):
+    first make sure the draws reach ``PREFETCH_AHEAD`` positions past ``i`` and start
+    loading that position's noise rows; ``i``'s window is the one drawn for it. Returns the
+    offset of ``i``'s noise words in ``work.ring_noise``."""
+    cdef int d
     cdef const int32_t *noise
     if drawn[0] <= i + PREFETCH_AHEAD and drawn[0] < n:
         drawn[0] = _draw_block(net, work, drawn[0], n)
@@ -566,11 +563,7 @@ cdef inline int _drawn_position(const Net *net, Work *work, int i, int n,
         noise = work.ring_noise + ((i + PREFETCH_AHEAD) % DRAW_RING) * net.negative
         for d in range(net.negative):
             w2v_prefetch_row(_word_row(net, work, noise[d]), net.dim)
-    _tick(net, work)
-    _prefetch_ahead(net, work, i, n)
-    w = work.ring_windows[i % DRAW_RING]
-    lo[0] = i - w if i >= w else 0
-    hi[0] = i + w + 1 if i + w + 1 <= n else n
+    _start_position(net, work, i, n, work.ring_windows[i % DRAW_RING], lo, hi)
     return (i % DRAW_RING) * net.negative
 
 
