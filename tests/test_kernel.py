@@ -400,3 +400,48 @@ def test_threads_merge_their_copies_of_the_busiest_rows_often():
     assert trainer.sync_examples(10**9, 2) == trainer.SYNC_EXAMPLES == 4096
     for words in (20_000, 100_000, 10**6):  # small corpora: at least MIN_SYNCS per thread
         assert words // 2 // trainer.sync_examples(words, 2) >= trainer.MIN_SYNCS
+
+
+# every loop of each path: under one AVX2 vector, one AVX-512 vector, the benchmark's 100
+# (64 + 32 + a masked or scalar tail), two 64-float blocks and a tail
+@pytest.mark.parametrize("dim", [3, 16, 100, 131])
+def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
+    """``w2v_dot_rows`` and ``w2v_axpy_scatter`` take several rows per pass (four at a time
+    for AVX-512 scores, two for AVX2) to load each slice of the shared vector once; the
+    kernel's bit-for-bit claims rest on their giving exactly what one ``w2v_dot`` or
+    ``w2v_axpy`` per row gives, for every count of rows (full groups and remainders) and
+    for a row listed twice (it must see its first step)."""
+    rng = np.random.default_rng(dim)
+    x = rng.normal(0, 1, dim).astype(np.float32)
+    for n in range(0, 10):
+        rows = rng.normal(0, 1, (n, dim)).astype(np.float32)
+        grouped = _core.dot_rows(x, rows)
+        single = _core.dot_rows(x, rows, one_by_one=True)
+        assert grouped.tobytes() == single.tobytes()
+        np.testing.assert_allclose(grouped, rows.astype(np.float64) @ x, rtol=1e-4, atol=1e-4)
+        matrix = rng.normal(0, 1, (6, dim)).astype(np.float32)
+        index = rng.integers(0, 6, n).astype(np.int32)
+        index[n // 2:] = index[: n - n // 2]  # repeats: each row listed twice
+        c = rng.normal(0, 1, n).astype(np.float32)
+        a, b = matrix.copy(), matrix.copy()
+        _core.axpy_scatter(c, x, a, index)
+        _core.axpy_scatter(c, x, b, index, one_by_one=True)
+        assert a.tobytes() == b.tobytes()
+        expected = matrix.astype(np.float64)
+        for r in range(n):
+            expected[index[r]] += float(c[r]) * x.astype(np.float64)
+        np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_row_block_helpers_name_bad_arguments():
+    x = np.ones(4, np.float32)
+    with pytest.raises(ValueError, match="rows hold 3 floats but x has 4"):
+        _core.dot_rows(x, np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="at most 64 rows"):
+        _core.dot_rows(x, np.ones((65, 4), np.float32))
+    with pytest.raises(ValueError, match=r"index\[1\] = 5 is outside the matrix's 2 rows"):
+        _core.axpy_scatter(np.ones(2, np.float32), x, np.ones((2, 4), np.float32),
+                           np.array([0, 5], np.int32))
+    with pytest.raises(ValueError, match="c has 1 coefficients for 2 rows"):
+        _core.axpy_scatter(np.ones(1, np.float32), x, np.ones((2, 4), np.float32),
+                           np.array([0, 1], np.int32))

@@ -48,10 +48,10 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
-from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_below, w2v_dot,
-                          w2v_next, w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
-                          w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd,
-                          w2v_zero)
+from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_scatter,
+                          w2v_below, w2v_dot, w2v_dot_rows, w2v_next, w2v_pick_row,
+                          w2v_prefetch_row, w2v_scale, w2v_set_simd, w2v_stop_requested,
+                          w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
 
 
 cdef enum:
@@ -350,8 +350,7 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
     cdef double loss = work.loss  # summed in a register (the same order), stored once
     cdef int j, n = 0
     cdef float f, g
-    for j in range(k):
-        score[j] = w2v_dot(h, rows[j], net.dim)
+    w2v_dot_rows(h, <const float **>rows, k, score, net.dim)
     for j in range(k):
         f = score[j]
         g = _logistic_gradient(net, &loss, f, labels[j], alpha)
@@ -362,8 +361,7 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
         n += 1
     work.loss = loss
     w2v_axpy_rows(step, 1, <const float **>moved, n, work.grad, net.dim)
-    for j in range(n):
-        w2v_axpy(step[j], h, moved[j], net.dim)
+    w2v_axpy_scatter(step, 1, h, moved, n, net.dim)
 
 
 cdef inline void _hs_update(const Net *net, Work *work, const float *h, int target,
@@ -515,8 +513,8 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     cdef double loss = work.loss  # summed in a register (the same order), stored once
     for a in range(n_ctx):
         work.ctx_rows[a] = _input_row(net, work, work.contexts[a])
-        for b in range(n_out):
-            c[a * n_out + b] = w2v_dot(work.ctx_rows[a], work.out_rows[b], net.dim)
+        w2v_dot_rows(work.ctx_rows[a], <const float **>work.out_rows, n_out, c + a * n_out,
+                     net.dim)
     for a in range(n_ctx):
         for b in range(n_out):
             c[a * n_out + b] = _logistic_gradient(net, &loss, c[a * n_out + b],
@@ -621,8 +619,7 @@ cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcep
         if net.cbow_mean:
             w2v_scale(1.0 / count, work.hidden, net.dim)
         _train_example(net, work, work.hidden, work.sentence[i], alpha)
-        for j in range(count):
-            w2v_axpy(1.0, work.grad, work.ctx_rows[j], net.dim)
+        w2v_axpy_scatter(&one, 0, work.grad, work.ctx_rows, count, net.dim)
 
 
 cdef void _train_sentences(const Net *net, Work *work, const int32_t *ids,
@@ -1129,6 +1126,95 @@ def alias_pick(Kernel kernel not None, uint64_t r):
     if kernel.net.negative <= 0:
         raise ValueError("the kernel has no noise distribution (negative=0)")
     return _alias_pick(&kernel.net, r)
+
+
+def dot_rows(const float[::1] x not None, const float[:, ::1] rows not None,
+             bint one_by_one=False):
+    """``rows @ x`` as the kernel takes a run of scores (for tests): ``w2v_dot_rows``, which
+    takes a few rows at once on the vector paths, or with ``one_by_one`` a ``w2v_dot`` per
+    row. The two must agree bit for bit on every path.
+
+    Parameters
+    ----------
+    x : float32 vector of the rows' length.
+    rows : float32 (n, len(x)), C-contiguous; at most 64 rows.
+    one_by_one : score each row with its own ``w2v_dot`` call.
+
+    Example
+    -------
+    >>> dot_rows(np.ones(3, np.float32), np.arange(6, dtype=np.float32).reshape(2, 3))
+    array([ 3., 12.], dtype=float32)
+    """
+    cdef int n = _row_block_args(rows.shape[0], rows.shape[1], x.shape[0], "x")
+    cdef const float *ptrs[64]
+    cdef int r
+    out = np.zeros(n, dtype=np.float32)
+    cdef float[::1] o = out
+    if n == 0 or x.shape[0] == 0:
+        return out
+    for r in range(n):
+        ptrs[r] = &rows[r, 0]
+    with nogil:
+        if one_by_one:
+            for r in range(n):
+                o[r] = w2v_dot(&x[0], ptrs[r], <int>x.shape[0])
+        else:
+            w2v_dot_rows(&x[0], ptrs, n, &o[0], <int>x.shape[0])
+    return out
+
+
+def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
+                 float[:, ::1] matrix not None, const int32_t[::1] index not None,
+                 bint one_by_one=False):
+    """``matrix[index[r]] += c[r] * x`` for each ``r`` in order, in place, as the kernel
+    steps a run of rows by one vector (for tests): ``w2v_axpy_scatter``, or with
+    ``one_by_one`` a ``w2v_axpy`` per row. A row listed twice gets both steps, in order;
+    the two must agree bit for bit on every path.
+
+    Parameters
+    ----------
+    c : float32 coefficient per listed row.
+    x : float32 vector of the rows' length (not a row of ``matrix``).
+    matrix : float32 (rows, len(x)), C-contiguous, changed in place.
+    index : int32 rows of ``matrix`` (at most 64), each in range.
+
+    Example
+    -------
+    >>> m = np.zeros((2, 2), np.float32)
+    >>> axpy_scatter(np.array([1, 2], np.float32), np.ones(2, np.float32), m,
+    ...              np.array([1, 1], np.int32))
+    >>> m
+    array([[0., 0.],
+           [3., 3.]], dtype=float32)
+    """
+    cdef int n = _row_block_args(index.shape[0], matrix.shape[1], x.shape[0], "x")
+    cdef float *ptrs[64]
+    cdef int r
+    if c.shape[0] != n:
+        raise ValueError(f"c has {c.shape[0]} coefficients for {n} rows")
+    for r in range(n):
+        if not 0 <= index[r] < matrix.shape[0]:
+            raise ValueError(f"index[{r}] = {index[r]} is outside the matrix's "
+                             f"{matrix.shape[0]} rows")
+    if n == 0 or x.shape[0] == 0:
+        return
+    for r in range(n):
+        ptrs[r] = &matrix[index[r], 0]
+    with nogil:
+        if one_by_one:
+            for r in range(n):
+                w2v_axpy(c[r], &x[0], ptrs[r], <int>x.shape[0])
+        else:
+            w2v_axpy_scatter(&c[0], 1, &x[0], ptrs, n, <int>x.shape[0])
+
+
+cdef int _row_block_args(Py_ssize_t n, Py_ssize_t width, Py_ssize_t length,
+                         str name) except -1:
+    if n > 64:
+        raise ValueError(f"at most 64 rows at once, got {n}")
+    if width != length:
+        raise ValueError(f"the rows hold {width} floats but {name} has {length}")
+    return <int>n
 
 
 def row_deltas(const float[:, ::1] before not None, const float[:, ::1] after not None):

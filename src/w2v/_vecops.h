@@ -98,6 +98,33 @@ W2V_INLINE void w2v_axpy_rows_portable(const float *c, int stride, const float *
     }
 }
 
+/* out[r] = x . rows[r] for r < n: the bits of n calls of w2v_dot (the vector paths take a
+ * few rows at once, loading each slice of x once for all of them and overlapping their
+ * sums). */
+W2V_INLINE void w2v_dot_rows_portable(const float *W2V_RESTRICT x, const float *const *rows,
+                                      int n, float *W2V_RESTRICT out, int dim)
+{
+    int r;
+    for (r = 0; r < n; r++) {
+        out[r] = w2v_dot_portable(x, rows[r], dim);
+    }
+}
+
+/*
+ * rows[r] += c[r * stride] * x for r < n: the bits of n calls of w2v_axpy, one row after
+ * the other (a row listed twice gets both steps, in order, because every element's steps
+ * stay in row order); the vector paths load each slice of x once for all the rows. x must
+ * not be one of the rows.
+ */
+W2V_INLINE void w2v_axpy_scatter_portable(const float *c, int stride, const float *x,
+                                          float *const *rows, int n, int dim)
+{
+    int r;
+    for (r = 0; r < n; r++) {
+        w2v_axpy_portable(c[(int64_t)r * stride], x, rows[r], dim);
+    }
+}
+
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
 #define W2V_HAVE_AVX2_PATH 1
 #include <immintrin.h>
@@ -194,6 +221,85 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
     }
 }
 
+/* The horizontal sum that ends w2v_dot_avx2: (s0 + s1) + (s2 + s3), then the halves. */
+W2V_AVX2_FN float w2v_hsum_avx2(__m256 s0, __m256 s1, __m256 s2, __m256 s3)
+{
+    __m128 lo;
+    s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+    lo = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
+}
+
+/* w2v_dot_avx2 of x with two rows at once: the same partial sums, steps and tail for
+ * each, each slice of x loaded once. */
+W2V_AVX2_FN void w2v_dot2_avx2(const float *x, const float *b, const float *d, int n,
+                               float *out)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+    __m256 t2 = _mm256_setzero_ps(), t3 = _mm256_setzero_ps();
+    float sb, sd;
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+        __m256 x2 = _mm256_loadu_ps(x + i + 16), x3 = _mm256_loadu_ps(x + i + 24);
+        s0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b + i), s0);
+        t0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(d + i), t0);
+        s1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b + i + 8), s1);
+        t1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(d + i + 8), t1);
+        s2 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(b + i + 16), s2);
+        t2 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(d + i + 16), t2);
+        s3 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b + i + 24), s3);
+        t3 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(d + i + 24), t3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 x0 = _mm256_loadu_ps(x + i);
+        s0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b + i), s0);
+        t0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(d + i), t0);
+    }
+    sb = w2v_hsum_avx2(s0, s1, s2, s3);
+    sd = w2v_hsum_avx2(t0, t1, t2, t3);
+    for (; i < n; i++) {
+        sb += x[i] * b[i];
+        sd += x[i] * d[i];
+    }
+    out[0] = sb;
+    out[1] = sd;
+}
+
+/* w2v_axpy_scatter_portable with AVX2: every element the fused multiply-add of
+ * w2v_axpy_avx2, in the same 16- and 8-wide steps; each row's tail (under 8 floats) is
+ * w2v_axpy_avx2's own scalar loop. */
+W2V_AVX2_FN void w2v_axpy_scatter_avx2(const float *c, int stride, const float *x,
+                                       float *const *rows, int n, int dim)
+{
+    int i = 0, r;
+    for (; i + 16 <= dim; i += 16) {
+        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            float *y = rows[r] + i;
+            _mm256_storeu_ps(y, _mm256_fmadd_ps(vc, x0, _mm256_loadu_ps(y)));
+            _mm256_storeu_ps(y + 8, _mm256_fmadd_ps(vc, x1, _mm256_loadu_ps(y + 8)));
+        }
+    }
+    for (; i + 8 <= dim; i += 8) {
+        __m256 x0 = _mm256_loadu_ps(x + i);
+        for (r = 0; r < n; r++) {
+            float *y = rows[r] + i;
+            _mm256_storeu_ps(y, _mm256_fmadd_ps(_mm256_set1_ps(c[(int64_t)r * stride]), x0,
+                                                _mm256_loadu_ps(y)));
+        }
+    }
+    if (i < dim) {
+        for (r = 0; r < n; r++) {
+            w2v_axpy_avx2(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
+        }
+    }
+}
+
 /* The lanes of a 16-float step that lie before ``left`` (1 <= left <= 16). */
 #define W2V_TAIL_MASK(left) ((__mmask16)((1u << (left)) - 1u))
 
@@ -268,6 +374,109 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
                                  _mm512_maskz_loadu_ps(m, rows[r] + i), y0);
         }
         _mm512_mask_storeu_ps(y + i, m, y0);
+    }
+}
+
+/* The horizontal sum that ends w2v_dot_avx512: (s0 + s1) + (s2 + s3), then the halves. */
+W2V_AVX512_FN float w2v_hsum_avx512(__m512 s0, __m512 s1, __m512 s2, __m512 s3)
+{
+    __m256 half;
+    __m128 lo;
+    s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    half = _mm256_add_ps(_mm512_castps512_ps256(s0),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
+    lo = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
+}
+
+/* One step of w2v_dot4_avx512: row r's accumulator ``s`` += x * rows[r][i ...]. */
+#define W2V_FMA4(m, s, xv, off)                                                   \
+    do {                                                                          \
+        s##0 = _mm512_fmadd_ps(xv, m(r0 + (off)), s##0);                          \
+        s##1 = _mm512_fmadd_ps(xv, m(r1 + (off)), s##1);                          \
+        s##2 = _mm512_fmadd_ps(xv, m(r2 + (off)), s##2);                          \
+        s##3 = _mm512_fmadd_ps(xv, m(r3 + (off)), s##3);                          \
+    } while (0)
+#define W2V_LOAD(p) _mm512_loadu_ps(p)
+
+/* w2v_dot_avx512 of x with four rows at once: the same partial sums (a, b, c, d: its s0,
+ * s1, s2, s3), steps and masked tail for each row, each slice of x loaded once. */
+W2V_AVX512_FN void w2v_dot4_avx512(const float *x, const float *const *rows, int n,
+                                   float *out)
+{
+    const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+    __m512 d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512 xv = _mm512_loadu_ps(x + i);
+        W2V_FMA4(W2V_LOAD, a, xv, i);
+        xv = _mm512_loadu_ps(x + i + 16);
+        W2V_FMA4(W2V_LOAD, b, xv, i + 16);
+        xv = _mm512_loadu_ps(x + i + 32);
+        W2V_FMA4(W2V_LOAD, c, xv, i + 32);
+        xv = _mm512_loadu_ps(x + i + 48);
+        W2V_FMA4(W2V_LOAD, d, xv, i + 48);
+    }
+    for (; i + 32 <= n; i += 32) {
+        __m512 xv = _mm512_loadu_ps(x + i);
+        W2V_FMA4(W2V_LOAD, a, xv, i);
+        xv = _mm512_loadu_ps(x + i + 16);
+        W2V_FMA4(W2V_LOAD, b, xv, i + 16);
+    }
+    for (; i + 16 <= n; i += 16) {
+        __m512 xv = _mm512_loadu_ps(x + i);
+        W2V_FMA4(W2V_LOAD, c, xv, i);
+    }
+    if (i < n) {
+        __mmask16 m = W2V_TAIL_MASK(n - i);
+        __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
+#define W2V_MLOAD(p) _mm512_maskz_loadu_ps(m, p)
+        W2V_FMA4(W2V_MLOAD, d, xv, i);
+#undef W2V_MLOAD
+    }
+    out[0] = w2v_hsum_avx512(a0, b0, c0, d0);
+    out[1] = w2v_hsum_avx512(a1, b1, c1, d1);
+    out[2] = w2v_hsum_avx512(a2, b2, c2, d2);
+    out[3] = w2v_hsum_avx512(a3, b3, c3, d3);
+}
+#undef W2V_FMA4
+#undef W2V_LOAD
+
+/* w2v_axpy_scatter_portable with AVX-512F: every element the fused multiply-add of
+ * w2v_axpy_avx512, in the same 16-wide steps; each row's masked tail is
+ * w2v_axpy_avx512's own. */
+W2V_AVX512_FN void w2v_axpy_scatter_avx512(const float *c, int stride, const float *x,
+                                           float *const *rows, int n, int dim)
+{
+    int i = 0, r;
+    for (; i + 64 <= dim; i += 64) {
+        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+        __m512 x2 = _mm512_loadu_ps(x + i + 32), x3 = _mm512_loadu_ps(x + i + 48);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            float *y = rows[r] + i;
+            _mm512_storeu_ps(y, _mm512_fmadd_ps(vc, x0, _mm512_loadu_ps(y)));
+            _mm512_storeu_ps(y + 16, _mm512_fmadd_ps(vc, x1, _mm512_loadu_ps(y + 16)));
+            _mm512_storeu_ps(y + 32, _mm512_fmadd_ps(vc, x2, _mm512_loadu_ps(y + 32)));
+            _mm512_storeu_ps(y + 48, _mm512_fmadd_ps(vc, x3, _mm512_loadu_ps(y + 48)));
+        }
+    }
+    for (; i + 16 <= dim; i += 16) {
+        __m512 x0 = _mm512_loadu_ps(x + i);
+        for (r = 0; r < n; r++) {
+            float *y = rows[r] + i;
+            _mm512_storeu_ps(y, _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]), x0,
+                                                _mm512_loadu_ps(y)));
+        }
+    }
+    if (i < dim) {
+        for (r = 0; r < n; r++) {
+            w2v_axpy_avx512(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
+        }
     }
 }
 
@@ -387,6 +596,49 @@ W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *ro
     }
 #endif
     w2v_axpy_rows_portable(c, stride, rows, n, y, dim);
+}
+
+W2V_INLINE void w2v_dot_rows(const float *W2V_RESTRICT x, const float *const *rows, int n,
+                             float *W2V_RESTRICT out, int dim)
+{
+    int r = 0;
+#ifdef W2V_HAVE_AVX2_PATH
+    if (w2v_simd == W2V_AVX512) {
+        for (; r + 4 <= n; r += 4) {
+            w2v_dot4_avx512(x, rows + r, dim, out + r);
+        }
+        for (; r < n; r++) {
+            out[r] = w2v_dot_avx512(x, rows[r], dim);
+        }
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        for (; r + 2 <= n; r += 2) {
+            w2v_dot2_avx2(x, rows[r], rows[r + 1], dim, out + r);
+        }
+        if (r < n) {
+            out[r] = w2v_dot_avx2(x, rows[r], dim);
+        }
+        return;
+    }
+#endif
+    w2v_dot_rows_portable(x, rows, n, out, dim);
+}
+
+W2V_INLINE void w2v_axpy_scatter(const float *c, int stride, const float *x,
+                                 float *const *rows, int n, int dim)
+{
+#ifdef W2V_HAVE_AVX2_PATH
+    if (w2v_simd == W2V_AVX512) {
+        w2v_axpy_scatter_avx512(c, stride, x, rows, n, dim);
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        w2v_axpy_scatter_avx2(c, stride, x, rows, n, dim);
+        return;
+    }
+#endif
+    w2v_axpy_scatter_portable(c, stride, x, rows, n, dim);
 }
 
 /* x *= alpha */
