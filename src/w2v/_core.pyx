@@ -364,14 +364,38 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
     w2v_axpy_scatter(step, 1, h, moved, n, net.dim)
 
 
+ctypedef struct Path:
+    float *rows[ROW_BLOCK]   # a word's Huffman nodes, root first (as this thread reads them)
+    float labels[ROW_BLOCK]  # ... and their targets, 1 - code
+    int n                    # how many; -1 when the path is longer than ROW_BLOCK
+
+
+cdef inline void _fill_path(const Net *net, Work *work, int word, Path *path) noexcept nogil:
+    """Look up ``word``'s path once for the pairs that share it (skip-gram trains every
+    context of a window against the centre's path)."""
+    cdef int64_t k, first = net.code_offsets[word], end = net.code_offsets[word + 1]
+    path.n = -1
+    if end - first > ROW_BLOCK:
+        return
+    for k in range(first, end):
+        path.rows[k - first] = _node_row(net, work, net.points[k])
+        path.labels[k - first] = 1.0 - net.codes[k]
+    path.n = <int>(end - first)
+
+
 cdef inline void _hs_update(const Net *net, Work *work, const float *h, int target,
-                            float alpha) noexcept nogil:
-    """The Huffman path of ``target``: its nodes are distinct rows, taken ROW_BLOCK at a
-    time (a path longer than that is a few blocks in order: the same steps)."""
+                            float alpha, const Path *path) noexcept nogil:
+    """The Huffman path of ``target`` (``path``, when given and not too long, holds it
+    looked up): its nodes are distinct rows, taken ROW_BLOCK at a time (a path longer
+    than that is a few blocks in order: the same steps)."""
     cdef float *rows[ROW_BLOCK]
     cdef float labels[ROW_BLOCK]
     cdef int n = 0
     cdef int64_t k
+    if path != NULL and path.n >= 0:
+        if path.n:
+            _logistic_rows(net, work, h, <float **>path.rows, path.labels, path.n, alpha, 1)
+        return
     for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
         rows[n] = _node_row(net, work, net.points[k])
         labels[n] = 1.0 - net.codes[k]
@@ -451,10 +475,10 @@ cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int
 
 
 cdef inline void _train_example(const Net *net, Work *work, const float *h, int target,
-                                float alpha) noexcept nogil:
+                                float alpha, const Path *path) noexcept nogil:
     w2v_zero(work.grad, net.dim)
     if net.hs:
-        _hs_update(net, work, h, target, alpha)
+        _hs_update(net, work, h, target, alpha, path)
     if net.negative > 0:
         _ns_update(net, work, h, target, alpha)
     if net.softmax:
@@ -488,13 +512,17 @@ cdef inline void _start_position(const Net *net, Work *work, int i, int n, int w
 cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     cdef int i, j, lo, hi
     cdef float *h
+    cdef Path path
+    path.n = -1
     for i in range(n):
         _start_position(net, work, i, n, _reduced_window(net, work), &lo, &hi)
+        if net.hs and hi - lo > 1:
+            _fill_path(net, work, work.sentence[i], &path)
         for j in range(lo, hi):
             if j == i:
                 continue
             h = _input_row(net, work, work.sentence[j])
-            _train_example(net, work, h, work.sentence[i], alpha)
+            _train_example(net, work, h, work.sentence[i], alpha, &path)
             w2v_axpy(1.0, work.grad, h, net.dim)
 
 
@@ -618,7 +646,7 @@ cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcep
         w2v_axpy_rows(&one, 0, <const float **>work.ctx_rows, count, work.hidden, net.dim)
         if net.cbow_mean:
             w2v_scale(1.0 / count, work.hidden, net.dim)
-        _train_example(net, work, work.hidden, work.sentence[i], alpha)
+        _train_example(net, work, work.hidden, work.sentence[i], alpha, NULL)
         w2v_axpy_scatter(&one, 0, work.grad, work.ctx_rows, count, net.dim)
 
 
