@@ -601,8 +601,8 @@ W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *ro
 W2V_INLINE void w2v_dot_rows(const float *W2V_RESTRICT x, const float *const *rows, int n,
                              float *W2V_RESTRICT out, int dim)
 {
-    int r = 0;
 #ifdef W2V_HAVE_AVX2_PATH
+    int r = 0;
     if (w2v_simd == W2V_AVX512) {
         for (; r + 4 <= n; r += 4) {
             w2v_dot4_avx512(x, rows + r, dim, out + r);
