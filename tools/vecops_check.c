@@ -9,9 +9,57 @@
 
 #include "_vecops.h"
 
-#define N 67 /* not a multiple of any vector width: covers the tails */
+#define N 131 /* not a multiple of any vector width: covers the tails */
 
 static const char *const PATH_NAMES[] = {"portable", "avx2", "avx512"};
+
+/* The row-block operations must give the bits of one w2v_dot / w2v_axpy per row, for
+ * every block size and tail (5 rows: one block of four and one left over on AVX-512, two
+ * pairs and one on AVX2) and lengths below, at and past the vector widths; row 3 is row 0
+ * again, so the scatter steps it twice, in order. */
+static int check_row_blocks(const float *a, const float *b, int path)
+{
+    static const int dims[] = {3, 16, 40, 100, N};
+    uint64_t state = 777;
+    float r0[N], r1[N], r2[N], e0[N], e1[N], e2[N], out[5], c[5];
+    float *rows[5], *refs[5];
+    int d, i, r, dim;
+    rows[0] = rows[3] = r0;
+    rows[1] = rows[4] = r1;
+    rows[2] = r2;
+    refs[0] = refs[3] = e0;
+    refs[1] = refs[4] = e1;
+    refs[2] = e2;
+    for (d = 0; d < (int)(sizeof dims / sizeof dims[0]); d++) {
+        dim = dims[d];
+        for (i = 0; i < dim; i++) {  /* mixed signs and scales, so sums round */
+            r0[i] = e0[i] = ((float)w2v_uniform(w2v_next(&state)) - 0.5f) * 1000.0f;
+            r1[i] = e1[i] = (float)w2v_uniform(w2v_next(&state)) - 0.5f;
+            r2[i] = e2[i] = ((float)w2v_uniform(w2v_next(&state)) - 0.5f) * 0.001f;
+        }
+        w2v_dot_rows(a, (const float *const *)rows, 5, out, dim);
+        for (r = 0; r < 5; r++) {
+            if (out[r] != w2v_dot(a, refs[r], dim)) {
+                printf("dot_rows differs from dot at row %d, length %d, path %d\n", r, dim,
+                       path);
+                return 1;
+            }
+            c[r] = 0.25f * (float)(r + 1) - 0.6f;
+        }
+        w2v_axpy_scatter(c, 1, b, rows, 5, dim);
+        for (r = 0; r < 5; r++) {
+            w2v_axpy(c[r], b, refs[r], dim);
+        }
+        for (i = 0; i < dim; i++) {
+            if (r0[i] != e0[i] || r1[i] != e1[i] || r2[i] != e2[i]) {
+                printf("axpy_scatter differs from axpy at %d, length %d, path %d\n", i, dim,
+                       path);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
 
 static int check_path(int wanted)
 {
@@ -64,7 +112,11 @@ static int check_path(int wanted)
         printf("pick_row chose the wrong row\n");
         return 1;
     }
-    printf("path %s: dot, axpy and axpy_rows agree with plain loops\n", PATH_NAMES[path]);
+    if (check_row_blocks(a, b, path)) {
+        return 1;
+    }
+    printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows and "
+           "axpy_scatter with one call per row\n", PATH_NAMES[path]);
     return 0;
 }
 

@@ -141,11 +141,21 @@ W2V_INLINE void w2v_axpy_scatter_portable(const float *c, int stride, const floa
 #define W2V_AVX512_FN static __attribute__((target("avx512f")))
 #endif
 
+/* The horizontal sum of four partial sums: (s0 + s1) + (s2 + s3), then the halves. It
+ * ends w2v_dot_avx2 and w2v_dot2_avx2, so both give the same bits. */
+W2V_AVX2_FN float w2v_hsum_avx2(__m256 s0, __m256 s1, __m256 s2, __m256 s3)
+{
+    __m128 lo;
+    s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+    lo = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
+}
+
 W2V_AVX2_FN float w2v_dot_avx2(const float *a, const float *b, int n)
 {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-    __m128 lo, hi;
     float total;
     int i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -157,11 +167,7 @@ W2V_AVX2_FN float w2v_dot_avx2(const float *a, const float *b, int n)
     for (; i + 8 <= n; i += 8) {
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
     }
-    s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-    lo = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    hi = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
-    total = _mm_cvtss_f32(hi);
+    total = w2v_hsum_avx2(s0, s1, s2, s3);
     for (; i < n; i++) {
         total += a[i] * b[i];
     }
@@ -219,16 +225,6 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
             y[k] += alpha * x[k];
         }
     }
-}
-
-/* The horizontal sum that ends w2v_dot_avx2: (s0 + s1) + (s2 + s3), then the halves. */
-W2V_AVX2_FN float w2v_hsum_avx2(__m256 s0, __m256 s1, __m256 s2, __m256 s3)
-{
-    __m128 lo;
-    s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-    lo = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
 }
 
 /* w2v_dot_avx2 of x with two rows at once: the same partial sums, steps and tail for
@@ -303,12 +299,25 @@ W2V_AVX2_FN void w2v_axpy_scatter_avx2(const float *c, int stride, const float *
 /* The lanes of a 16-float step that lie before ``left`` (1 <= left <= 16). */
 #define W2V_TAIL_MASK(left) ((__mmask16)((1u << (left)) - 1u))
 
+/* The horizontal sum of four partial sums: (s0 + s1) + (s2 + s3), then the halves by
+ * AVX-512F casts (not _mm512_reduce_add_ps: older MSVCs lack it). It ends w2v_dot_avx512
+ * and w2v_dot4_avx512, so both give the same bits. */
+W2V_AVX512_FN float w2v_hsum_avx512(__m512 s0, __m512 s1, __m512 s2, __m512 s3)
+{
+    __m256 half;
+    __m128 lo;
+    s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    half = _mm256_add_ps(_mm512_castps512_ps256(s0),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
+    lo = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
+}
+
 W2V_AVX512_FN float w2v_dot_avx512(const float *a, const float *b, int n)
 {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     __m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-    __m256 half;
-    __m128 lo;
     int i = 0;
     for (; i + 64 <= n; i += 64) {
         s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
@@ -327,13 +336,7 @@ W2V_AVX512_FN float w2v_dot_avx512(const float *a, const float *b, int n)
         __mmask16 m = W2V_TAIL_MASK(n - i);
         s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), s3);
     }
-    s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-    /* halves by AVX-512F casts (not _mm512_reduce_add_ps: older MSVCs lack it) */
-    half = _mm256_add_ps(_mm512_castps512_ps256(s0),
-                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
-    lo = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
+    return w2v_hsum_avx512(s0, s1, s2, s3);
 }
 
 W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
@@ -375,19 +378,6 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
         }
         _mm512_mask_storeu_ps(y + i, m, y0);
     }
-}
-
-/* The horizontal sum that ends w2v_dot_avx512: (s0 + s1) + (s2 + s3), then the halves. */
-W2V_AVX512_FN float w2v_hsum_avx512(__m512 s0, __m512 s1, __m512 s2, __m512 s3)
-{
-    __m256 half;
-    __m128 lo;
-    s0 = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-    half = _mm256_add_ps(_mm512_castps512_ps256(s0),
-                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
-    lo = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1)));
 }
 
 /* One step of w2v_dot4_avx512: row r's accumulator ``s`` += x * rows[r][i ...]. */
