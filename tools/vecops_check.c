@@ -13,7 +13,8 @@
 
 static const char *const PATH_NAMES[] = {"portable", "avx2", "avx512"};
 
-/* The row-block operations must give the bits of one w2v_dot / w2v_axpy per row, for
+/* The row-block operations must give the bits of one w2v_dot / w2v_axpy per row (and
+ * w2v_axpy_rows those of one w2v_axpy after the other), for
  * every block size and tail (5 rows: one block of four and one left over on AVX-512, two
  * pairs and one on AVX2) and lengths below, at and past the vector widths; row 3 is row 0
  * again, so the scatter steps it twice, in order. */
@@ -21,7 +22,7 @@ static int check_row_blocks(const float *a, const float *b, int path)
 {
     static const int dims[] = {3, 16, 40, 100, N};
     uint64_t state = 777;
-    float r0[N], r1[N], r2[N], e0[N], e1[N], e2[N], out[5], c[5];
+    float r0[N], r1[N], r2[N], e0[N], e1[N], e2[N], acc[N], acc_ref[N], out[5], c[5];
     float *rows[5], *refs[5];
     int d, i, r, dim;
     rows[0] = rows[3] = r0;
@@ -45,6 +46,19 @@ static int check_row_blocks(const float *a, const float *b, int path)
                 return 1;
             }
             c[r] = 0.25f * (float)(r + 1) - 0.6f;
+        }
+        for (i = 0; i < dim; i++) {
+            acc[i] = acc_ref[i] = b[i];
+        }
+        w2v_axpy_rows(c, 1, (const float *const *)rows, 5, acc, dim);
+        for (r = 0; r < 5; r++) {
+            w2v_axpy(c[r], refs[r], acc_ref, dim);
+        }
+        for (i = 0; i < dim; i++) {
+            if (acc[i] != acc_ref[i]) {
+                printf("axpy_rows differs from axpy at %d, length %d, path %d\n", i, dim, path);
+                return 1;
+            }
         }
         w2v_axpy_scatter(c, 1, b, rows, 5, dim);
         for (r = 0; r < 5; r++) {
@@ -116,7 +130,8 @@ static int check_path(int wanted)
         return 1;
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows and "
-           "axpy_scatter with one call per row\n", PATH_NAMES[path]);
+           "axpy_scatter with one call per row, axpy_rows with one axpy after the other\n",
+           PATH_NAMES[path]);
     return 0;
 }
 

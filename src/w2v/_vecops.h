@@ -199,6 +199,22 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
                                     int n, float *y, int dim)
 {
     int i = 0, r;
+    for (; i + 32 <= dim; i += 32) {  /* four chains in flight, not two */
+        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
+        __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            const float *x = rows[r] + i;
+            y0 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(x), y0);
+            y1 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(x + 8), y1);
+            y2 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(x + 16), y2);
+            y3 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(x + 24), y3);
+        }
+        _mm256_storeu_ps(y + i, y0);
+        _mm256_storeu_ps(y + i + 8, y1);
+        _mm256_storeu_ps(y + i + 16, y2);
+        _mm256_storeu_ps(y + i + 24, y3);
+    }
     for (; i + 16 <= dim; i += 16) {
         __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
         for (r = 0; r < n; r++) {
@@ -359,6 +375,22 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
                                         int n, float *y, int dim)
 {
     int i = 0, r;
+    for (; i + 64 <= dim; i += 64) {  /* four chains in flight, not two */
+        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
+        __m512 y2 = _mm512_loadu_ps(y + i + 32), y3 = _mm512_loadu_ps(y + i + 48);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            const float *x = rows[r] + i;
+            y0 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(x), y0);
+            y1 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(x + 16), y1);
+            y2 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(x + 32), y2);
+            y3 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(x + 48), y3);
+        }
+        _mm512_storeu_ps(y + i, y0);
+        _mm512_storeu_ps(y + i + 16, y1);
+        _mm512_storeu_ps(y + i + 32, y2);
+        _mm512_storeu_ps(y + i + 48, y3);
+    }
     for (; i + 32 <= dim; i += 32) {
         __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
         for (r = 0; r < n; r++) {
