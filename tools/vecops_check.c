@@ -23,6 +23,8 @@ static int check_row_blocks(const float *a, const float *b, int path)
     static const int dims[] = {3, 16, 40, 100, N};
     uint64_t state = 777;
     float r0[N], r1[N], r2[N], e0[N], e1[N], e2[N], acc[N], acc_ref[N], out[5], c[5];
+    float acc2[N], acc2_ref[N];
+    const float *pair_rows[2];
     float *rows[5], *refs[5];
     int d, i, r, dim;
     rows[0] = rows[3] = r0;
@@ -31,6 +33,8 @@ static int check_row_blocks(const float *a, const float *b, int path)
     refs[0] = refs[3] = e0;
     refs[1] = refs[4] = e1;
     refs[2] = e2;
+    pair_rows[0] = r2;
+    pair_rows[1] = r0;
     for (d = 0; d < (int)(sizeof dims / sizeof dims[0]); d++) {
         dim = dims[d];
         for (i = 0; i < dim; i++) {  /* mixed signs and scales, so sums round */
@@ -57,6 +61,22 @@ static int check_row_blocks(const float *a, const float *b, int path)
         for (i = 0; i < dim; i++) {
             if (acc[i] != acc_ref[i]) {
                 printf("axpy_rows differs from axpy at %d, length %d, path %d\n", i, dim, path);
+                return 1;
+            }
+        }
+        /* two outputs in one pass: y with c[0], c[2], c[4] of rows 0, 2, 4; z with c[1], c[3] */
+        for (i = 0; i < dim; i++) {
+            acc[i] = acc_ref[i] = b[i];
+            acc2[i] = acc2_ref[i] = a[i];
+        }
+        w2v_axpy_rows2(c, 2, 1, (const float *const *)pair_rows, 2, acc, acc2, dim);
+        for (r = 0; r < 2; r++) {
+            w2v_axpy(c[2 * r], pair_rows[r], acc_ref, dim);
+            w2v_axpy(c[2 * r + 1], pair_rows[r], acc2_ref, dim);
+        }
+        for (i = 0; i < dim; i++) {
+            if (acc[i] != acc_ref[i] || acc2[i] != acc2_ref[i]) {
+                printf("axpy_rows2 differs from axpy at %d, length %d, path %d\n", i, dim, path);
                 return 1;
             }
         }
@@ -130,8 +150,8 @@ static int check_path(int wanted)
         return 1;
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows and "
-           "axpy_scatter with one call per row, axpy_rows with one axpy after the other\n",
-           PATH_NAMES[path]);
+           "axpy_scatter with one call per row, axpy_rows and axpy_rows2 with one axpy after "
+           "the other\n", PATH_NAMES[path]);
     return 0;
 }
 

@@ -48,10 +48,10 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
-from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_scatter,
-                          w2v_below, w2v_dot, w2v_dot_rows, w2v_next, w2v_pick_row,
-                          w2v_prefetch_row, w2v_scale, w2v_set_simd, w2v_stop_requested,
-                          w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
+from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_rows2,
+                          w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows, w2v_next,
+                          w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
+                          w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
 
 
 cdef enum:
@@ -548,12 +548,25 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
             c[a * n_out + b] = _logistic_gradient(net, &loss, c[a * n_out + b],
                                                   work.labels[b], alpha)
     work.loss = loss
-    for a in range(n_ctx):
+    a = 0
+    while a + 1 < n_ctx:  # two contexts' errors per pass over the output rows
+        w2v_axpy_rows2(c + a * n_out, 1, n_out, <const float **>work.out_rows, n_out,
+                       work.context_grad + <int64_t>a * net.dim,
+                       work.context_grad + <int64_t>(a + 1) * net.dim, net.dim)
+        a += 2
+    if a < n_ctx:
         w2v_axpy_rows(c + a * n_out, 1, <const float **>work.out_rows, n_out,
                       work.context_grad + <int64_t>a * net.dim, net.dim)
-    for b in range(n_out):
-        w2v_axpy_rows(c + b, n_out, <const float **>work.ctx_rows, n_ctx, work.out_rows[b],
-                      net.dim)
+    b = 0
+    while b < n_out:  # two output rows per pass over the contexts, unless they are one row
+        if b + 1 < n_out and work.out_rows[b] != work.out_rows[b + 1]:
+            w2v_axpy_rows2(c + b, n_out, 1, <const float **>work.ctx_rows, n_ctx,
+                           work.out_rows[b], work.out_rows[b + 1], net.dim)
+            b += 2
+        else:
+            w2v_axpy_rows(c + b, n_out, <const float **>work.ctx_rows, n_ctx,
+                          work.out_rows[b], net.dim)
+            b += 1
 
 
 cdef int _draw_block(const Net *net, Work *work, int first, int n) noexcept nogil:

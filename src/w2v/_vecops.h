@@ -243,6 +243,82 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
     }
 }
 
+/* w2v_axpy_rows2_avx512 with AVX2: the bits of w2v_axpy_rows_avx2 into y and into z. */
+W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
+                                     const float *const *rows, int n, float *y, float *z,
+                                     int dim)
+{
+    int i = 0, r;
+    for (; i + 32 <= dim; i += 32) {
+        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
+        __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
+        __m256 z0 = _mm256_loadu_ps(z + i), z1 = _mm256_loadu_ps(z + i + 8);
+        __m256 z2 = _mm256_loadu_ps(z + i + 16), z3 = _mm256_loadu_ps(z + i + 24);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            __m256 vd = _mm256_set1_ps(c[next + (int64_t)r * stride]);
+            const float *x = rows[r] + i;
+            __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8);
+            y0 = _mm256_fmadd_ps(vc, x0, y0);
+            z0 = _mm256_fmadd_ps(vd, x0, z0);
+            y1 = _mm256_fmadd_ps(vc, x1, y1);
+            z1 = _mm256_fmadd_ps(vd, x1, z1);
+            x0 = _mm256_loadu_ps(x + 16);
+            x1 = _mm256_loadu_ps(x + 24);
+            y2 = _mm256_fmadd_ps(vc, x0, y2);
+            z2 = _mm256_fmadd_ps(vd, x0, z2);
+            y3 = _mm256_fmadd_ps(vc, x1, y3);
+            z3 = _mm256_fmadd_ps(vd, x1, z3);
+        }
+        _mm256_storeu_ps(y + i, y0);
+        _mm256_storeu_ps(y + i + 8, y1);
+        _mm256_storeu_ps(y + i + 16, y2);
+        _mm256_storeu_ps(y + i + 24, y3);
+        _mm256_storeu_ps(z + i, z0);
+        _mm256_storeu_ps(z + i + 8, z1);
+        _mm256_storeu_ps(z + i + 16, z2);
+        _mm256_storeu_ps(z + i + 24, z3);
+    }
+    for (; i + 16 <= dim; i += 16) {
+        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
+        __m256 z0 = _mm256_loadu_ps(z + i), z1 = _mm256_loadu_ps(z + i + 8);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            __m256 vd = _mm256_set1_ps(c[next + (int64_t)r * stride]);
+            __m256 x0 = _mm256_loadu_ps(rows[r] + i), x1 = _mm256_loadu_ps(rows[r] + i + 8);
+            y0 = _mm256_fmadd_ps(vc, x0, y0);
+            y1 = _mm256_fmadd_ps(vc, x1, y1);
+            z0 = _mm256_fmadd_ps(vd, x0, z0);
+            z1 = _mm256_fmadd_ps(vd, x1, z1);
+        }
+        _mm256_storeu_ps(y + i, y0);
+        _mm256_storeu_ps(y + i + 8, y1);
+        _mm256_storeu_ps(z + i, z0);
+        _mm256_storeu_ps(z + i + 8, z1);
+    }
+    for (; i + 8 <= dim; i += 8) {
+        __m256 y0 = _mm256_loadu_ps(y + i), z0 = _mm256_loadu_ps(z + i);
+        for (r = 0; r < n; r++) {
+            __m256 x0 = _mm256_loadu_ps(rows[r] + i);
+            y0 = _mm256_fmadd_ps(_mm256_set1_ps(c[(int64_t)r * stride]), x0, y0);
+            z0 = _mm256_fmadd_ps(_mm256_set1_ps(c[next + (int64_t)r * stride]), x0, z0);
+        }
+        _mm256_storeu_ps(y + i, y0);
+        _mm256_storeu_ps(z + i, z0);
+    }
+    for (r = 0; r < n; r++) {  /* the tail as w2v_axpy_rows_avx2's, row by row */
+        float alpha = c[(int64_t)r * stride], beta = c[next + (int64_t)r * stride];
+        const float *x = rows[r];
+        int k;
+        for (k = i; k < dim; k++) {
+            y[k] += alpha * x[k];
+        }
+        for (k = i; k < dim; k++) {
+            z[k] += beta * x[k];
+        }
+    }
+}
+
 /* w2v_dot_avx2 of x with two rows at once: the same partial sums, steps and tail for
  * each, each slice of x loaded once. */
 W2V_AVX2_FN void w2v_dot2_avx2(const float *x, const float *b, const float *d, int n,
@@ -409,6 +485,74 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
                                  _mm512_maskz_loadu_ps(m, rows[r] + i), y0);
         }
         _mm512_mask_storeu_ps(y + i, m, y0);
+    }
+}
+
+/* w2v_axpy_rows_avx512 into two outputs at once: y with coefficients c[r * stride], z with
+ * c[next + r * stride]. Each row's slice is loaded once for both; every element of y and
+ * of z is the chain w2v_axpy_rows_avx512 gives it (the same bits). y and z must not
+ * overlap each other or the rows. */
+W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
+                                         const float *const *rows, int n, float *y, float *z,
+                                         int dim)
+{
+    int i = 0, r;
+    for (; i + 64 <= dim; i += 64) {
+        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
+        __m512 y2 = _mm512_loadu_ps(y + i + 32), y3 = _mm512_loadu_ps(y + i + 48);
+        __m512 z0 = _mm512_loadu_ps(z + i), z1 = _mm512_loadu_ps(z + i + 16);
+        __m512 z2 = _mm512_loadu_ps(z + i + 32), z3 = _mm512_loadu_ps(z + i + 48);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            __m512 vd = _mm512_set1_ps(c[next + (int64_t)r * stride]);
+            const float *x = rows[r] + i;
+            __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
+            __m512 x2 = _mm512_loadu_ps(x + 32), x3 = _mm512_loadu_ps(x + 48);
+            y0 = _mm512_fmadd_ps(vc, x0, y0);
+            y1 = _mm512_fmadd_ps(vc, x1, y1);
+            y2 = _mm512_fmadd_ps(vc, x2, y2);
+            y3 = _mm512_fmadd_ps(vc, x3, y3);
+            z0 = _mm512_fmadd_ps(vd, x0, z0);
+            z1 = _mm512_fmadd_ps(vd, x1, z1);
+            z2 = _mm512_fmadd_ps(vd, x2, z2);
+            z3 = _mm512_fmadd_ps(vd, x3, z3);
+        }
+        _mm512_storeu_ps(y + i, y0);
+        _mm512_storeu_ps(y + i + 16, y1);
+        _mm512_storeu_ps(y + i + 32, y2);
+        _mm512_storeu_ps(y + i + 48, y3);
+        _mm512_storeu_ps(z + i, z0);
+        _mm512_storeu_ps(z + i + 16, z1);
+        _mm512_storeu_ps(z + i + 32, z2);
+        _mm512_storeu_ps(z + i + 48, z3);
+    }
+    for (; i + 32 <= dim; i += 32) {
+        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
+        __m512 z0 = _mm512_loadu_ps(z + i), z1 = _mm512_loadu_ps(z + i + 16);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            __m512 vd = _mm512_set1_ps(c[next + (int64_t)r * stride]);
+            __m512 x0 = _mm512_loadu_ps(rows[r] + i), x1 = _mm512_loadu_ps(rows[r] + i + 16);
+            y0 = _mm512_fmadd_ps(vc, x0, y0);
+            y1 = _mm512_fmadd_ps(vc, x1, y1);
+            z0 = _mm512_fmadd_ps(vd, x0, z0);
+            z1 = _mm512_fmadd_ps(vd, x1, z1);
+        }
+        _mm512_storeu_ps(y + i, y0);
+        _mm512_storeu_ps(y + i + 16, y1);
+        _mm512_storeu_ps(z + i, z0);
+        _mm512_storeu_ps(z + i + 16, z1);
+    }
+    for (; i < dim; i += 16) {
+        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
+        __m512 y0 = _mm512_maskz_loadu_ps(m, y + i), z0 = _mm512_maskz_loadu_ps(m, z + i);
+        for (r = 0; r < n; r++) {
+            __m512 x0 = _mm512_maskz_loadu_ps(m, rows[r] + i);
+            y0 = _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]), x0, y0);
+            z0 = _mm512_fmadd_ps(_mm512_set1_ps(c[next + (int64_t)r * stride]), x0, z0);
+        }
+        _mm512_mask_storeu_ps(y + i, m, y0);
+        _mm512_mask_storeu_ps(z + i, m, z0);
     }
 }
 
@@ -618,6 +762,25 @@ W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *ro
     }
 #endif
     w2v_axpy_rows_portable(c, stride, rows, n, y, dim);
+}
+
+/* w2v_axpy_rows into y (coefficients c[r * stride]) and z (c[next + r * stride]) in one
+ * pass over the rows: the bits of the two calls. y, z and the rows must not overlap. */
+W2V_INLINE void w2v_axpy_rows2(const float *c, int stride, int next, const float *const *rows,
+                               int n, float *W2V_RESTRICT y, float *W2V_RESTRICT z, int dim)
+{
+#ifdef W2V_HAVE_AVX2_PATH
+    if (w2v_simd == W2V_AVX512) {
+        w2v_axpy_rows2_avx512(c, stride, next, rows, n, y, z, dim);
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        w2v_axpy_rows2_avx2(c, stride, next, rows, n, y, z, dim);
+        return;
+    }
+#endif
+    w2v_axpy_rows_portable(c, stride, rows, n, y, dim);
+    w2v_axpy_rows_portable(c + next, stride, rows, n, z, dim);
 }
 
 W2V_INLINE void w2v_dot_rows(const float *W2V_RESTRICT x, const float *const *rows, int n,

@@ -12,6 +12,8 @@ cdef extern from "_vecops.h" nogil:
     void w2v_axpy(float alpha, const float *x, float *y, int n)
     void w2v_axpy_rows(const float *c, int stride, const float **rows, int n, float *y,
                        int dim)
+    void w2v_axpy_rows2(const float *c, int stride, int next, const float **rows, int n,
+                        float *y, float *z, int dim)
     void w2v_dot_rows(const float *x, const float **rows, int n, float *out, int dim)
     void w2v_axpy_scatter(const float *c, int stride, const float *x, float **rows, int n,
                           int dim)
