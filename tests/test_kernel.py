@@ -407,10 +407,11 @@ def test_threads_merge_their_copies_of_the_busiest_rows_often():
 @pytest.mark.parametrize("dim", [3, 16, 100, 131])
 def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
     """``w2v_dot_rows`` and ``w2v_axpy_scatter`` take several rows per pass (four at a time
-    for AVX-512 scores, two for AVX2) to load each slice of the shared vector once; the
-    kernel's bit-for-bit claims rest on their giving exactly what one ``w2v_dot`` or
-    ``w2v_axpy`` per row gives, for every count of rows (full groups and remainders) and
-    for a row listed twice (it must see its first step)."""
+    for AVX-512 scores, two for AVX2; ``w2v_dot_rows2`` two vectors against three rows on
+    AVX-512) to load each slice of a shared vector once; the kernel's bit-for-bit claims
+    rest on their giving exactly what one ``w2v_dot`` or ``w2v_axpy`` per row gives, for
+    every count of rows (full groups and remainders) and for a row listed twice (it must
+    see its first step)."""
     rng = np.random.default_rng(dim)
     x = rng.normal(0, 1, dim).astype(np.float32)
     for n in range(0, 10):
@@ -419,6 +420,11 @@ def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
         single = _core.dot_rows(x, rows, one_by_one=True)
         assert grouped.tobytes() == single.tobytes()
         np.testing.assert_allclose(grouped, rows.astype(np.float64) @ x, rtol=1e-4, atol=1e-4)
+        y = rng.normal(0, 1, dim).astype(np.float32)
+        both = _core.dot_rows(x, rows, y=y)  # two vectors per pass (blocks of 3 on AVX-512)
+        assert both.tobytes() == _core.dot_rows(x, rows, one_by_one=True, y=y).tobytes()
+        assert both[0].tobytes() == single.tobytes()
+        assert both[1].tobytes() == _core.dot_rows(y, rows, one_by_one=True).tobytes()
         matrix = rng.normal(0, 1, (6, dim)).astype(np.float32)
         index = rng.integers(0, 6, n).astype(np.int32)
         index[n // 2:] = index[: n - n // 2]  # repeats: each row listed twice
@@ -439,6 +445,8 @@ def test_row_block_helpers_name_bad_arguments():
         _core.dot_rows(x, np.ones((2, 3), np.float32))
     with pytest.raises(ValueError, match="at most 64 rows"):
         _core.dot_rows(x, np.ones((65, 4), np.float32))
+    with pytest.raises(ValueError, match="rows hold 4 floats but y has 3"):
+        _core.dot_rows(x, np.ones((2, 4), np.float32), y=np.ones(3, np.float32))
     with pytest.raises(ValueError, match=r"index\[1\] = 5 is outside the matrix's 2 rows"):
         _core.axpy_scatter(np.ones(2, np.float32), x, np.ones((2, 4), np.float32),
                            np.array([0, 5], np.int32))

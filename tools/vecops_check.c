@@ -23,10 +23,11 @@ static int check_row_blocks(const float *a, const float *b, int path)
     static const int dims[] = {3, 16, 40, 100, N};
     uint64_t state = 777;
     float r0[N], r1[N], r2[N], e0[N], e1[N], e2[N], acc[N], acc_ref[N], out[5], c[5];
+    float out2[5];
     float acc2[N], acc2_ref[N];
     const float *pair_rows[2];
     float *rows[5], *refs[5];
-    int d, i, r, dim;
+    int d, i, n, r, dim;
     rows[0] = rows[3] = r0;
     rows[1] = rows[4] = r1;
     rows[2] = r2;
@@ -50,6 +51,18 @@ static int check_row_blocks(const float *a, const float *b, int path)
                 return 1;
             }
             c[r] = 0.25f * (float)(r + 1) - 0.6f;
+        }
+        /* two vectors against the five rows (one block of three and two left over on
+         * AVX-512), then against the first three (one block, none left) */
+        for (n = 5; n >= 3; n -= 2) {
+            w2v_dot_rows2(a, r2, (const float *const *)rows, n, out, out2, dim);
+            for (r = 0; r < n; r++) {
+                if (out[r] != w2v_dot(a, refs[r], dim) || out2[r] != w2v_dot(e2, refs[r], dim)) {
+                    printf("dot_rows2 differs from dot at row %d of %d, length %d, path %d\n", r,
+                           n, dim, path);
+                    return 1;
+                }
+            }
         }
         for (i = 0; i < dim; i++) {
             acc[i] = acc_ref[i] = b[i];
@@ -149,7 +162,7 @@ static int check_path(int wanted)
     if (check_row_blocks(a, b, path)) {
         return 1;
     }
-    printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows and "
+    printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
            "axpy_scatter with one call per row, axpy_rows and axpy_rows2 with one axpy after "
            "the other\n", PATH_NAMES[path]);
     return 0;

@@ -15,7 +15,10 @@ def sigmoid_lookup(x: NDArray[np.float64], exact: bool = False) -> NDArray[np.fl
 def log_sigmoid_lookup(x: NDArray[np.float64], exact: bool = False) -> NDArray[np.float64]: ...
 def alias_pick(kernel: Kernel, r: int) -> int: ...
 def dot_rows(
-    x: NDArray[np.float32], rows: NDArray[np.float32], one_by_one: bool = False
+    x: NDArray[np.float32],
+    rows: NDArray[np.float32],
+    one_by_one: bool = False,
+    y: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]: ...
 def axpy_scatter(
     c: NDArray[np.float32],

@@ -49,8 +49,8 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
 
 
 from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_rows2,
-                          w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows, w2v_next,
-                          w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
+                          w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows, w2v_dot_rows2,
+                          w2v_next, w2v_pick_row, w2v_prefetch_row, w2v_scale, w2v_set_simd,
                           w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
 
 
@@ -541,6 +541,12 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     cdef double loss = work.loss  # summed in a register (the same order), stored once
     for a in range(n_ctx):
         work.ctx_rows[a] = _input_row(net, work, work.contexts[a])
+    a = 0
+    while a + 1 < n_ctx:  # two contexts' scores per pass over the output rows
+        w2v_dot_rows2(work.ctx_rows[a], work.ctx_rows[a + 1], <const float **>work.out_rows,
+                      n_out, c + a * n_out, c + (a + 1) * n_out, net.dim)
+        a += 2
+    if a < n_ctx:
         w2v_dot_rows(work.ctx_rows[a], <const float **>work.out_rows, n_out, c + a * n_out,
                      net.dim)
     for a in range(n_ctx):
@@ -1170,16 +1176,19 @@ def alias_pick(Kernel kernel not None, uint64_t r):
 
 
 def dot_rows(const float[::1] x not None, const float[:, ::1] rows not None,
-             bint one_by_one=False):
+             bint one_by_one=False, const float[::1] y=None):
     """``rows @ x`` as the kernel takes a run of scores (for tests): ``w2v_dot_rows``, which
     takes a few rows at once on the vector paths, or with ``one_by_one`` a ``w2v_dot`` per
-    row. The two must agree bit for bit on every path.
+    row. With ``y``, the scores of ``x`` and of ``y`` in one pass (``w2v_dot_rows2``, as
+    the batched skip-gram step scores two contexts), as rows 0 and 1 of the result. Every
+    way must give the bits of one ``w2v_dot`` per row and vector, on every path.
 
     Parameters
     ----------
     x : float32 vector of the rows' length.
     rows : float32 (n, len(x)), C-contiguous; at most 64 rows.
     one_by_one : score each row with its own ``w2v_dot`` call.
+    y : a second float32 vector of the rows' length, or None.
 
     Example
     -------
@@ -1187,21 +1196,30 @@ def dot_rows(const float[::1] x not None, const float[:, ::1] rows not None,
     array([ 3., 12.], dtype=float32)
     """
     cdef int n = _row_block_args(rows.shape[0], rows.shape[1], x.shape[0], "x")
+    cdef int dim = <int>x.shape[0]
     cdef const float *ptrs[64]
-    cdef int r
-    out = np.zeros(n, dtype=np.float32)
-    cdef float[::1] o = out
-    if n == 0 or x.shape[0] == 0:
-        return out
+    cdef int r, k, vectors = 1 if y is None else 2
+    if y is not None:
+        _row_block_args(n, rows.shape[1], y.shape[0], "y")
+    out = np.zeros((vectors, n), dtype=np.float32)
+    cdef float[:, ::1] o = out
+    cdef const float *vecs[2]
+    if n == 0 or dim == 0:
+        return out[0] if y is None else out
+    vecs[0] = &x[0]
+    vecs[1] = &y[0] if y is not None else &x[0]
     for r in range(n):
         ptrs[r] = &rows[r, 0]
     with nogil:
         if one_by_one:
-            for r in range(n):
-                o[r] = w2v_dot(&x[0], ptrs[r], <int>x.shape[0])
+            for k in range(vectors):
+                for r in range(n):
+                    o[k, r] = w2v_dot(vecs[k], ptrs[r], dim)
+        elif vectors == 2:
+            w2v_dot_rows2(vecs[0], vecs[1], ptrs, n, &o[0, 0], &o[1, 0], dim)
         else:
-            w2v_dot_rows(&x[0], ptrs, n, &o[0], <int>x.shape[0])
-    return out
+            w2v_dot_rows(vecs[0], ptrs, n, &o[0, 0], dim)
+    return out[0] if y is None else out
 
 
 def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
