@@ -627,7 +627,11 @@ W2V_AVX512_FN void w2v_dot4_avx512(const float *x, const float *const *rows, int
         s##5 = _mm512_fmadd_ps(yv, w_, s##5);                                     \
     } while (0)
 #define W2V_LOAD(p) _mm512_loadu_ps(p)
-#define W2V_XY(off) xv = _mm512_loadu_ps(x + (off)); yv = _mm512_loadu_ps(y + (off))
+#define W2V_XY(off)                                                               \
+    do {                                                                          \
+        xv = _mm512_loadu_ps(x + (off));                                          \
+        yv = _mm512_loadu_ps(y + (off));                                          \
+    } while (0)
 
 /* w2v_dot_avx512 of x and of y with three rows each (a 2 x 3 block of scores): the same
  * partial sums (a, b, c, d), steps and masked tail for every pair, so the bits of six
