@@ -246,12 +246,14 @@ cdef inline int _alias_pick(const Net *net, uint64_t r) noexcept nogil:
     """Alias method: the high 32 bits of ``r`` pick the column, the low 32 bits toss its
     coin. ``low * 2**-32 < prob`` exactly when ``low < ceil(prob * 2**32)`` (``low`` is
     an integer), so the coin is an integer compare against the packed threshold, and one
-    8-byte load per draw brings both the threshold and the alias."""
+    8-byte load per draw brings both the threshold and the alias. The coin picks between
+    the two with a mask, not a branch: it comes up either way at random, so a branch
+    would be mispredicted often, each time after waiting for the table load, and would
+    keep a block's draws (``_draw_block``) from overlapping their loads."""
     cdef int column = <int>w2v_below(r, net.vocab_size)
     cdef uint64_t entry = net.alias[column]
-    if (r & 0xFFFFFFFFu) < (entry & ALIAS_THRESHOLD):
-        return column
-    return <int>(entry >> 33)
+    cdef uint64_t keep = <uint64_t>0 - <uint64_t>((r & 0xFFFFFFFFu) < (entry & ALIAS_THRESHOLD))
+    return <int>((<uint64_t>column & keep) | ((entry >> 33) & ~keep))
 
 
 cdef inline int _draw_noise(const Net *net, uint64_t *rng) noexcept nogil:
