@@ -15,6 +15,8 @@ cdef extern from "_vecops.h" nogil:
     void w2v_axpy_rows2(const float *c, int stride, int next, const float **rows, int n,
                         float *y, float *z, int dim)
     void w2v_dot_rows(const float *x, const float **rows, int n, float *out, int dim)
+    int w2v_logistic_steps(float *c, const float *lab, int n, float alpha,
+                           const float *sig, const float *logsig, double *terms)
     void w2v_dot_rows2(const float *x, const float *y, const float **rows, int n,
                        float *out_x, float *out_y, int dim)
     void w2v_axpy_scatter(const float *c, int stride, const float *x, float **rows, int n,
