@@ -440,27 +440,33 @@ def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
 
 
 def test_logistic_steps_sixteen_at_a_time_give_the_bits_of_one_at_a_time(simd):
-    """The batched skip-gram window takes its logistic steps 16 at a time on AVX-512; the
-    kernel's bit-for-bit claims rest on each step and the loss (summed in order) being
-    exactly those of ``_logistic_gradient``: the same table bins (the 999th near +6), the
-    clipping at exactly +-6, a NaN's bin 0, and every tail length."""
+    """The batched skip-gram window (a block of contexts x outputs, each context against the
+    same labels) takes its logistic steps 16 at a time on AVX-512; the kernel's bit-for-bit
+    claims rest on each step and the loss (summed in order) being exactly those of
+    ``_logistic_gradient``: the same table bins (the 999th near +6), the clipping at exactly
+    +-6, a NaN's bin 0, every tail length, and each score's label, for periods of labels
+    shorter and longer than a vector."""
     rng = np.random.default_rng(5)
     edge = np.array([0.0, -0.0, 6.0, -6.0, np.nextafter(6, 0), np.nextafter(-6, 0), 5.99,
                      5.9999, -5.9999, 7.5, -7.5, np.inf, -np.inf, np.nan, 1e-30, -1e-30,
                      0.072, -0.072], np.float32)
-    for n in range(0, 41):
-        scores = np.concatenate([edge, rng.normal(0, 4, 64).astype(np.float32)])
-        scores = rng.permutation(scores)[:n]
-        labels = (rng.random(n) < 0.3).astype(np.float32)
-        fast, fast_loss = _core.logistic_steps(scores, labels, 0.025)
-        slow, slow_loss = _core.logistic_steps(scores, labels, 0.025, one_by_one=True)
-        assert fast.tobytes() == slow.tobytes()
-        assert np.float64(fast_loss).tobytes() == np.float64(slow_loss).tobytes()
-        ok = np.isfinite(scores)
-        expected = (labels - 1 / (1 + np.exp(-scores.astype(np.float64)))) * 0.025
-        np.testing.assert_allclose(fast[ok], expected[ok], atol=0.025 * 0.0026)
-    with pytest.raises(ValueError, match="3 scores but 2 labels"):
-        _core.logistic_steps(np.zeros(3, np.float32), np.zeros(2, np.float32), 0.1)
+    for n_lab in (1, 2, 3, 6, 15, 16, 17, 21, 32):
+        labels = (rng.random(n_lab) < 0.4).astype(np.float32)
+        labels[rng.integers(n_lab)] = 1.0
+        for n in range(0, 41):
+            scores = np.concatenate([edge, rng.normal(0, 4, 64).astype(np.float32)])
+            scores = rng.permutation(scores)[:n]
+            fast, fast_loss = _core.logistic_steps(scores, labels, 0.025)
+            slow, slow_loss = _core.logistic_steps(scores, labels, 0.025, one_by_one=True)
+            assert fast.tobytes() == slow.tobytes(), (n_lab, n)
+            assert np.float64(fast_loss).tobytes() == np.float64(slow_loss).tobytes()
+            ok = np.isfinite(scores)
+            each = np.resize(labels, n)
+            expected = (each - 1 / (1 + np.exp(-scores.astype(np.float64)))) * 0.025
+            np.testing.assert_allclose(fast[ok], expected[ok], atol=0.025 * 0.0026)
+            assert (fast[scores >= 6] == (each[scores >= 6] - 1) * np.float32(0.025)).all()
+    with pytest.raises(ValueError, match="no labels"):
+        _core.logistic_steps(np.zeros(3, np.float32), np.zeros(0, np.float32), 0.1)
 
 
 def test_row_block_helpers_name_bad_arguments():

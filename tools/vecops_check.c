@@ -112,48 +112,52 @@ static int check_row_blocks(const float *a, const float *b, int path)
 /* _core.pyx's _table_index, _sigmoid and _log_sigmoid for the table-driven (not exact) case. */
 static int ref_bin(float f)
 {
-    double position = (f + 6) * (1000 / (2.0 * 6));
+    double position = (f + W2V_MAX_EXP) * (W2V_EXP_TABLE_SIZE / (2.0 * W2V_MAX_EXP));
     if (!(position >= 0.0)) return 0;
-    if (position >= 999) return 999;
+    if (position >= W2V_EXP_TABLE_SIZE - 1) return W2V_EXP_TABLE_SIZE - 1;
     return (int)position;
 }
 
 /* w2v_logistic_steps (where the path has it) against the scalar steps, bit for bit, on
- * scores at and around the clipping bounds, the last bin, zeros of both signs and a NaN. */
+ * scores at and around the clipping bounds, the last bin, zeros of both signs and a NaN,
+ * with labels repeating every 1, 6, 16 and 17 scores. */
 static int check_logistic(int path)
 {
     static const float edge[] = {0.0f, -0.0f, 6.0f, -6.0f, 5.9999995f, -5.9999995f, 5.99f,
                                  7.5f, -7.5f, 1e-30f, -0.072f, 3.25f, -2.5f, 0.5f, -1.0f,
                                  2.0f, -4.0f, 4.5f, NAN, 5.95f};
-    float sig[1000], logsig[1000], c[20], lab[20];
-    double terms[20], loss = 0.0, loss_ref = 0.0;
-    int i, n = (int)(sizeof(edge) / sizeof(edge[0]));
-    for (i = 0; i < 1000; i++) {
-        double x = (i / 1000.0 * 2 - 1) * 6;
+    static const int periods[] = {1, 6, 16, 17};
+    float sig[W2V_EXP_TABLE_SIZE], logsig[W2V_EXP_TABLE_SIZE], steps[20], lab[17];
+    double terms[20];
+    int i, p, n = (int)(sizeof(edge) / sizeof(edge[0]));
+    for (i = 0; i < W2V_EXP_TABLE_SIZE; i++) {
+        double x = (i / (double)W2V_EXP_TABLE_SIZE * 2 - 1) * W2V_MAX_EXP;
         sig[i] = (float)(1.0 / (1.0 + exp(-x)));
         logsig[i] = (float)(-log1p(exp(-x)));
     }
-    for (i = 0; i < n; i++) {
-        c[i] = edge[i];
-        lab[i] = (float)(i % 3 == 0);
-    }
-    if (!w2v_logistic_steps(c, lab, n, 0.025f, sig, logsig, terms)) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        float f = edge[i], x = lab[i] > 0 ? f : -f, s, step;
-        s = f >= 6 ? 1.0f : (f <= -6 ? 0.0f : sig[ref_bin(f)]);
-        step = (lab[i] - s) * 0.025f;
-        loss_ref -= x >= 6 ? 0.0 : (x <= -6 ? (double)x : (double)logsig[ref_bin(x)]);
-        loss -= terms[i];
-        if (memcmp(&step, &c[i], sizeof(float)) != 0) {
-            printf("logistic step %d differs (%g against %g) on path %d\n", i, c[i], step, path);
+    for (i = 0; i < 17; i++) lab[i] = (float)(i % 3 == 0);
+    for (p = 0; p < 4; p++) {
+        double loss = 0.0, loss_ref = 0.0;
+        if (!w2v_logistic_steps(edge, n, lab, periods[p], 0.025f, sig, logsig, steps, terms)) {
+            return 0;
+        }
+        for (i = 0; i < n; i++) {
+            float f = edge[i], l = lab[i % periods[p]], x = l > 0 ? f : -f, s, step;
+            s = f >= W2V_MAX_EXP ? 1.0f : (f <= -W2V_MAX_EXP ? 0.0f : sig[ref_bin(f)]);
+            step = (l - s) * 0.025f;
+            loss_ref -= x >= W2V_MAX_EXP ? 0.0
+                        : (x <= -W2V_MAX_EXP ? (double)x : (double)logsig[ref_bin(x)]);
+            loss -= terms[i];
+            if (memcmp(&step, &steps[i], sizeof(float)) != 0) {
+                printf("logistic step %d (period %d) differs (%g against %g) on path %d\n", i,
+                       periods[p], steps[i], step, path);
+                return 1;
+            }
+        }
+        if (memcmp(&loss, &loss_ref, sizeof(double)) != 0) {
+            printf("logistic loss %.17g differs from %.17g on path %d\n", loss, loss_ref, path);
             return 1;
         }
-    }
-    if (memcmp(&loss, &loss_ref, sizeof(double)) != 0) {
-        printf("logistic loss %.17g differs from %.17g on path %d\n", loss, loss_ref, path);
-        return 1;
     }
     return 0;
 }
@@ -214,7 +218,8 @@ static int check_path(int wanted)
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
            "axpy_scatter with one call per row, axpy_rows and axpy_rows2 with one axpy after "
-           "the other; logistic_steps (16 at a time on AVX-512) with the scalar steps\n", PATH_NAMES[path]);
+           "the other; logistic_steps (16 at a time on AVX-512) with the scalar steps\n",
+           PATH_NAMES[path]);
     return 0;
 }
 

@@ -48,16 +48,13 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
                                PyThread_acquire_lock, PyThread_release_lock, WAIT_LOCK)
 
 
+from w2v._vecops cimport W2V_EXP_TABLE_SIZE as EXP_TABLE_SIZE, W2V_MAX_EXP as MAX_EXP
 from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_rows2,
                           w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows, w2v_dot_rows2,
                           w2v_logistic_steps, w2v_next, w2v_pick_row, w2v_prefetch_row,
                           w2v_scale, w2v_set_simd,
                           w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
 
-
-cdef enum:
-    EXP_TABLE_SIZE = 1000
-    MAX_EXP = 6
 
 #: Inputs beyond +-MAX_EXP are clipped by the sigmoid tables.
 SIGMOID_CLIP = MAX_EXP
@@ -191,8 +188,7 @@ ctypedef struct Work:
     int32_t *contexts     # batched skip-gram: the window's context words
     float *context_grad   # batched skip-gram: error of each context's input vector
     float *coeffs         # batched skip-gram: contexts x outputs gradient coefficients
-    float *coeff_labels   # ... each coefficient's label (``labels`` once per context)
-    double *loss_terms    # ... and its loss term, summed in order by the caller
+    double *loss_terms    # ... and each one's loss term, summed in order by the caller
     float **out_rows      # batched skip-gram: output rows of one objective
     float **ctx_rows      # batched skip-gram: the contexts' input rows
     float *labels         # batched skip-gram: their targets (1 or 0)
@@ -537,15 +533,12 @@ cdef inline void _logistic_block(const Net *net, Work *work, float *c, int n_ctx
     every context ``a`` and output ``b``, the loss's terms added in that order: 16 at a time
     on AVX-512 (``w2v_logistic_steps``: the same bins, clipping and bits), else one by one."""
     cdef int a, b, k, n = n_ctx * n_out
-    if not net.exact:
-        for a in range(n_ctx):
-            for b in range(n_out):
-                work.coeff_labels[a * n_out + b] = work.labels[b]
-        if w2v_logistic_steps(c, work.coeff_labels, n, alpha, SIGMOID_TABLE,
-                              LOG_SIGMOID_TABLE, work.loss_terms):
-            for k in range(n):
-                loss[0] -= work.loss_terms[k]
-            return
+    if n_out and not net.exact and w2v_logistic_steps(
+            c, n, work.labels, n_out, alpha, SIGMOID_TABLE, LOG_SIGMOID_TABLE, c,
+            work.loss_terms):
+        for k in range(n):
+            loss[0] -= work.loss_terms[k]
+        return
     for a in range(n_ctx):
         for b in range(n_out):
             c[a * n_out + b] = _logistic_gradient(net, loss, c[a * n_out + b], work.labels[b],
@@ -1031,7 +1024,6 @@ cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
     cdef size_t at_contexts = _take(&used, slots * sizeof(int32_t))
     cdef size_t at_context_grad = _take(&used, slots * dim * sizeof(float))
     cdef size_t at_coeffs = _take(&used, slots * outputs * sizeof(float))
-    cdef size_t at_coeff_labels = _take(&used, slots * outputs * sizeof(float))
     cdef size_t at_loss_terms = _take(&used, slots * outputs * sizeof(double))
     cdef size_t at_out_rows = _take(&used, outputs * sizeof(float *))
     cdef size_t at_ctx_rows = _take(&used, slots * sizeof(float *))
@@ -1052,7 +1044,6 @@ cdef char *_alloc_work(const Net *net, Work *work, int64_t longest) noexcept:
     work.contexts = <int32_t *>(base + at_contexts)
     work.context_grad = <float *>(base + at_context_grad)
     work.coeffs = <float *>(base + at_coeffs)
-    work.coeff_labels = <float *>(base + at_coeff_labels)
     work.loss_terms = <double *>(base + at_loss_terms)
     work.out_rows = <float **>(base + at_out_rows)
     work.ctx_rows = <float **>(base + at_ctx_rows)
@@ -1204,28 +1195,29 @@ def alias_pick(Kernel kernel not None, uint64_t r):
 
 def logistic_steps(const float[::1] scores not None, const float[::1] labels not None,
                    float alpha, bint one_by_one=False):
-    """The batched skip-gram window's logistic steps on ``scores`` (for tests):
-    ``w2v_logistic_steps`` (16 at a time on AVX-512, one by one elsewhere), or with
-    ``one_by_one`` ``_logistic_gradient`` per score. Returns the steps ``(label -
+    """The kernel's logistic steps on ``scores`` against ``labels`` repeated (a block of rows
+    of scores, each against the same labels, as the batched skip-gram window takes them;
+    for tests): ``w2v_logistic_steps`` (16 at a time on AVX-512, one by one elsewhere), or
+    with ``one_by_one`` ``_logistic_gradient`` per score. Returns the steps ``(label -
     sigmoid(score)) * alpha`` and the summed loss; every way must give the same bits.
 
     Parameters
     ----------
     scores : float32 vector.
-    labels : float32 vector of the same length, each 1 or 0.
+    labels : float32 vector, each 1 or 0; score ``k``'s label is ``labels[k % len(labels)]``.
     alpha : the learning rate.
     one_by_one : take each step with the scalar routine.
 
     Example
     -------
-    >>> steps, loss = logistic_steps(np.array([0.0, 7.0], np.float32),
+    >>> steps, loss = logistic_steps(np.array([0.0, 7.0, 0.0], np.float32),
     ...                              np.array([1.0, 0.0], np.float32), 0.5)
     >>> [round(v, 3) for v in steps.tolist()], round(loss, 2)  # table bins, clipped at 6
-    ([0.249, -0.5], 7.69)
+    ([0.249, -0.5, 0.249], 8.38)
     """
-    cdef Py_ssize_t n = scores.shape[0]
-    if labels.shape[0] != n:
-        raise ValueError(f"{n} scores but {labels.shape[0]} labels")
+    cdef Py_ssize_t n = scores.shape[0], n_lab = labels.shape[0]
+    if n_lab == 0:
+        raise ValueError("no labels")
     out = np.array(scores, dtype=np.float32)
     terms = np.zeros(n, dtype=np.float64)
     cdef float[::1] c = out
@@ -1237,13 +1229,14 @@ def logistic_steps(const float[::1] scores not None, const float[::1] labels not
     if n == 0:
         return out, loss
     with nogil:
-        if not one_by_one and w2v_logistic_steps(&c[0], &labels[0], <int>n, alpha,
-                                                 SIGMOID_TABLE, LOG_SIGMOID_TABLE, &t[0]):
+        if not one_by_one and w2v_logistic_steps(&c[0], <int>n, &labels[0], <int>n_lab, alpha,
+                                                 SIGMOID_TABLE, LOG_SIGMOID_TABLE, &c[0],
+                                                 &t[0]):
             for k in range(n):
                 loss -= t[k]
         else:
             for k in range(n):
-                c[k] = _logistic_gradient(&net, &loss, c[k], labels[k], alpha)
+                c[k] = _logistic_gradient(&net, &loss, c[k], labels[k % n_lab], alpha)
     return out, loss
 
 

@@ -26,6 +26,11 @@
 
 #include "_prefetch.h"
 
+/* The sigmoid tables: EXP_TABLE_SIZE bins on [-MAX_EXP, MAX_EXP] (_core.pyx fills them),
+ * inputs beyond which are clipped. */
+#define W2V_MAX_EXP 6
+#define W2V_EXP_TABLE_SIZE 1000
+
 /*
  * Row ``index`` of ``copy`` (whose first row is row ``first`` of the matrix) when
  * ``index >= first`` and ``index < end``, else row ``index`` of ``shared``; without a
@@ -721,41 +726,63 @@ W2V_AVX512_FN void w2v_axpy_scatter_avx512(const float *c, int stride, const flo
     }
 }
 
-/* The table bins of 16 floats v, as _table_index computes each: (v + 6) in float, times
- * 1000 / 12 in double, truncated, clamped to 0..999 (a NaN gives 0). */
-W2V_AVX512_FN __m512i w2v_table_bins_avx512(__m512 v)
+/* The two halves of 16 floats widened to 8 doubles each. */
+W2V_AVX512_FN void w2v_widen_avx512(__m512 v, __m512d *lo, __m512d *hi)
 {
-    const __m512d scale = _mm512_set1_pd(1000 / (2.0 * 6));
-    __m512 s = _mm512_add_ps(v, _mm512_set1_ps(6.0f));
-    __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(s));
-    __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
-    __m256i ilo = _mm512_cvttpd_epi32(_mm512_mul_pd(lo, scale));
-    __m256i ihi = _mm512_cvttpd_epi32(_mm512_mul_pd(hi, scale));
-    __m512i idx = _mm512_inserti64x4(_mm512_castsi256_si512(ilo), ihi, 1);
-    idx = _mm512_max_epi32(idx, _mm512_setzero_si512());
-    return _mm512_min_epi32(idx, _mm512_set1_epi32(999));
+    *lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+    *hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
 }
 
-/* Logistic steps of n scores: c[k] = (lab[k] - sigmoid(c[k])) * alpha and terms[k] = the
- * log-sigmoid of c[k] (label 1) or -c[k] (label 0), with the tables, clipping at +-6 and
- * bits of _logistic_gradient; the caller subtracts the terms from the loss in order. */
-W2V_AVX512_FN void w2v_logistic_avx512(float *c, const float *lab, int n, float alpha,
-                                       const float *sig, const float *logsig, double *terms)
+/* The table bins of 16 floats v, as _table_index computes each: (v + W2V_MAX_EXP) in
+ * float, times W2V_EXP_TABLE_SIZE / (2 W2V_MAX_EXP) in double, truncated, clamped to the
+ * table (a NaN gives bin 0). */
+W2V_AVX512_FN __m512i w2v_table_bins_avx512(__m512 v)
 {
-    const __m512 six = _mm512_set1_ps(6.0f), msix = _mm512_set1_ps(-6.0f);
+    const __m512d scale = _mm512_set1_pd(W2V_EXP_TABLE_SIZE / (2.0 * W2V_MAX_EXP));
+    __m512d lo, hi;
+    __m512i idx;
+    w2v_widen_avx512(_mm512_add_ps(v, _mm512_set1_ps((float)W2V_MAX_EXP)), &lo, &hi);
+    idx = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvttpd_epi32(_mm512_mul_pd(lo, scale))),
+                             _mm512_cvttpd_epi32(_mm512_mul_pd(hi, scale)), 1);
+    idx = _mm512_max_epi32(idx, _mm512_setzero_si512());
+    return _mm512_min_epi32(idx, _mm512_set1_epi32(W2V_EXP_TABLE_SIZE - 1));
+}
+
+/* Logistic steps of n scores whose labels repeat with period n_lab (a block of rows of
+ * scores, each row against the same n_lab labels): steps[k] = (lab[k % n_lab] -
+ * sigmoid(scores[k])) * alpha and terms[k] = the log-sigmoid of scores[k] (label 1) or of
+ * -scores[k] (label 0), with the tables, clipping at +-W2V_MAX_EXP and the bits of
+ * _core.pyx's _logistic_gradient; the caller subtracts the terms from the loss in order.
+ * steps may be scores. */
+W2V_AVX512_FN void w2v_logistic_avx512(const float *scores, int n, const float *lab, int n_lab,
+                                       float alpha, const float *sig, const float *logsig,
+                                       float *steps, double *terms)
+{
+    const __m512 six = _mm512_set1_ps((float)W2V_MAX_EXP);
+    const __m512 msix = _mm512_set1_ps(-(float)W2V_MAX_EXP);
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     const __m512 va = _mm512_set1_ps(alpha);
+    const __m512i period = _mm512_set1_epi32(n_lab), advance = _mm512_set1_epi32(16 % n_lab);
+    /* each lane's label index: lane mod n_lab, then 16 more (mod n_lab) per vector */
+    __m512i b = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 labels = _mm512_maskz_loadu_ps(n_lab >= 16 ? (__mmask16)0xFFFF : W2V_TAIL_MASK(n_lab),
+                                          lab);
+    __mmask16 over;
     int i;
+    while ((over = _mm512_cmpge_epi32_mask(b, period)) != 0) {
+        b = _mm512_mask_sub_epi32(b, over, b, period);
+    }
     for (i = 0; i < n; i += 16) {
         __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : W2V_TAIL_MASK(n - i);
-        __m512 f = _mm512_maskz_loadu_ps(m, c + i);
-        __m512 l = _mm512_maskz_loadu_ps(m, lab + i);
+        __m512 f = _mm512_maskz_loadu_ps(m, scores + i);
+        __m512 l = n_lab <= 16 ? _mm512_permutexvar_ps(b, labels)
+                               : _mm512_i32gather_ps(b, lab, 4);
         __mmask16 pos = _mm512_cmp_ps_mask(l, zero, _CMP_GT_OQ);
         __m512 negf = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(f),
                                                            _mm512_set1_epi32((int)0x80000000u)));
         __m512 x = _mm512_mask_blend_ps(pos, negf, f);
-        __m512 s = _mm512_i32gather_ps(w2v_table_bins_avx512(f), sig, 4);
-        __m512 ls = _mm512_i32gather_ps(w2v_table_bins_avx512(x), logsig, 4);
+        __m512 s = _mm512_mask_i32gather_ps(zero, m, w2v_table_bins_avx512(f), sig, 4);
+        __m512 ls = _mm512_mask_i32gather_ps(zero, m, w2v_table_bins_avx512(x), logsig, 4);
         __mmask16 fhi = _mm512_cmp_ps_mask(f, six, _CMP_GE_OQ);
         __mmask16 flo = _mm512_cmp_ps_mask(f, msix, _CMP_LE_OQ);
         __mmask16 xhi = _mm512_cmp_ps_mask(x, six, _CMP_GE_OQ);
@@ -763,13 +790,14 @@ W2V_AVX512_FN void w2v_logistic_avx512(float *c, const float *lab, int n, float 
         __m512d t0, t1;
         s = _mm512_mask_mov_ps(s, fhi, one);
         s = _mm512_mask_mov_ps(s, (__mmask16)(flo & ~fhi), zero);
-        _mm512_mask_storeu_ps(c + i, m, _mm512_mul_ps(_mm512_sub_ps(l, s), va));
+        _mm512_mask_storeu_ps(steps + i, m, _mm512_mul_ps(_mm512_sub_ps(l, s), va));
         ls = _mm512_mask_mov_ps(ls, xlo, x);
         ls = _mm512_mask_mov_ps(ls, xhi, zero);
-        t0 = _mm512_cvtps_pd(_mm512_castps512_ps256(ls));
-        t1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(ls), 1)));
+        w2v_widen_avx512(ls, &t0, &t1);
         _mm512_mask_storeu_pd(terms + i, (__mmask8)(m & 0xFF), t0);
         _mm512_mask_storeu_pd(terms + i + 8, (__mmask8)(m >> 8), t1);
+        b = _mm512_add_epi32(b, advance);
+        b = _mm512_mask_sub_epi32(b, _mm512_cmpge_epi32_mask(b, period), b, period);
     }
 }
 
@@ -960,17 +988,20 @@ W2V_INLINE void w2v_dot_rows2(const float *W2V_RESTRICT x, const float *W2V_REST
     w2v_dot_rows(y, rows, n, out_y, dim);
 }
 
-/* w2v_logistic_avx512 where the CPU runs it; returns 1 if it did, 0 if the caller must. */
-W2V_INLINE int w2v_logistic_steps(float *c, const float *lab, int n, float alpha,
-                                  const float *sig, const float *logsig, double *terms)
+/* w2v_logistic_avx512 where the CPU runs it (n_lab >= 1); returns 1 if it did, 0 if the
+ * caller must take the steps itself. */
+W2V_INLINE int w2v_logistic_steps(const float *scores, int n, const float *lab, int n_lab,
+                                  float alpha, const float *sig, const float *logsig,
+                                  float *steps, double *terms)
 {
 #ifdef W2V_HAVE_AVX2_PATH
     if (w2v_simd == W2V_AVX512) {
-        w2v_logistic_avx512(c, lab, n, alpha, sig, logsig, terms);
+        w2v_logistic_avx512(scores, n, lab, n_lab, alpha, sig, logsig, steps, terms);
         return 1;
     }
 #endif
-    (void)c; (void)lab; (void)n; (void)alpha; (void)sig; (void)logsig; (void)terms;
+    (void)scores; (void)n; (void)lab; (void)n_lab; (void)alpha; (void)sig; (void)logsig;
+    (void)steps; (void)terms;
     return 0;
 }
 

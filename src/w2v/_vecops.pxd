@@ -8,6 +8,9 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 
 
 cdef extern from "_vecops.h" nogil:
+    enum:
+        W2V_MAX_EXP           # the sigmoid tables' clipping bound
+        W2V_EXP_TABLE_SIZE    # ... and their number of bins
     float w2v_dot(const float *a, const float *b, int n)
     void w2v_axpy(float alpha, const float *x, float *y, int n)
     void w2v_axpy_rows(const float *c, int stride, const float **rows, int n, float *y,
@@ -15,8 +18,9 @@ cdef extern from "_vecops.h" nogil:
     void w2v_axpy_rows2(const float *c, int stride, int next, const float **rows, int n,
                         float *y, float *z, int dim)
     void w2v_dot_rows(const float *x, const float **rows, int n, float *out, int dim)
-    int w2v_logistic_steps(float *c, const float *lab, int n, float alpha,
-                           const float *sig, const float *logsig, double *terms)
+    int w2v_logistic_steps(const float *scores, int n, const float *lab, int n_lab,
+                           float alpha, const float *sig, const float *logsig, float *steps,
+                           double *terms)
     void w2v_dot_rows2(const float *x, const float *y, const float **rows, int n,
                        float *out_x, float *out_y, int dim)
     void w2v_axpy_scatter(const float *c, int stride, const float *x, float **rows, int n,
