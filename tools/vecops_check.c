@@ -94,6 +94,33 @@ static int check_row_blocks(const float *a, const float *b, int path)
                 return 1;
             }
         }
+        /* the sums into y and z that start from nothing: y's old contents (NaNs) unread */
+        for (i = 0; i < dim; i++) {
+            acc[i] = acc2[i] = NAN;
+            acc_ref[i] = acc2_ref[i] = 0.0f;
+        }
+        w2v_sum_rows2(c, 2, 1, (const float *const *)pair_rows, 2, acc, acc2, dim);
+        for (r = 0; r < 2; r++) {
+            w2v_axpy(c[2 * r], pair_rows[r], acc_ref, dim);
+            w2v_axpy(c[2 * r + 1], pair_rows[r], acc2_ref, dim);
+        }
+        if (memcmp(acc, acc_ref, (size_t)dim * sizeof(float)) != 0 ||
+            memcmp(acc2, acc2_ref, (size_t)dim * sizeof(float)) != 0) {
+            printf("sum_rows2 differs from zeros and axpy, length %d, path %d\n", dim, path);
+            return 1;
+        }
+        for (i = 0; i < dim; i++) {
+            acc[i] = NAN;
+            acc_ref[i] = 0.0f;
+        }
+        w2v_sum_rows(c, 1, (const float *const *)rows, 5, acc, dim);
+        for (r = 0; r < 5; r++) {
+            w2v_axpy(c[r], refs[r], acc_ref, dim);
+        }
+        if (memcmp(acc, acc_ref, (size_t)dim * sizeof(float)) != 0) {
+            printf("sum_rows differs from zeros and axpy, length %d, path %d\n", dim, path);
+            return 1;
+        }
         w2v_axpy_scatter(c, 1, b, rows, 5, dim);
         for (r = 0; r < 5; r++) {
             w2v_axpy(c[r], b, refs[r], dim);
@@ -217,8 +244,8 @@ static int check_path(int wanted)
         return 1;
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
-           "axpy_scatter with one call per row, axpy_rows and axpy_rows2 with one axpy after "
-           "the other; logistic_steps (16 at a time on AVX-512) with the scalar steps\n",
+           "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows and sum_rows2 "
+           "with one axpy after the other; logistic_steps (16 at a time on AVX-512) with the scalar steps\n",
            PATH_NAMES[path]);
     return 0;
 }

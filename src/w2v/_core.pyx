@@ -52,7 +52,7 @@ from w2v._vecops cimport W2V_EXP_TABLE_SIZE as EXP_TABLE_SIZE, W2V_MAX_EXP as MA
 from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_rows2,
                           w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows, w2v_dot_rows2,
                           w2v_logistic_steps, w2v_next, w2v_pick_row, w2v_prefetch_row,
-                          w2v_scale, w2v_set_simd,
+                          w2v_scale, w2v_set_simd, w2v_sum_rows, w2v_sum_rows2,
                           w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
 
 
@@ -550,7 +550,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     """Logistic steps of every context of the window against every output row at once.
 
     Scores and both gradients use the weights from before this call: the contexts' errors
-    go to ``work.context_grad`` (added to the inputs by the caller), the output rows are
+    are written to ``work.context_grad`` (added to the inputs by the caller), the output rows are
     updated here. All scores are taken first (independent dot products the CPU overlaps),
     then each error row and each output row is summed in registers and stored once; the
     terms are added in the order, and with the roundings, of one ``axpy`` per pair.
@@ -572,13 +572,13 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     work.loss = loss
     a = 0
     while a + 1 < n_ctx:  # two contexts' errors per pass over the output rows
-        w2v_axpy_rows2(c + a * n_out, 1, n_out, <const float **>work.out_rows, n_out,
-                       work.context_grad + <int64_t>a * net.dim,
-                       work.context_grad + <int64_t>(a + 1) * net.dim, net.dim)
+        w2v_sum_rows2(c + a * n_out, 1, n_out, <const float **>work.out_rows, n_out,
+                      work.context_grad + <int64_t>a * net.dim,
+                      work.context_grad + <int64_t>(a + 1) * net.dim, net.dim)
         a += 2
     if a < n_ctx:
-        w2v_axpy_rows(c + a * n_out, 1, <const float **>work.out_rows, n_out,
-                      work.context_grad + <int64_t>a * net.dim, net.dim)
+        w2v_sum_rows(c + a * n_out, 1, <const float **>work.out_rows, n_out,
+                     work.context_grad + <int64_t>a * net.dim, net.dim)
     b = 0
     while b < n_out:  # two output rows per pass over the contexts, unless they are one row
         if b + 1 < n_out and work.out_rows[b] != work.out_rows[b + 1]:
@@ -650,7 +650,6 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
                 work.out_rows[n_out] = _word_row(net, work, noise[d])
                 work.labels[n_out] = 0.0
                 n_out += 1
-        w2v_zero(work.context_grad, n_ctx * net.dim)
         _batch_logistic(net, work, n_ctx, n_out, alpha)
         for a in range(n_ctx):
             w2v_axpy(1.0, work.context_grad + <int64_t>a * net.dim,
@@ -660,8 +659,8 @@ cdef void _sg_batch_sentence(const Net *net, Work *work, int n, float alpha) noe
 
 cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcept nogil:
     """CBOW: the hidden layer is the sum (or mean) of the context rows, summed in
-    registers (``w2v_axpy_rows`` with coefficients 1: the bits of one add after the
-    other); its error goes to every context row."""
+    registers (``w2v_sum_rows`` with coefficients 1: the bits of one add after the
+    other, from zero); its error goes to every context row."""
     cdef int i, j, d, lo, hi, count, drawn = 0
     cdef const int32_t *noise
     cdef float one = 1.0
@@ -677,8 +676,7 @@ cdef void _cbow_sentence(const Net *net, Work *work, int n, float alpha) noexcep
             if j != i:
                 work.ctx_rows[count] = _input_row(net, work, work.sentence[j])
                 count += 1
-        w2v_zero(work.hidden, net.dim)
-        w2v_axpy_rows(&one, 0, <const float **>work.ctx_rows, count, work.hidden, net.dim)
+        w2v_sum_rows(&one, 0, <const float **>work.ctx_rows, count, work.hidden, net.dim)
         if net.cbow_mean:
             w2v_scale(1.0 / count, work.hidden, net.dim)
         _train_example(net, work, work.hidden, work.sentence[i], alpha, NULL)

@@ -90,14 +90,27 @@ W2V_INLINE void w2v_axpy_portable(float alpha, const float *W2V_RESTRICT x,
     }
 }
 
+/* x = 0 */
+W2V_INLINE void w2v_zero(float *x, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        x[i] = 0.f;
+    }
+}
+
 /*
- * y += sum_r c[r * stride] * rows[r], the terms added one row after the other as n calls
- * of w2v_axpy add them (the same bits), but y is loaded and stored once per element.
+ * y += sum_r c[r * stride] * rows[r] (add) or y = that sum (not add: the bits of zeroing y
+ * first), the terms added one row after the other as n calls of w2v_axpy add them (the
+ * same bits), but y is loaded (if at all) and stored once per element.
  */
 W2V_INLINE void w2v_axpy_rows_portable(const float *c, int stride, const float *const *rows,
-                                       int n, float *W2V_RESTRICT y, int dim)
+                                       int n, float *W2V_RESTRICT y, int dim, int add)
 {
     int r;
+    if (!add) {
+        w2v_zero(y, dim);
+    }
     for (r = 0; r < n; r++) {
         w2v_axpy_portable(c[(int64_t)r * stride], rows[r], y, dim);
     }
@@ -198,15 +211,18 @@ W2V_AVX2_FN void w2v_axpy_avx2(float alpha, const float *x, float *y, int n)
     }
 }
 
+/* Where a row sum starts: y's values (add) or +0 (y = the sum; y is not read). */
+#define W2V_Y256(p) (add ? _mm256_loadu_ps(p) : _mm256_setzero_ps())
+
 /* w2v_axpy_rows_portable with AVX2: elements in the same 16-, 8- and 1-wide steps as
  * w2v_axpy_avx2, each a chain of fused multiply-adds over the rows in order. */
 W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *const *rows,
-                                    int n, float *y, int dim)
+                                    int n, float *y, int dim, int add)
 {
     int i = 0, r;
     for (; i + 32 <= dim; i += 32) {  /* four chains in flight, not two */
-        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
-        __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
+        __m256 y0 = W2V_Y256(y + i), y1 = W2V_Y256(y + i + 8);
+        __m256 y2 = W2V_Y256(y + i + 16), y3 = W2V_Y256(y + i + 24);
         for (r = 0; r < n; r++) {
             __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
             const float *x = rows[r] + i;
@@ -221,7 +237,7 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
         _mm256_storeu_ps(y + i + 24, y3);
     }
     for (; i + 16 <= dim; i += 16) {
-        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
+        __m256 y0 = W2V_Y256(y + i), y1 = W2V_Y256(y + i + 8);
         for (r = 0; r < n; r++) {
             __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
             y0 = _mm256_fmadd_ps(vc, _mm256_loadu_ps(rows[r] + i), y0);
@@ -231,12 +247,15 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
         _mm256_storeu_ps(y + i + 8, y1);
     }
     for (; i + 8 <= dim; i += 8) {
-        __m256 y0 = _mm256_loadu_ps(y + i);
+        __m256 y0 = W2V_Y256(y + i);
         for (r = 0; r < n; r++) {
             y0 = _mm256_fmadd_ps(_mm256_set1_ps(c[(int64_t)r * stride]),
                                  _mm256_loadu_ps(rows[r] + i), y0);
         }
         _mm256_storeu_ps(y + i, y0);
+    }
+    if (!add) {
+        w2v_zero(y + i, dim - i);
     }
     for (r = 0; r < n; r++) {  /* the tail as w2v_axpy_avx2's scalar loop, row by row */
         float alpha = c[(int64_t)r * stride];
@@ -251,14 +270,14 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
 /* w2v_axpy_rows2_avx512 with AVX2: the bits of w2v_axpy_rows_avx2 into y and into z. */
 W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
                                      const float *const *rows, int n, float *y, float *z,
-                                     int dim)
+                                     int dim, int add)
 {
     int i = 0, r;
     for (; i + 32 <= dim; i += 32) {
-        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
-        __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
-        __m256 z0 = _mm256_loadu_ps(z + i), z1 = _mm256_loadu_ps(z + i + 8);
-        __m256 z2 = _mm256_loadu_ps(z + i + 16), z3 = _mm256_loadu_ps(z + i + 24);
+        __m256 y0 = W2V_Y256(y + i), y1 = W2V_Y256(y + i + 8);
+        __m256 y2 = W2V_Y256(y + i + 16), y3 = W2V_Y256(y + i + 24);
+        __m256 z0 = W2V_Y256(z + i), z1 = W2V_Y256(z + i + 8);
+        __m256 z2 = W2V_Y256(z + i + 16), z3 = W2V_Y256(z + i + 24);
         for (r = 0; r < n; r++) {
             __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
             __m256 vd = _mm256_set1_ps(c[next + (int64_t)r * stride]);
@@ -285,8 +304,8 @@ W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
         _mm256_storeu_ps(z + i + 24, z3);
     }
     for (; i + 16 <= dim; i += 16) {
-        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
-        __m256 z0 = _mm256_loadu_ps(z + i), z1 = _mm256_loadu_ps(z + i + 8);
+        __m256 y0 = W2V_Y256(y + i), y1 = W2V_Y256(y + i + 8);
+        __m256 z0 = W2V_Y256(z + i), z1 = W2V_Y256(z + i + 8);
         for (r = 0; r < n; r++) {
             __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
             __m256 vd = _mm256_set1_ps(c[next + (int64_t)r * stride]);
@@ -302,7 +321,7 @@ W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
         _mm256_storeu_ps(z + i + 8, z1);
     }
     for (; i + 8 <= dim; i += 8) {
-        __m256 y0 = _mm256_loadu_ps(y + i), z0 = _mm256_loadu_ps(z + i);
+        __m256 y0 = W2V_Y256(y + i), z0 = W2V_Y256(z + i);
         for (r = 0; r < n; r++) {
             __m256 x0 = _mm256_loadu_ps(rows[r] + i);
             y0 = _mm256_fmadd_ps(_mm256_set1_ps(c[(int64_t)r * stride]), x0, y0);
@@ -310,6 +329,10 @@ W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
         }
         _mm256_storeu_ps(y + i, y0);
         _mm256_storeu_ps(z + i, z0);
+    }
+    if (!add) {
+        w2v_zero(y + i, dim - i);
+        w2v_zero(z + i, dim - i);
     }
     for (r = 0; r < n; r++) {  /* the tail as w2v_axpy_rows_avx2's, row by row */
         float alpha = c[(int64_t)r * stride], beta = c[next + (int64_t)r * stride];
@@ -450,15 +473,18 @@ W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
     }
 }
 
+#define W2V_Y512(p) (add ? _mm512_loadu_ps(p) : _mm512_setzero_ps())
+#define W2V_Y512M(m, p) (add ? _mm512_maskz_loadu_ps(m, p) : _mm512_setzero_ps())
+
 /* w2v_axpy_rows_portable with AVX-512F: every element a chain of fused multiply-adds
  * over the rows in order (the bits of n calls of w2v_axpy_avx512). */
 W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float *const *rows,
-                                        int n, float *y, int dim)
+                                        int n, float *y, int dim, int add)
 {
     int i = 0, r;
     for (; i + 64 <= dim; i += 64) {  /* four chains in flight, not two */
-        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
-        __m512 y2 = _mm512_loadu_ps(y + i + 32), y3 = _mm512_loadu_ps(y + i + 48);
+        __m512 y0 = W2V_Y512(y + i), y1 = W2V_Y512(y + i + 16);
+        __m512 y2 = W2V_Y512(y + i + 32), y3 = W2V_Y512(y + i + 48);
         for (r = 0; r < n; r++) {
             __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
             const float *x = rows[r] + i;
@@ -473,7 +499,7 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
         _mm512_storeu_ps(y + i + 48, y3);
     }
     for (; i + 32 <= dim; i += 32) {
-        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
+        __m512 y0 = W2V_Y512(y + i), y1 = W2V_Y512(y + i + 16);
         for (r = 0; r < n; r++) {
             __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
             y0 = _mm512_fmadd_ps(vc, _mm512_loadu_ps(rows[r] + i), y0);
@@ -484,7 +510,7 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
     }
     for (; i < dim; i += 16) {
         __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
-        __m512 y0 = _mm512_maskz_loadu_ps(m, y + i);
+        __m512 y0 = W2V_Y512M(m, y + i);
         for (r = 0; r < n; r++) {
             y0 = _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]),
                                  _mm512_maskz_loadu_ps(m, rows[r] + i), y0);
@@ -499,14 +525,14 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
  * overlap each other or the rows. */
 W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
                                          const float *const *rows, int n, float *y, float *z,
-                                         int dim)
+                                         int dim, int add)
 {
     int i = 0, r;
     for (; i + 64 <= dim; i += 64) {
-        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
-        __m512 y2 = _mm512_loadu_ps(y + i + 32), y3 = _mm512_loadu_ps(y + i + 48);
-        __m512 z0 = _mm512_loadu_ps(z + i), z1 = _mm512_loadu_ps(z + i + 16);
-        __m512 z2 = _mm512_loadu_ps(z + i + 32), z3 = _mm512_loadu_ps(z + i + 48);
+        __m512 y0 = W2V_Y512(y + i), y1 = W2V_Y512(y + i + 16);
+        __m512 y2 = W2V_Y512(y + i + 32), y3 = W2V_Y512(y + i + 48);
+        __m512 z0 = W2V_Y512(z + i), z1 = W2V_Y512(z + i + 16);
+        __m512 z2 = W2V_Y512(z + i + 32), z3 = W2V_Y512(z + i + 48);
         for (r = 0; r < n; r++) {
             __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
             __m512 vd = _mm512_set1_ps(c[next + (int64_t)r * stride]);
@@ -532,8 +558,8 @@ W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
         _mm512_storeu_ps(z + i + 48, z3);
     }
     for (; i + 32 <= dim; i += 32) {
-        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
-        __m512 z0 = _mm512_loadu_ps(z + i), z1 = _mm512_loadu_ps(z + i + 16);
+        __m512 y0 = W2V_Y512(y + i), y1 = W2V_Y512(y + i + 16);
+        __m512 z0 = W2V_Y512(z + i), z1 = W2V_Y512(z + i + 16);
         for (r = 0; r < n; r++) {
             __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
             __m512 vd = _mm512_set1_ps(c[next + (int64_t)r * stride]);
@@ -550,7 +576,7 @@ W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
     }
     for (; i < dim; i += 16) {
         __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
-        __m512 y0 = _mm512_maskz_loadu_ps(m, y + i), z0 = _mm512_maskz_loadu_ps(m, z + i);
+        __m512 y0 = W2V_Y512M(m, y + i), z0 = W2V_Y512M(m, z + i);
         for (r = 0; r < n; r++) {
             __m512 x0 = _mm512_maskz_loadu_ps(m, rows[r] + i);
             y0 = _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]), x0, y0);
@@ -903,20 +929,53 @@ W2V_INLINE void w2v_axpy(float alpha, const float *W2V_RESTRICT x, float *W2V_RE
     w2v_axpy_portable(alpha, x, y, n);
 }
 
-W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *rows, int n,
-                              float *W2V_RESTRICT y, int dim)
+W2V_INLINE void w2v_rows_sum(const float *c, int stride, const float *const *rows, int n,
+                             float *W2V_RESTRICT y, int dim, int add)
 {
 #ifdef W2V_HAVE_AVX2_PATH
     if (w2v_simd == W2V_AVX512) {
-        w2v_axpy_rows_avx512(c, stride, rows, n, y, dim);
+        w2v_axpy_rows_avx512(c, stride, rows, n, y, dim, add);
         return;
     }
     if (w2v_simd == W2V_AVX2) {
-        w2v_axpy_rows_avx2(c, stride, rows, n, y, dim);
+        w2v_axpy_rows_avx2(c, stride, rows, n, y, dim, add);
         return;
     }
 #endif
-    w2v_axpy_rows_portable(c, stride, rows, n, y, dim);
+    w2v_axpy_rows_portable(c, stride, rows, n, y, dim, add);
+}
+
+/* y += sum_r c[r * stride] * rows[r] (see w2v_axpy_rows_portable). */
+W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *rows, int n,
+                              float *W2V_RESTRICT y, int dim)
+{
+    w2v_rows_sum(c, stride, rows, n, y, dim, 1);
+}
+
+/* y = sum_r c[r * stride] * rows[r]: the bits of zeroing y, then w2v_axpy_rows, without
+ * the zeroing's stores and loads (the sums start at +0 in registers). */
+W2V_INLINE void w2v_sum_rows(const float *c, int stride, const float *const *rows, int n,
+                             float *W2V_RESTRICT y, int dim)
+{
+    w2v_rows_sum(c, stride, rows, n, y, dim, 0);
+}
+
+W2V_INLINE void w2v_rows_sum2(const float *c, int stride, int next, const float *const *rows,
+                              int n, float *W2V_RESTRICT y, float *W2V_RESTRICT z, int dim,
+                              int add)
+{
+#ifdef W2V_HAVE_AVX2_PATH
+    if (w2v_simd == W2V_AVX512) {
+        w2v_axpy_rows2_avx512(c, stride, next, rows, n, y, z, dim, add);
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        w2v_axpy_rows2_avx2(c, stride, next, rows, n, y, z, dim, add);
+        return;
+    }
+#endif
+    w2v_axpy_rows_portable(c, stride, rows, n, y, dim, add);
+    w2v_axpy_rows_portable(c + next, stride, rows, n, z, dim, add);
 }
 
 /* w2v_axpy_rows into y (coefficients c[r * stride]) and z (c[next + r * stride]) in one
@@ -924,18 +983,14 @@ W2V_INLINE void w2v_axpy_rows(const float *c, int stride, const float *const *ro
 W2V_INLINE void w2v_axpy_rows2(const float *c, int stride, int next, const float *const *rows,
                                int n, float *W2V_RESTRICT y, float *W2V_RESTRICT z, int dim)
 {
-#ifdef W2V_HAVE_AVX2_PATH
-    if (w2v_simd == W2V_AVX512) {
-        w2v_axpy_rows2_avx512(c, stride, next, rows, n, y, z, dim);
-        return;
-    }
-    if (w2v_simd == W2V_AVX2) {
-        w2v_axpy_rows2_avx2(c, stride, next, rows, n, y, z, dim);
-        return;
-    }
-#endif
-    w2v_axpy_rows_portable(c, stride, rows, n, y, dim);
-    w2v_axpy_rows_portable(c + next, stride, rows, n, z, dim);
+    w2v_rows_sum2(c, stride, next, rows, n, y, z, dim, 1);
+}
+
+/* w2v_sum_rows into y and z in one pass over the rows (as w2v_axpy_rows2). */
+W2V_INLINE void w2v_sum_rows2(const float *c, int stride, int next, const float *const *rows,
+                              int n, float *W2V_RESTRICT y, float *W2V_RESTRICT z, int dim)
+{
+    w2v_rows_sum2(c, stride, next, rows, n, y, z, dim, 0);
 }
 
 W2V_INLINE void w2v_dot_rows(const float *W2V_RESTRICT x, const float *const *rows, int n,
@@ -1027,15 +1082,6 @@ W2V_INLINE void w2v_scale(float alpha, float *x, int n)
     int i;
     for (i = 0; i < n; i++) {
         x[i] *= alpha;
-    }
-}
-
-/* x = 0 */
-W2V_INLINE void w2v_zero(float *x, int n)
-{
-    int i;
-    for (i = 0; i < n; i++) {
-        x[i] = 0.f;
     }
 }
 

@@ -17,6 +17,10 @@ cdef extern from "_vecops.h" nogil:
                        int dim)
     void w2v_axpy_rows2(const float *c, int stride, int next, const float **rows, int n,
                         float *y, float *z, int dim)
+    void w2v_sum_rows(const float *c, int stride, const float **rows, int n, float *y,
+                      int dim)
+    void w2v_sum_rows2(const float *c, int stride, int next, const float **rows, int n,
+                       float *y, float *z, int dim)
     void w2v_dot_rows(const float *x, const float **rows, int n, float *out, int dim)
     int w2v_logistic_steps(const float *scores, int n, const float *lab, int n_lab,
                            float alpha, const float *sig, const float *logsig, float *steps,
