@@ -441,11 +441,11 @@ def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
 
 def test_logistic_steps_sixteen_at_a_time_give_the_bits_of_one_at_a_time(simd):
     """The batched skip-gram window (a block of contexts x outputs, each context against the
-    same labels) takes its logistic steps 16 at a time on AVX-512; the kernel's bit-for-bit
-    claims rest on each step and the loss (summed in order) being exactly those of
-    ``_logistic_gradient``: the same table bins (the 999th near +6), the clipping at exactly
-    +-6, a NaN's bin 0, every tail length, and each score's label, for periods of labels
-    shorter and longer than a vector."""
+    same labels) takes its logistic steps 16 at a time on AVX-512, 8 on AVX2; the kernel's
+    bit-for-bit claims rest on each step and the loss (summed in order) being exactly those
+    of ``_logistic_gradient``: the same table bins (the 999th near +6), the clipping at
+    exactly +-6, a NaN's bin 0, every tail length, and each score's label, for periods of
+    labels shorter and longer than a vector."""
     rng = np.random.default_rng(5)
     edge = np.array([0.0, -0.0, 6.0, -6.0, np.nextafter(6, 0), np.nextafter(-6, 0), 5.99,
                      5.9999, -5.9999, 7.5, -7.5, np.inf, -np.inf, np.nan, 1e-30, -1e-30,

@@ -245,7 +245,7 @@ static int check_path(int wanted)
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
            "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows and sum_rows2 "
-           "with one axpy after the other; logistic_steps (16 at a time on AVX-512) with the scalar steps\n",
+           "with one axpy after the other; logistic_steps (16 or 8 at a time) with the scalar steps\n",
            PATH_NAMES[path]);
     return 0;
 }

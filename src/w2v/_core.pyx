@@ -531,7 +531,8 @@ cdef inline void _logistic_block(const Net *net, Work *work, float *c, int n_ctx
                                  float alpha, double *loss) noexcept nogil:
     """``c[a * n_out + b] = _logistic_gradient(.., c[a * n_out + b], labels[b], ..)`` for
     every context ``a`` and output ``b``, the loss's terms added in that order: 16 at a time
-    on AVX-512 (``w2v_logistic_steps``: the same bins, clipping and bits), else one by one."""
+    on AVX-512, 8 on AVX2 (``w2v_logistic_steps``: the same bins, clipping and bits), else
+    one by one."""
     cdef int a, b, k, n = n_ctx * n_out
     if n_out and not net.exact and w2v_logistic_steps(
             c, n, work.labels, n_out, alpha, SIGMOID_TABLE, LOG_SIGMOID_TABLE, c,
@@ -1195,9 +1196,10 @@ def logistic_steps(const float[::1] scores not None, const float[::1] labels not
                    float alpha, bint one_by_one=False):
     """The kernel's logistic steps on ``scores`` against ``labels`` repeated (a block of rows
     of scores, each against the same labels, as the batched skip-gram window takes them;
-    for tests): ``w2v_logistic_steps`` (16 at a time on AVX-512, one by one elsewhere), or
-    with ``one_by_one`` ``_logistic_gradient`` per score. Returns the steps ``(label -
-    sigmoid(score)) * alpha`` and the summed loss; every way must give the same bits.
+    for tests): ``w2v_logistic_steps`` (16 at a time on AVX-512, 8 on AVX2, else one by
+    one), or with ``one_by_one`` ``_logistic_gradient`` per score. Returns the steps
+    ``(label - sigmoid(score)) * alpha`` and the summed loss; every way must give the same
+    bits.
 
     Parameters
     ----------

@@ -416,6 +416,69 @@ W2V_AVX2_FN void w2v_axpy_scatter_avx2(const float *c, int stride, const float *
     }
 }
 
+/* The table bins of 8 floats v, as _table_index computes each (see w2v_table_bins_avx512). */
+W2V_AVX2_FN __m256i w2v_table_bins_avx2(__m256 v)
+{
+    const __m256d scale = _mm256_set1_pd(W2V_EXP_TABLE_SIZE / (2.0 * W2V_MAX_EXP));
+    __m256 s = _mm256_add_ps(v, _mm256_set1_ps((float)W2V_MAX_EXP));
+    __m128i lo = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)),
+                                                   scale));
+    __m128i hi = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(s, 1)),
+                                                   scale));
+    __m256i idx = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    idx = _mm256_max_epi32(idx, _mm256_setzero_si256());
+    return _mm256_min_epi32(idx, _mm256_set1_epi32(W2V_EXP_TABLE_SIZE - 1));
+}
+
+/* w2v_logistic_avx512 with AVX2, 8 scores at a time: the same bins, clipping and bits. */
+W2V_AVX2_FN void w2v_logistic_avx2(const float *scores, int n, const float *lab, int n_lab,
+                                   float alpha, const float *sig, const float *logsig,
+                                   float *steps, double *terms)
+{
+    const __m256 six = _mm256_set1_ps((float)W2V_MAX_EXP);
+    const __m256 msix = _mm256_set1_ps(-(float)W2V_MAX_EXP);
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    const __m256 va = _mm256_set1_ps(alpha), sign = _mm256_set1_ps(-0.0f);
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i period = _mm256_set1_epi32(n_lab), advance = _mm256_set1_epi32(8 % n_lab);
+    const __m256i top = _mm256_set1_epi32(n_lab - 1);
+    /* each lane's label index: lane mod n_lab, then 8 more (mod n_lab) per vector */
+    __m256i b = iota, over;
+    __m256 labels = _mm256_maskload_ps(lab, _mm256_cmpgt_epi32(period, iota));
+    int i;
+    for (;;) {
+        over = _mm256_cmpgt_epi32(b, top);
+        if (_mm256_testz_si256(over, over)) break;
+        b = _mm256_sub_epi32(b, _mm256_and_si256(over, period));
+    }
+    for (i = 0; i < n; i += 8) {
+        __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - i), iota);
+        __m256 m = _mm256_castsi256_ps(live);
+        __m256 f = _mm256_maskload_ps(scores + i, live);
+        __m256 l = n_lab <= 8 ? _mm256_permutevar8x32_ps(labels, b)
+                              : _mm256_i32gather_ps(lab, b, 4);
+        __m256 x = _mm256_blendv_ps(_mm256_xor_ps(f, sign), f, _mm256_cmp_ps(l, zero, _CMP_GT_OQ));
+        __m256 s = _mm256_mask_i32gather_ps(zero, sig, w2v_table_bins_avx2(f), m, 4);
+        __m256 ls = _mm256_mask_i32gather_ps(zero, logsig, w2v_table_bins_avx2(x), m, 4);
+        __m256 fhi = _mm256_cmp_ps(f, six, _CMP_GE_OQ);
+        __m256 flo = _mm256_cmp_ps(f, msix, _CMP_LE_OQ);
+        __m256 xhi = _mm256_cmp_ps(x, six, _CMP_GE_OQ);
+        __m256 xlo = _mm256_andnot_ps(xhi, _mm256_cmp_ps(x, msix, _CMP_LE_OQ));
+        s = _mm256_blendv_ps(s, one, fhi);
+        s = _mm256_blendv_ps(s, zero, _mm256_andnot_ps(fhi, flo));
+        _mm256_maskstore_ps(steps + i, live, _mm256_mul_ps(_mm256_sub_ps(l, s), va));
+        ls = _mm256_blendv_ps(ls, x, xlo);
+        ls = _mm256_blendv_ps(ls, zero, xhi);
+        _mm256_maskstore_pd(terms + i, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(live)),
+                            _mm256_cvtps_pd(_mm256_castps256_ps128(ls)));
+        _mm256_maskstore_pd(terms + i + 4,
+                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(live, 1)),
+                            _mm256_cvtps_pd(_mm256_extractf128_ps(ls, 1)));
+        b = _mm256_add_epi32(b, advance);
+        b = _mm256_sub_epi32(b, _mm256_and_si256(_mm256_cmpgt_epi32(b, top), period));
+    }
+}
+
 /* The lanes of a 16-float step that lie before ``left`` (1 <= left <= 16). */
 #define W2V_TAIL_MASK(left) ((__mmask16)((1u << (left)) - 1u))
 
@@ -1043,8 +1106,8 @@ W2V_INLINE void w2v_dot_rows2(const float *W2V_RESTRICT x, const float *W2V_REST
     w2v_dot_rows(y, rows, n, out_y, dim);
 }
 
-/* w2v_logistic_avx512 where the CPU runs it (n_lab >= 1); returns 1 if it did, 0 if the
- * caller must take the steps itself. */
+/* w2v_logistic_avx512 or _avx2 where the CPU runs them (n_lab >= 1); returns 1 if it did,
+ * 0 if the caller must take the steps itself (the portable path). */
 W2V_INLINE int w2v_logistic_steps(const float *scores, int n, const float *lab, int n_lab,
                                   float alpha, const float *sig, const float *logsig,
                                   float *steps, double *terms)
@@ -1052,6 +1115,10 @@ W2V_INLINE int w2v_logistic_steps(const float *scores, int n, const float *lab, 
 #ifdef W2V_HAVE_AVX2_PATH
     if (w2v_simd == W2V_AVX512) {
         w2v_logistic_avx512(scores, n, lab, n_lab, alpha, sig, logsig, steps, terms);
+        return 1;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        w2v_logistic_avx2(scores, n, lab, n_lab, alpha, sig, logsig, steps, terms);
         return 1;
     }
 #endif
