@@ -347,6 +347,8 @@ W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
     }
 }
 
+#undef W2V_Y256
+
 /* w2v_dot_avx2 of x with two rows at once: the same partial sums, steps and tail for
  * each, each slice of x loaded once. */
 W2V_AVX2_FN void w2v_dot2_avx2(const float *x, const float *b, const float *d, int n,
@@ -536,6 +538,7 @@ W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
     }
 }
 
+/* Where a row sum starts: y's values (add) or +0; 16 floats at p, or the lanes of mask m. */
 #define W2V_Y512(p) (add ? _mm512_loadu_ps(p) : _mm512_setzero_ps())
 #define W2V_Y512M(m, p) (add ? _mm512_maskz_loadu_ps(m, p) : _mm512_setzero_ps())
 
@@ -651,6 +654,9 @@ W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
 }
 
 /* One step of w2v_dot4_avx512: row r's accumulator ``s`` += x * rows[r][i ...]. */
+#undef W2V_Y512
+#undef W2V_Y512M
+
 #define W2V_FMA4(m, s, xv, off)                                                   \
     do {                                                                          \
         s##0 = _mm512_fmadd_ps(xv, m(r0 + (off)), s##0);                          \
