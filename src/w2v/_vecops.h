@@ -418,16 +418,22 @@ W2V_AVX2_FN void w2v_axpy_scatter_avx2(const float *c, int stride, const float *
     }
 }
 
+/* The two halves of 8 floats widened to 4 doubles each. */
+W2V_AVX2_FN void w2v_widen_avx2(__m256 v, __m256d *lo, __m256d *hi)
+{
+    *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+    *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+}
+
 /* The table bins of 8 floats v, as _table_index computes each (see w2v_table_bins_avx512). */
 W2V_AVX2_FN __m256i w2v_table_bins_avx2(__m256 v)
 {
     const __m256d scale = _mm256_set1_pd(W2V_EXP_TABLE_SIZE / (2.0 * W2V_MAX_EXP));
-    __m256 s = _mm256_add_ps(v, _mm256_set1_ps((float)W2V_MAX_EXP));
-    __m128i lo = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)),
-                                                   scale));
-    __m128i hi = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(s, 1)),
-                                                   scale));
-    __m256i idx = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    __m256d lo, hi;
+    __m256i idx;
+    w2v_widen_avx2(_mm256_add_ps(v, _mm256_set1_ps((float)W2V_MAX_EXP)), &lo, &hi);
+    idx = _mm256_castsi128_si256(_mm256_cvttpd_epi32(_mm256_mul_pd(lo, scale)));
+    idx = _mm256_inserti128_si256(idx, _mm256_cvttpd_epi32(_mm256_mul_pd(hi, scale)), 1);
     idx = _mm256_max_epi32(idx, _mm256_setzero_si256());
     return _mm256_min_epi32(idx, _mm256_set1_epi32(W2V_EXP_TABLE_SIZE - 1));
 }
@@ -466,16 +472,16 @@ W2V_AVX2_FN void w2v_logistic_avx2(const float *scores, int n, const float *lab,
         __m256 flo = _mm256_cmp_ps(f, msix, _CMP_LE_OQ);
         __m256 xhi = _mm256_cmp_ps(x, six, _CMP_GE_OQ);
         __m256 xlo = _mm256_andnot_ps(xhi, _mm256_cmp_ps(x, msix, _CMP_LE_OQ));
+        __m256d t0, t1;
         s = _mm256_blendv_ps(s, one, fhi);
         s = _mm256_blendv_ps(s, zero, _mm256_andnot_ps(fhi, flo));
         _mm256_maskstore_ps(steps + i, live, _mm256_mul_ps(_mm256_sub_ps(l, s), va));
         ls = _mm256_blendv_ps(ls, x, xlo);
         ls = _mm256_blendv_ps(ls, zero, xhi);
-        _mm256_maskstore_pd(terms + i, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(live)),
-                            _mm256_cvtps_pd(_mm256_castps256_ps128(ls)));
-        _mm256_maskstore_pd(terms + i + 4,
-                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(live, 1)),
-                            _mm256_cvtps_pd(_mm256_extractf128_ps(ls, 1)));
+        w2v_widen_avx2(ls, &t0, &t1);
+        _mm256_maskstore_pd(terms + i, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(live)), t0);
+        _mm256_maskstore_pd(terms + i + 4, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(live, 1)),
+                            t1);
         b = _mm256_add_epi32(b, advance);
         b = _mm256_sub_epi32(b, _mm256_and_si256(_mm256_cmpgt_epi32(b, top), period));
     }
