@@ -406,12 +406,12 @@ def test_threads_merge_their_copies_of_the_busiest_rows_often():
 # (64 + 32 + a masked or scalar tail), two 64-float blocks and a tail
 @pytest.mark.parametrize("dim", [3, 16, 100, 131])
 def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
-    """``w2v_dot_rows`` and ``w2v_axpy_scatter`` take several rows per pass (four at a time
-    for AVX-512 scores, two for AVX2; ``w2v_dot_rows2`` two vectors against three rows on
-    AVX-512) to load each slice of a shared vector once; the kernel's bit-for-bit claims
-    rest on their giving exactly what one ``w2v_dot`` or ``w2v_axpy`` per row gives, for
-    every count of rows (full groups and remainders) and for a row listed twice (it must
-    see its first step)."""
+    """``w2v_dot_rows``, ``w2v_axpy_scatter`` and ``w2v_axpy_rows_scatter`` take several
+    rows per pass (four at a time for AVX-512 scores, two for AVX2; ``w2v_dot_rows2`` two
+    vectors against three rows on AVX-512) to load each slice of a shared vector or row
+    once; the kernel's bit-for-bit claims rest on their giving exactly what one ``w2v_dot``
+    or ``w2v_axpy`` per row gives, for every count of rows (full groups and remainders) and
+    for a row listed twice (it must see its first step)."""
     rng = np.random.default_rng(dim)
     x = rng.normal(0, 1, dim).astype(np.float32)
     for n in range(0, 10):
@@ -436,6 +436,22 @@ def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
         expected = matrix.astype(np.float64)
         for r in range(n):
             expected[index[r]] += float(c[r]) * x.astype(np.float64)
+        np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-5)
+        # the error summed over distinct rows, from their values before their steps, in the
+        # same pass as the steps (w2v_axpy_rows_scatter: CBOW, per-example and HS updates)
+        distinct = rng.permutation(12)[:n].astype(np.int32)
+        matrix = rng.normal(0, 1, (12, dim)).astype(np.float32)
+        a, b = matrix.copy(), matrix.copy()
+        y0 = rng.normal(0, 1, dim).astype(np.float32)
+        ya, yb = y0.copy(), y0.copy()
+        _core.axpy_scatter(c, x, a, distinct, y=ya)
+        _core.axpy_scatter(c, x, b, distinct, one_by_one=True, y=yb)
+        assert a.tobytes() == b.tobytes() and ya.tobytes() == yb.tobytes()
+        old_rows = matrix[distinct].astype(np.float64)
+        np.testing.assert_allclose(ya, y0 + c.astype(np.float64) @ old_rows, rtol=1e-5,
+                                   atol=1e-5)
+        expected = matrix.astype(np.float64)
+        expected[distinct] += np.outer(c, x).astype(np.float64)
         np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-5)
 
 
@@ -483,3 +499,9 @@ def test_row_block_helpers_name_bad_arguments():
     with pytest.raises(ValueError, match="c has 1 coefficients for 2 rows"):
         _core.axpy_scatter(np.ones(1, np.float32), x, np.ones((2, 4), np.float32),
                            np.array([0, 1], np.int32))
+    with pytest.raises(ValueError, match="with y, the rows must be distinct"):
+        _core.axpy_scatter(np.ones(2, np.float32), x, np.ones((2, 4), np.float32),
+                           np.array([1, 1], np.int32), y=np.zeros(4, np.float32))
+    with pytest.raises(ValueError, match="rows hold 4 floats but y has 3"):
+        _core.axpy_scatter(np.ones(2, np.float32), x, np.ones((2, 4), np.float32),
+                           np.array([0, 1], np.int32), y=np.zeros(3, np.float32))

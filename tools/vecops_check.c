@@ -132,6 +132,26 @@ static int check_row_blocks(const float *a, const float *b, int path)
                 return 1;
             }
         }
+        /* the error summed from the first three (distinct) rows before their steps, in the
+         * pass that steps them */
+        for (i = 0; i < dim; i++) {
+            acc[i] = acc_ref[i] = b[i];
+        }
+        w2v_axpy_rows_scatter(c, 1, a, rows, 3, acc, dim);
+        for (r = 0; r < 3; r++) {
+            w2v_axpy(c[r], refs[r], acc_ref, dim);
+        }
+        for (r = 0; r < 3; r++) {
+            w2v_axpy(c[r], a, refs[r], dim);
+        }
+        if (memcmp(acc, acc_ref, (size_t)dim * sizeof(float)) != 0 ||
+            memcmp(r0, e0, (size_t)dim * sizeof(float)) != 0 ||
+            memcmp(r1, e1, (size_t)dim * sizeof(float)) != 0 ||
+            memcmp(r2, e2, (size_t)dim * sizeof(float)) != 0) {
+            printf("axpy_rows_scatter differs from axpy_rows and axpy_scatter, length %d, "
+                   "path %d\n", dim, path);
+            return 1;
+        }
     }
     return 0;
 }
@@ -244,8 +264,9 @@ static int check_path(int wanted)
         return 1;
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
-           "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows and sum_rows2 "
-           "with one axpy after the other; logistic_steps (16 or 8 at a time) with the scalar steps\n",
+           "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows, sum_rows2 and "
+           "axpy_rows_scatter with one axpy after the other; logistic_steps (16 or 8 at a time) "
+           "with the scalar steps\n",
            PATH_NAMES[path]);
     return 0;
 }

@@ -32,6 +32,7 @@ def axpy_scatter(
     matrix: NDArray[np.float32],
     index: NDArray[np.int32],
     one_by_one: bool = False,
+    y: NDArray[np.float32] | None = None,
 ) -> None: ...
 def row_deltas(
     before: NDArray[np.float32], after: NDArray[np.float32]

@@ -50,9 +50,9 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
 
 from w2v._vecops cimport W2V_EXP_TABLE_SIZE as EXP_TABLE_SIZE, W2V_MAX_EXP as MAX_EXP
 from w2v._vecops cimport (w2v_add_progress, w2v_axpy, w2v_axpy_rows, w2v_axpy_rows2,
-                          w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows, w2v_dot_rows2,
-                          w2v_logistic_steps, w2v_next, w2v_pick_row, w2v_prefetch_row,
-                          w2v_scale, w2v_set_simd, w2v_sum_rows, w2v_sum_rows2,
+                          w2v_axpy_rows_scatter, w2v_axpy_scatter, w2v_below, w2v_dot, w2v_dot_rows,
+                          w2v_dot_rows2, w2v_logistic_steps, w2v_next, w2v_pick_row,
+                          w2v_prefetch_row, w2v_scale, w2v_set_simd, w2v_sum_rows, w2v_sum_rows2,
                           w2v_stop_requested, w2v_sum_progress, w2v_uniform, w2v_simd, w2v_zero)
 
 
@@ -341,9 +341,9 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
     output rows, with the bits of one step after the other: each row's score, then
     ``work.grad += g * row`` and ``row += g * h``. Because the rows are distinct and ``h``
     does not change, no score depends on an earlier row's update, so all ``k`` scores are
-    taken first (independent dot products the CPU overlaps), the error is summed over the
-    rows in registers (``w2v_axpy_rows``, the same order and roundings) and each row is
-    updated once. With ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but
+    taken first (independent dot products the CPU overlaps); then one pass over the rows
+    (``w2v_axpy_rows_scatter``) sums the error in registers (the same order and roundings)
+    and updates each row once. With ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but
     changes nothing."""
     cdef float score[ROW_BLOCK]
     cdef float step[ROW_BLOCK]
@@ -361,8 +361,7 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
         moved[n] = rows[j]
         n += 1
     work.loss = loss
-    w2v_axpy_rows(step, 1, <const float **>moved, n, work.grad, net.dim)
-    w2v_axpy_scatter(step, 1, h, moved, n, net.dim)
+    w2v_axpy_rows_scatter(step, 1, h, moved, n, work.grad, net.dim)
 
 
 ctypedef struct Path:
@@ -1289,18 +1288,25 @@ def dot_rows(const float[::1] x not None, const float[:, ::1] rows not None,
 
 def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
                  float[:, ::1] matrix not None, const int32_t[::1] index not None,
-                 bint one_by_one=False):
+                 bint one_by_one=False, float[::1] y=None):
     """``matrix[index[r]] += c[r] * x`` for each ``r`` in order, in place, as the kernel
     steps a run of rows by one vector (for tests): ``w2v_axpy_scatter``, or with
     ``one_by_one`` a ``w2v_axpy`` per row. A row listed twice gets both steps, in order;
     the two must agree bit for bit on every path.
+
+    With ``y``, first also ``y += c[r] * matrix[index[r]]`` for each ``r`` in order, from
+    the rows as they were (the kernel's error sum over a run of output rows), in the same
+    pass: ``w2v_axpy_rows_scatter``, which takes distinct rows only; ``one_by_one`` does
+    it as a ``w2v_axpy`` per row into ``y``, then the steps.
 
     Parameters
     ----------
     c : float32 coefficient per listed row.
     x : float32 vector of the rows' length (not a row of ``matrix``).
     matrix : float32 (rows, len(x)), C-contiguous, changed in place.
-    index : int32 rows of ``matrix`` (at most 64), each in range.
+    index : int32 rows of ``matrix`` (at most 64), each in range; distinct when ``y`` is
+        given.
+    y : float32 vector of the rows' length (not a row of ``matrix``), changed in place.
 
     Example
     -------
@@ -1310,26 +1316,40 @@ def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
     >>> m
     array([[0., 0.],
            [3., 3.]], dtype=float32)
+    >>> y = np.zeros(2, np.float32)
+    >>> axpy_scatter(np.array([2], np.float32), np.ones(2, np.float32), m,
+    ...              np.array([1], np.int32), y=y)
+    >>> y, m[1]
+    (array([6., 6.], dtype=float32), array([5., 5.], dtype=float32))
     """
     cdef int n = _row_block_args(index.shape[0], matrix.shape[1], x.shape[0], "x")
     cdef float *ptrs[64]
-    cdef int r
+    cdef int r, dim = <int>x.shape[0]
     if c.shape[0] != n:
         raise ValueError(f"c has {c.shape[0]} coefficients for {n} rows")
     for r in range(n):
         if not 0 <= index[r] < matrix.shape[0]:
             raise ValueError(f"index[{r}] = {index[r]} is outside the matrix's "
                              f"{matrix.shape[0]} rows")
-    if n == 0 or x.shape[0] == 0:
+    if y is not None:
+        _row_block_args(n, matrix.shape[1], y.shape[0], "y")
+        if len(set(index)) != n:
+            raise ValueError("with y, the rows must be distinct")
+    if n == 0 or dim == 0:
         return
     for r in range(n):
         ptrs[r] = &matrix[index[r], 0]
     with nogil:
-        if one_by_one:
+        if y is not None and not one_by_one:
+            w2v_axpy_rows_scatter(&c[0], 1, &x[0], ptrs, n, &y[0], dim)
+        elif one_by_one:
+            if y is not None:
+                for r in range(n):
+                    w2v_axpy(c[r], ptrs[r], &y[0], dim)
             for r in range(n):
-                w2v_axpy(c[r], &x[0], ptrs[r], <int>x.shape[0])
+                w2v_axpy(c[r], &x[0], ptrs[r], dim)
         else:
-            w2v_axpy_scatter(&c[0], 1, &x[0], ptrs, n, <int>x.shape[0])
+            w2v_axpy_scatter(&c[0], 1, &x[0], ptrs, n, dim)
 
 
 cdef int _row_block_args(Py_ssize_t n, Py_ssize_t width, Py_ssize_t length,

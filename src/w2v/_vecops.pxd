@@ -29,6 +29,8 @@ cdef extern from "_vecops.h" nogil:
                        float *out_x, float *out_y, int dim)
     void w2v_axpy_scatter(const float *c, int stride, const float *x, float **rows, int n,
                           int dim)
+    void w2v_axpy_rows_scatter(const float *c, int stride, const float *x, float **rows,
+                               int n, float *y, int dim)
     void w2v_scale(float alpha, float *x, int n)
     void w2v_zero(float *x, int n)
     uint64_t w2v_next(uint64_t *state)
