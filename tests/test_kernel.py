@@ -453,6 +453,13 @@ def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
         expected = matrix.astype(np.float64)
         expected[distinct] += np.outer(c, x).astype(np.float64)
         np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-5)
+        # ... or set from nothing (negative sampling's first run): y's NaNs unread
+        a, b = matrix.copy(), matrix.copy()
+        ya, yb = np.full(dim, np.nan, np.float32), np.full(dim, np.nan, np.float32)
+        _core.axpy_scatter(c, x, a, distinct, y=ya, add=False)
+        _core.axpy_scatter(c, x, b, distinct, one_by_one=True, y=yb, add=False)
+        assert a.tobytes() == b.tobytes() and ya.tobytes() == yb.tobytes()
+        np.testing.assert_allclose(ya, c.astype(np.float64) @ old_rows, rtol=1e-5, atol=1e-5)
 
 
 def test_logistic_steps_sixteen_at_a_time_give_the_bits_of_one_at_a_time(simd):

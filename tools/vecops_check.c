@@ -134,23 +134,26 @@ static int check_row_blocks(const float *a, const float *b, int path)
         }
         /* the error summed from the first three (distinct) rows before their steps, in the
          * pass that steps them */
-        for (i = 0; i < dim; i++) {
-            acc[i] = acc_ref[i] = b[i];
-        }
-        w2v_axpy_rows_scatter(c, 1, a, rows, 3, acc, dim);
-        for (r = 0; r < 3; r++) {
-            w2v_axpy(c[r], refs[r], acc_ref, dim);
-        }
-        for (r = 0; r < 3; r++) {
-            w2v_axpy(c[r], a, refs[r], dim);
-        }
-        if (memcmp(acc, acc_ref, (size_t)dim * sizeof(float)) != 0 ||
-            memcmp(r0, e0, (size_t)dim * sizeof(float)) != 0 ||
-            memcmp(r1, e1, (size_t)dim * sizeof(float)) != 0 ||
-            memcmp(r2, e2, (size_t)dim * sizeof(float)) != 0) {
-            printf("axpy_rows_scatter differs from axpy_rows and axpy_scatter, length %d, "
-                   "path %d\n", dim, path);
-            return 1;
+        for (n = 1; n >= 0; n--) {  /* added to y, then set from nothing (y's NaNs unread) */
+            for (i = 0; i < dim; i++) {
+                acc[i] = n ? b[i] : NAN;
+                acc_ref[i] = n ? b[i] : 0.0f;
+            }
+            w2v_axpy_rows_scatter(c, 1, a, rows, 3, acc, dim, n);
+            for (r = 0; r < 3; r++) {
+                w2v_axpy(c[r], refs[r], acc_ref, dim);
+            }
+            for (r = 0; r < 3; r++) {
+                w2v_axpy(c[r], a, refs[r], dim);
+            }
+            if (memcmp(acc, acc_ref, (size_t)dim * sizeof(float)) != 0 ||
+                memcmp(r0, e0, (size_t)dim * sizeof(float)) != 0 ||
+                memcmp(r1, e1, (size_t)dim * sizeof(float)) != 0 ||
+                memcmp(r2, e2, (size_t)dim * sizeof(float)) != 0) {
+                printf("axpy_rows_scatter differs from axpy_rows and axpy_scatter, add %d, "
+                       "length %d, path %d\n", n, dim, path);
+                return 1;
+            }
         }
     }
     return 0;

@@ -33,6 +33,7 @@ def axpy_scatter(
     index: NDArray[np.int32],
     one_by_one: bool = False,
     y: NDArray[np.float32] | None = None,
+    add: bool = True,
 ) -> None: ...
 def row_deltas(
     before: NDArray[np.float32], after: NDArray[np.float32]

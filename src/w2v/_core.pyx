@@ -335,8 +335,8 @@ cdef enum:
 
 
 cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **rows,
-                         const float *labels, int k, float alpha,
-                         bint skip_saturated) noexcept nogil:
+                         const float *labels, int k, float alpha, bint skip_saturated,
+                         bint first) noexcept nogil:
     """Binary logistic regression steps of ``h`` against ``k`` (<= ROW_BLOCK) *distinct*
     output rows, with the bits of one step after the other: each row's score, then
     ``work.grad += g * row`` and ``row += g * h``. Because the rows are distinct and ``h``
@@ -344,7 +344,8 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
     taken first (independent dot products the CPU overlaps); then one pass over the rows
     (``w2v_axpy_rows_scatter``) sums the error in registers (the same order and roundings)
     and updates each row once. With ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but
-    changes nothing."""
+    changes nothing. ``first``: ``work.grad`` holds nothing yet, and this call sets it
+    (the bits of zeroing it first, without the zeroing's stores and loads)."""
     cdef float score[ROW_BLOCK]
     cdef float step[ROW_BLOCK]
     cdef float *moved[ROW_BLOCK]
@@ -361,7 +362,7 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
         moved[n] = rows[j]
         n += 1
     work.loss = loss
-    w2v_axpy_rows_scatter(step, 1, h, moved, n, work.grad, net.dim)
+    w2v_axpy_rows_scatter(step, 1, h, moved, n, work.grad, net.dim, not first)
 
 
 ctypedef struct Path:
@@ -394,17 +395,18 @@ cdef inline void _hs_update(const Net *net, Work *work, const float *h, int targ
     cdef int64_t k
     if path != NULL and path.n >= 0:
         if path.n:
-            _logistic_rows(net, work, h, <float **>path.rows, path.labels, path.n, alpha, 1)
+            _logistic_rows(net, work, h, <float **>path.rows, path.labels, path.n, alpha, 1,
+                           0)
         return
     for k in range(net.code_offsets[target], net.code_offsets[target + 1]):
         rows[n] = _node_row(net, work, net.points[k])
         labels[n] = 1.0 - net.codes[k]
         n += 1
         if n == ROW_BLOCK:
-            _logistic_rows(net, work, h, rows, labels, n, alpha, 1)
+            _logistic_rows(net, work, h, rows, labels, n, alpha, 1, 0)
             n = 0
     if n:
-        _logistic_rows(net, work, h, rows, labels, n, alpha, 1)
+        _logistic_rows(net, work, h, rows, labels, n, alpha, 1, 0)
 
 
 cdef inline void _draw_noises(const Net *net, Work *work) noexcept nogil:
@@ -418,11 +420,12 @@ cdef inline void _draw_noises(const Net *net, Work *work) noexcept nogil:
 
 
 cdef inline void _ns_update(const Net *net, Work *work, const float *h, int target,
-                            float alpha) noexcept nogil:
+                            float alpha, bint first) noexcept nogil:
     """The target's row (label 1), then each noise word's that is not the target (label
     0), as one step after the other. A noise word drawn twice must see its row's first
     update, so the rows go to ``_logistic_rows`` in runs of distinct rows: a row already
-    in the run (or a full run) ends it first."""
+    in the run (or a full run) ends it first. ``first``: the first run sets ``work.grad``
+    (which holds nothing yet) instead of adding to it."""
     cdef float *rows[ROW_BLOCK]
     cdef float labels[ROW_BLOCK]
     cdef float *row
@@ -442,12 +445,13 @@ cdef inline void _ns_update(const Net *net, Work *work, const float *h, int targ
         else:
             j = n
         if j < n or n == ROW_BLOCK:
-            _logistic_rows(net, work, h, rows, labels, n, alpha, 0)
+            _logistic_rows(net, work, h, rows, labels, n, alpha, 0, first)
+            first = 0
             n = 0
         rows[n] = row
         labels[n] = 0.0
         n += 1
-    _logistic_rows(net, work, h, rows, labels, n, alpha, 0)
+    _logistic_rows(net, work, h, rows, labels, n, alpha, 0, first)
 
 
 cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int target,
@@ -476,11 +480,15 @@ cdef inline void _softmax_update(const Net *net, Work *work, const float *h, int
 
 cdef inline void _train_example(const Net *net, Work *work, const float *h, int target,
                                 float alpha, const Path *path) noexcept nogil:
-    w2v_zero(work.grad, net.dim)
+    # negative sampling alone sets the error in its first pass over the output rows (each
+    # run has rows, and none is skipped); the other objectives add to zeros
+    cdef bint first = not net.hs and not net.softmax
+    if not first:
+        w2v_zero(work.grad, net.dim)
     if net.hs:
         _hs_update(net, work, h, target, alpha, path)
     if net.negative > 0:
-        _ns_update(net, work, h, target, alpha)
+        _ns_update(net, work, h, target, alpha, first)
     if net.softmax:
         _softmax_update(net, work, h, target, alpha)
     work.examples += 1
@@ -1288,7 +1296,7 @@ def dot_rows(const float[::1] x not None, const float[:, ::1] rows not None,
 
 def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
                  float[:, ::1] matrix not None, const int32_t[::1] index not None,
-                 bint one_by_one=False, float[::1] y=None):
+                 bint one_by_one=False, float[::1] y=None, bint add=True):
     """``matrix[index[r]] += c[r] * x`` for each ``r`` in order, in place, as the kernel
     steps a run of rows by one vector (for tests): ``w2v_axpy_scatter``, or with
     ``one_by_one`` a ``w2v_axpy`` per row. A row listed twice gets both steps, in order;
@@ -1297,7 +1305,8 @@ def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
     With ``y``, first also ``y += c[r] * matrix[index[r]]`` for each ``r`` in order, from
     the rows as they were (the kernel's error sum over a run of output rows), in the same
     pass: ``w2v_axpy_rows_scatter``, which takes distinct rows only; ``one_by_one`` does
-    it as a ``w2v_axpy`` per row into ``y``, then the steps.
+    it as a ``w2v_axpy`` per row into ``y``, then the steps. With ``add=False``, ``y``
+    becomes that sum (its old contents unread; ``one_by_one`` zeroes it first).
 
     Parameters
     ----------
@@ -1307,6 +1316,7 @@ def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
     index : int32 rows of ``matrix`` (at most 64), each in range; distinct when ``y`` is
         given.
     y : float32 vector of the rows' length (not a row of ``matrix``), changed in place.
+    add : add the sum to ``y`` (else set ``y`` to it).
 
     Example
     -------
@@ -1336,14 +1346,18 @@ def axpy_scatter(const float[::1] c not None, const float[::1] x not None,
         if len(set(index)) != n:
             raise ValueError("with y, the rows must be distinct")
     if n == 0 or dim == 0:
+        if y is not None and not add:
+            y[:] = 0  # the sum of no rows
         return
     for r in range(n):
         ptrs[r] = &matrix[index[r], 0]
     with nogil:
         if y is not None and not one_by_one:
-            w2v_axpy_rows_scatter(&c[0], 1, &x[0], ptrs, n, &y[0], dim)
+            w2v_axpy_rows_scatter(&c[0], 1, &x[0], ptrs, n, &y[0], dim, add)
         elif one_by_one:
             if y is not None:
+                if not add:
+                    w2v_zero(&y[0], dim)
                 for r in range(n):
                     w2v_axpy(c[r], ptrs[r], &y[0], dim)
             for r in range(n):

@@ -144,16 +144,17 @@ W2V_INLINE void w2v_axpy_scatter_portable(const float *c, int stride, const floa
 }
 
 /*
- * y += sum_r c[r * stride] * rows[r] and then rows[r] += c[r * stride] * x: the bits of
- * w2v_axpy_rows followed by w2v_axpy_scatter (y's sum takes every row as it was before its
- * step). The vector paths do both in one pass, loading each slice of a row once. The rows
- * must be distinct, and neither x nor y may be one of them.
+ * y += sum_r c[r * stride] * rows[r] (add; else y = that sum, the bits of zeroing y first)
+ * and then rows[r] += c[r * stride] * x: the bits of w2v_axpy_rows (or w2v_sum_rows)
+ * followed by w2v_axpy_scatter (y's sum takes every row as it was before its step). The
+ * vector paths do both in one pass, loading each slice of a row once. The rows must be
+ * distinct, and neither x nor y may be one of them.
  */
 W2V_INLINE void w2v_axpy_rows_scatter_portable(const float *c, int stride, const float *x,
                                                float *const *rows, int n,
-                                               float *W2V_RESTRICT y, int dim)
+                                               float *W2V_RESTRICT y, int dim, int add)
 {
-    w2v_axpy_rows_portable(c, stride, (const float *const *)rows, n, y, dim, 1);
+    w2v_axpy_rows_portable(c, stride, (const float *const *)rows, n, y, dim, add);
     w2v_axpy_scatter_portable(c, stride, x, rows, n, dim);
 }
 
@@ -361,6 +362,57 @@ W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
     }
 }
 
+/* w2v_axpy_rows_scatter_portable with AVX2: each row's slice is loaded once, added to y's
+ * chain and stepped; every element is the fused multiply-add w2v_axpy_rows_avx2 or
+ * w2v_axpy_scatter_avx2 gives it, and the tail (under 8 floats) their scalar loops. */
+W2V_AVX2_FN void w2v_axpy_rows_scatter_avx2(const float *c, int stride, const float *x,
+                                            float *const *rows, int n, float *y, int dim,
+                                            int add)
+{
+    int i = 0, r;
+    for (; i + 16 <= dim; i += 16) {
+        __m256 y0 = W2V_Y256(y + i), y1 = W2V_Y256(y + i + 8);
+        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            float *w = rows[r] + i;
+            __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+            y0 = _mm256_fmadd_ps(vc, w0, y0);
+            y1 = _mm256_fmadd_ps(vc, w1, y1);
+            _mm256_storeu_ps(w, _mm256_fmadd_ps(vc, x0, w0));
+            _mm256_storeu_ps(w + 8, _mm256_fmadd_ps(vc, x1, w1));
+        }
+        _mm256_storeu_ps(y + i, y0);
+        _mm256_storeu_ps(y + i + 8, y1);
+    }
+    for (; i + 8 <= dim; i += 8) {
+        __m256 y0 = W2V_Y256(y + i), x0 = _mm256_loadu_ps(x + i);
+        for (r = 0; r < n; r++) {
+            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
+            __m256 w0 = _mm256_loadu_ps(rows[r] + i);
+            y0 = _mm256_fmadd_ps(vc, w0, y0);
+            _mm256_storeu_ps(rows[r] + i, _mm256_fmadd_ps(vc, x0, w0));
+        }
+        _mm256_storeu_ps(y + i, y0);
+    }
+    if (i < dim) {
+        if (!add) {
+            w2v_zero(y + i, dim - i);
+        }
+        for (r = 0; r < n; r++) {  /* y's tail first, from the rows before their steps */
+            float alpha = c[(int64_t)r * stride];
+            const float *w = rows[r];
+            int k;
+            for (k = i; k < dim; k++) {
+                y[k] += alpha * w[k];
+            }
+        }
+        for (r = 0; r < n; r++) {
+            w2v_axpy_avx2(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
+        }
+    }
+}
+
 #undef W2V_Y256
 
 /* w2v_dot_avx2 of x with two rows at once: the same partial sums, steps and tail for
@@ -432,53 +484,6 @@ W2V_AVX2_FN void w2v_axpy_scatter_avx2(const float *c, int stride, const float *
     }
 }
 
-
-/* w2v_axpy_rows_scatter_portable with AVX2: each row's slice is loaded once, added to y's
- * chain and stepped; every element is the fused multiply-add w2v_axpy_rows_avx2 or
- * w2v_axpy_scatter_avx2 gives it, and the tail (under 8 floats) their scalar loops. */
-W2V_AVX2_FN void w2v_axpy_rows_scatter_avx2(const float *c, int stride, const float *x,
-                                            float *const *rows, int n, float *y, int dim)
-{
-    int i = 0, r;
-    for (; i + 16 <= dim; i += 16) {
-        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
-        __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
-        for (r = 0; r < n; r++) {
-            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
-            float *w = rows[r] + i;
-            __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-            y0 = _mm256_fmadd_ps(vc, w0, y0);
-            y1 = _mm256_fmadd_ps(vc, w1, y1);
-            _mm256_storeu_ps(w, _mm256_fmadd_ps(vc, x0, w0));
-            _mm256_storeu_ps(w + 8, _mm256_fmadd_ps(vc, x1, w1));
-        }
-        _mm256_storeu_ps(y + i, y0);
-        _mm256_storeu_ps(y + i + 8, y1);
-    }
-    for (; i + 8 <= dim; i += 8) {
-        __m256 y0 = _mm256_loadu_ps(y + i), x0 = _mm256_loadu_ps(x + i);
-        for (r = 0; r < n; r++) {
-            __m256 vc = _mm256_set1_ps(c[(int64_t)r * stride]);
-            __m256 w0 = _mm256_loadu_ps(rows[r] + i);
-            y0 = _mm256_fmadd_ps(vc, w0, y0);
-            _mm256_storeu_ps(rows[r] + i, _mm256_fmadd_ps(vc, x0, w0));
-        }
-        _mm256_storeu_ps(y + i, y0);
-    }
-    if (i < dim) {
-        for (r = 0; r < n; r++) {  /* y's tail first, from the rows before their steps */
-            float alpha = c[(int64_t)r * stride];
-            const float *w = rows[r];
-            int k;
-            for (k = i; k < dim; k++) {
-                y[k] += alpha * w[k];
-            }
-        }
-        for (r = 0; r < n; r++) {
-            w2v_axpy_avx2(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
-        }
-    }
-}
 
 /* The two halves of 8 floats widened to 4 doubles each. */
 W2V_AVX2_FN void w2v_widen_avx2(__m256 v, __m256d *lo, __m256d *hi)
@@ -722,6 +727,42 @@ W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
 }
 
 /* One step of w2v_dot4_avx512: row r's accumulator ``s`` += x * rows[r][i ...]. */
+/* w2v_axpy_rows_scatter_portable with AVX-512F: each row's slice is loaded once, added to
+ * y's chain and stepped; every element is the fused multiply-add w2v_axpy_rows_avx512 or
+ * w2v_axpy_scatter_avx512 gives it (the tail masked, as theirs). */
+W2V_AVX512_FN void w2v_axpy_rows_scatter_avx512(const float *c, int stride, const float *x,
+                                                float *const *rows, int n, float *y, int dim,
+                                                int add)
+{
+    int i = 0, r;
+    for (; i + 32 <= dim; i += 32) {
+        __m512 y0 = W2V_Y512(y + i), y1 = W2V_Y512(y + i + 16);
+        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            float *w = rows[r] + i;
+            __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+            y0 = _mm512_fmadd_ps(vc, w0, y0);
+            y1 = _mm512_fmadd_ps(vc, w1, y1);
+            _mm512_storeu_ps(w, _mm512_fmadd_ps(vc, x0, w0));
+            _mm512_storeu_ps(w + 16, _mm512_fmadd_ps(vc, x1, w1));
+        }
+        _mm512_storeu_ps(y + i, y0);
+        _mm512_storeu_ps(y + i + 16, y1);
+    }
+    for (; i < dim; i += 16) {
+        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
+        __m512 y0 = W2V_Y512M(m, y + i), x0 = _mm512_maskz_loadu_ps(m, x + i);
+        for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
+            __m512 w0 = _mm512_maskz_loadu_ps(m, rows[r] + i);
+            y0 = _mm512_fmadd_ps(vc, w0, y0);
+            _mm512_mask_storeu_ps(rows[r] + i, m, _mm512_fmadd_ps(vc, x0, w0));
+        }
+        _mm512_mask_storeu_ps(y + i, m, y0);
+    }
+}
+
 #undef W2V_Y512
 #undef W2V_Y512M
 
@@ -886,41 +927,6 @@ W2V_AVX512_FN void w2v_axpy_scatter_avx512(const float *c, int stride, const flo
         for (r = 0; r < n; r++) {
             w2v_axpy_avx512(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
         }
-    }
-}
-
-/* w2v_axpy_rows_scatter_portable with AVX-512F: each row's slice is loaded once, added to
- * y's chain and stepped; every element is the fused multiply-add w2v_axpy_rows_avx512 or
- * w2v_axpy_scatter_avx512 gives it (the tail masked, as theirs). */
-W2V_AVX512_FN void w2v_axpy_rows_scatter_avx512(const float *c, int stride, const float *x,
-                                                float *const *rows, int n, float *y, int dim)
-{
-    int i = 0, r;
-    for (; i + 32 <= dim; i += 32) {
-        __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
-        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
-        for (r = 0; r < n; r++) {
-            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
-            float *w = rows[r] + i;
-            __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
-            y0 = _mm512_fmadd_ps(vc, w0, y0);
-            y1 = _mm512_fmadd_ps(vc, w1, y1);
-            _mm512_storeu_ps(w, _mm512_fmadd_ps(vc, x0, w0));
-            _mm512_storeu_ps(w + 16, _mm512_fmadd_ps(vc, x1, w1));
-        }
-        _mm512_storeu_ps(y + i, y0);
-        _mm512_storeu_ps(y + i + 16, y1);
-    }
-    for (; i < dim; i += 16) {
-        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
-        __m512 y0 = _mm512_maskz_loadu_ps(m, y + i), x0 = _mm512_maskz_loadu_ps(m, x + i);
-        for (r = 0; r < n; r++) {
-            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
-            __m512 w0 = _mm512_maskz_loadu_ps(m, rows[r] + i);
-            y0 = _mm512_fmadd_ps(vc, w0, y0);
-            _mm512_mask_storeu_ps(rows[r] + i, m, _mm512_fmadd_ps(vc, x0, w0));
-        }
-        _mm512_mask_storeu_ps(y + i, m, y0);
     }
 }
 
@@ -1252,23 +1258,24 @@ W2V_INLINE void w2v_axpy_scatter(const float *c, int stride, const float *x,
     w2v_axpy_scatter_portable(c, stride, x, rows, n, dim);
 }
 
-/* y += sum_r c[r * stride] * rows[r], then rows[r] += c[r * stride] * x, in one pass
- * (see w2v_axpy_rows_scatter_portable: distinct rows, x and y not among them). */
+/* y += sum_r c[r * stride] * rows[r] (add; else y = that sum), then rows[r] +=
+ * c[r * stride] * x, in one pass (see w2v_axpy_rows_scatter_portable: distinct rows, x and
+ * y not among them). */
 W2V_INLINE void w2v_axpy_rows_scatter(const float *c, int stride, const float *x,
                                       float *const *rows, int n, float *W2V_RESTRICT y,
-                                      int dim)
+                                      int dim, int add)
 {
 #ifdef W2V_HAVE_AVX2_PATH
     if (w2v_simd == W2V_AVX512) {
-        w2v_axpy_rows_scatter_avx512(c, stride, x, rows, n, y, dim);
+        w2v_axpy_rows_scatter_avx512(c, stride, x, rows, n, y, dim, add);
         return;
     }
     if (w2v_simd == W2V_AVX2) {
-        w2v_axpy_rows_scatter_avx2(c, stride, x, rows, n, y, dim);
+        w2v_axpy_rows_scatter_avx2(c, stride, x, rows, n, y, dim, add);
         return;
     }
 #endif
-    w2v_axpy_rows_scatter_portable(c, stride, x, rows, n, y, dim);
+    w2v_axpy_rows_scatter_portable(c, stride, x, rows, n, y, dim, add);
 }
 
 /* x *= alpha */

@@ -30,7 +30,7 @@ cdef extern from "_vecops.h" nogil:
     void w2v_axpy_scatter(const float *c, int stride, const float *x, float **rows, int n,
                           int dim)
     void w2v_axpy_rows_scatter(const float *c, int stride, const float *x, float **rows,
-                               int n, float *y, int dim)
+                               int n, float *y, int dim, int add)
     void w2v_scale(float alpha, float *x, int n)
     void w2v_zero(float *x, int n)
     uint64_t w2v_next(uint64_t *state)
