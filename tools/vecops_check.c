@@ -132,6 +132,18 @@ static int check_row_blocks(const float *a, const float *b, int path)
                 return 1;
             }
         }
+        /* a row scaled (CBOW's mean): one rounded product per element on every path */
+        for (i = 0; i < dim; i++) {
+            acc[i] = b[i];
+        }
+        w2v_scale(0.3f, acc, dim);
+        for (i = 0; i < dim; i++) {
+            acc_ref[i] = b[i] * 0.3f;
+        }
+        if (memcmp(acc, acc_ref, (size_t)dim * sizeof(float)) != 0) {
+            printf("scale differs from a plain product, length %d, path %d\n", dim, path);
+            return 1;
+        }
         /* the error summed from the first three (distinct) rows before their steps, in the
          * pass that steps them */
         for (n = 1; n >= 0; n--) {  /* added to y, then set from nothing (y's NaNs unread) */
@@ -268,7 +280,7 @@ static int check_path(int wanted)
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
            "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows, sum_rows2 and "
-           "axpy_rows_scatter with one axpy after the other; logistic_steps (16 or 8 at a time) "
+           "axpy_rows_scatter with one axpy after the other; scale with a plain product; logistic_steps (16 or 8 at a time) "
            "with the scalar steps\n",
            PATH_NAMES[path]);
     return 0;

@@ -226,6 +226,18 @@ W2V_AVX2_FN void w2v_axpy_avx2(float alpha, const float *x, float *y, int n)
     }
 }
 
+/* x *= alpha for the first multiple of 8 elements; returns how many (the caller scales
+ * the rest). */
+W2V_AVX2_FN int w2v_scale_avx2(float alpha, float *x, int n)
+{
+    __m256 va = _mm256_set1_ps(alpha);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(va, _mm256_loadu_ps(x + i)));
+    }
+    return i;
+}
+
 /* Where a row sum starts: y's values (add) or +0 (y = the sum; y is not read). */
 #define W2V_Y256(p) (add ? _mm256_loadu_ps(p) : _mm256_setzero_ps())
 
@@ -608,6 +620,19 @@ W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
         __mmask16 m = W2V_TAIL_MASK(n - i);
         _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i),
                                                         _mm512_maskz_loadu_ps(m, y + i)));
+    }
+}
+
+W2V_AVX512_FN void w2v_scale_avx512(float alpha, float *x, int n)
+{
+    __m512 va = _mm512_set1_ps(alpha);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        _mm512_storeu_ps(x + i, _mm512_mul_ps(va, _mm512_loadu_ps(x + i)));
+    }
+    if (i < n) {
+        __mmask16 m = W2V_TAIL_MASK(n - i);
+        _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(va, _mm512_maskz_loadu_ps(m, x + i)));
     }
 }
 
@@ -1278,11 +1303,20 @@ W2V_INLINE void w2v_axpy_rows_scatter(const float *c, int stride, const float *x
     w2v_axpy_rows_scatter_portable(c, stride, x, rows, n, y, dim, add);
 }
 
-/* x *= alpha */
+/* x *= alpha: one rounded product per element, the same bits at any vector width. */
 W2V_INLINE void w2v_scale(float alpha, float *x, int n)
 {
-    int i;
-    for (i = 0; i < n; i++) {
+    int i = 0;
+#ifdef W2V_HAVE_AVX2_PATH
+    if (w2v_simd == W2V_AVX512) {
+        w2v_scale_avx512(alpha, x, n);
+        return;
+    }
+    if (w2v_simd == W2V_AVX2) {
+        i = w2v_scale_avx2(alpha, x, n);
+    }
+#endif
+    for (; i < n; i++) {
         x[i] *= alpha;
     }
 }
