@@ -343,9 +343,9 @@ cdef void _logistic_rows(const Net *net, Work *work, const float *h, float **row
     does not change, no score depends on an earlier row's update, so all ``k`` scores are
     taken first (independent dot products the CPU overlaps); then one pass over the rows
     (``w2v_axpy_rows_scatter``) sums the error in registers (the same order and roundings)
-    and updates each row once. With ``skip_saturated``, a score beyond +-MAX_EXP counts its loss but
-    changes nothing. ``first``: ``work.grad`` holds nothing yet, and this call sets it
-    (the bits of zeroing it first, without the zeroing's stores and loads)."""
+    and updates each row once. With ``skip_saturated``, a score beyond +-MAX_EXP counts
+    its loss but changes nothing. ``first``: ``work.grad`` holds nothing yet, and this
+    call sets it (the bits of zeroing it first, without the zeroing's stores and loads)."""
     cdef float score[ROW_BLOCK]
     cdef float step[ROW_BLOCK]
     cdef float *moved[ROW_BLOCK]
