@@ -267,8 +267,17 @@ def environment() -> dict:
         "platform": platform.platform(), "cpu": cpu_model(), "cpus": os.cpu_count(),
         "cpus_usable": usable, "python": platform.python_version(), "numpy": np.__version__,
         "gensim": gensim_version(), "w2v": getattr(w2v, "__version__", None),
-        "w2v_path": os.path.dirname(w2v.__file__),
+        "w2v_path": os.path.dirname(w2v.__file__), "w2v_simd": w2v_simd(),
     }
+
+
+def w2v_simd() -> str | None:
+    """The kernel's vector path ("avx512", "avx2", "portable"), as the children will pick
+    it: they inherit this process's environment (``W2V_SIMD``) and CPU."""
+    from w2v import _core
+
+    path = getattr(_core, "simd_path", None)
+    return path() if path is not None else None
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -340,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: {command}")
     print(f"machine: {env['platform']}; {env['cpu']}; {env['cpus']} cores "
           f"({env['cpus_usable']} usable); python {env['python']}")
-    print(f"versions: w2v {env['w2v']} ({env['w2v_path']}), gensim {env['gensim']}, "
-          f"numpy {env['numpy']}")
+    print(f"versions: w2v {env['w2v']} ({env['w2v_path']}; kernel path {env['w2v_simd']}), "
+          f"gensim {env['gensim']}, numpy {env['numpy']}")
 
     corpus = prefix_file(args.corpus, args.max_bytes) if args.max_bytes else args.corpus
     temporary = [corpus] if corpus != args.corpus else []

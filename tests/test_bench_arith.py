@@ -1,5 +1,8 @@
-"""The arithmetic count behind bench_train.py's '% of arith. limit' row (issue 21)."""
+"""The arithmetic count behind bench_train.py's '% of arith. limit' row (issue 21), and
+the kernel path its results record."""
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,3 +48,20 @@ def test_hierarchical_softmax_adds_the_target_weighted_code_length():
 
 def test_the_limit_is_peak_over_flop_per_word():
     assert limit_words_per_s(15_900.0, 166.0) == pytest.approx(166e9 / 15_900)
+
+
+@pytest.mark.parametrize("wanted", ["0", "avx2"])
+def test_bench_train_records_the_kernel_path_its_children_take(wanted):
+    """A figure measured on the AVX2 or portable path must say so: the results' environment
+    names the path ``W2V_SIMD`` gives (capped by what this CPU has)."""
+    code = ("import bench_train, w2v._core as c; "
+            "print(bench_train.environment()['w2v_simd'], c.simd_path())")
+    env = dict(os.environ, W2V_SIMD=wanted,
+               PYTHONPATH=os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[0] == out[1]
+    if wanted == "0":
+        assert out[0] == "portable"
+    else:
+        assert out[0] in ("avx2", "portable")
