@@ -623,6 +623,7 @@ W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
     }
 }
 
+/* x *= alpha, 16 at a time (the tail masked). */
 W2V_AVX512_FN void w2v_scale_avx512(float alpha, float *x, int n)
 {
     __m512 va = _mm512_set1_ps(alpha);
