@@ -280,8 +280,8 @@ static int check_path(int wanted)
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
            "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows, sum_rows2 and "
-           "axpy_rows_scatter with one axpy after the other; scale with a plain product; logistic_steps (16 or 8 at a time) "
-           "with the scalar steps\n",
+           "axpy_rows_scatter with one axpy after the other; scale with a plain product; "
+           "logistic_steps (16 or 8 at a time) with the scalar steps\n",
            PATH_NAMES[path]);
     return 0;
 }

@@ -241,6 +241,24 @@ W2V_AVX2_FN int w2v_scale_avx2(float alpha, float *x, int n)
 /* Where a row sum starts: y's values (add) or +0 (y = the sum; y is not read). */
 #define W2V_Y256(p) (add ? _mm256_loadu_ps(p) : _mm256_setzero_ps())
 
+/* The AVX2 row sums' elements from `from` on (fewer than 8): y's (zeros first unless
+ * add) plus each row's term in order, as w2v_axpy_avx2's scalar loop adds them. */
+W2V_AVX2_FN void w2v_rows_tail_avx2(const float *c, int stride, const float *const *rows,
+                                    int n, float *y, int from, int dim, int add)
+{
+    int r, k;
+    if (!add) {
+        w2v_zero(y + from, dim - from);
+    }
+    for (r = 0; r < n; r++) {
+        float alpha = c[(int64_t)r * stride];
+        const float *x = rows[r];
+        for (k = from; k < dim; k++) {
+            y[k] += alpha * x[k];
+        }
+    }
+}
+
 /* w2v_axpy_rows_portable with AVX2: elements in the same 16-, 8- and 1-wide steps as
  * w2v_axpy_avx2, each a chain of fused multiply-adds over the rows in order. */
 W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *const *rows,
@@ -281,17 +299,7 @@ W2V_AVX2_FN void w2v_axpy_rows_avx2(const float *c, int stride, const float *con
         }
         _mm256_storeu_ps(y + i, y0);
     }
-    if (!add) {
-        w2v_zero(y + i, dim - i);
-    }
-    for (r = 0; r < n; r++) {  /* the tail as w2v_axpy_avx2's scalar loop, row by row */
-        float alpha = c[(int64_t)r * stride];
-        const float *x = rows[r];
-        int k;
-        for (k = i; k < dim; k++) {
-            y[k] += alpha * x[k];
-        }
-    }
+    w2v_rows_tail_avx2(c, stride, rows, n, y, i, dim, add);
 }
 
 /* w2v_axpy_rows2_avx512 with AVX2: the bits of w2v_axpy_rows_avx2 into y and into z. */
@@ -357,21 +365,8 @@ W2V_AVX2_FN void w2v_axpy_rows2_avx2(const float *c, int stride, int next,
         _mm256_storeu_ps(y + i, y0);
         _mm256_storeu_ps(z + i, z0);
     }
-    if (!add) {
-        w2v_zero(y + i, dim - i);
-        w2v_zero(z + i, dim - i);
-    }
-    for (r = 0; r < n; r++) {  /* the tail as w2v_axpy_rows_avx2's, row by row */
-        float alpha = c[(int64_t)r * stride], beta = c[next + (int64_t)r * stride];
-        const float *x = rows[r];
-        int k;
-        for (k = i; k < dim; k++) {
-            y[k] += alpha * x[k];
-        }
-        for (k = i; k < dim; k++) {
-            z[k] += beta * x[k];
-        }
-    }
+    w2v_rows_tail_avx2(c, stride, rows, n, y, i, dim, add);
+    w2v_rows_tail_avx2(c + next, stride, rows, n, z, i, dim, add);
 }
 
 /* w2v_axpy_rows_scatter_portable with AVX2: each row's slice is loaded once, added to y's
@@ -407,18 +402,8 @@ W2V_AVX2_FN void w2v_axpy_rows_scatter_avx2(const float *c, int stride, const fl
         }
         _mm256_storeu_ps(y + i, y0);
     }
-    if (i < dim) {
-        if (!add) {
-            w2v_zero(y + i, dim - i);
-        }
-        for (r = 0; r < n; r++) {  /* y's tail first, from the rows before their steps */
-            float alpha = c[(int64_t)r * stride];
-            const float *w = rows[r];
-            int k;
-            for (k = i; k < dim; k++) {
-                y[k] += alpha * w[k];
-            }
-        }
+    if (i < dim) {  /* y's tail first, from the rows before their steps */
+        w2v_rows_tail_avx2(c, stride, (const float *const *)rows, n, y, i, dim, add);
         for (r = 0; r < n; r++) {
             w2v_axpy_avx2(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
         }
