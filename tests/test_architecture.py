@@ -21,7 +21,7 @@ LAYERS = {"_version": 0, "_core": 0, "_scan": 0, "_util": 1, "data": 2, "io": 3,
 MODEL_ATTRIBUTES = {"vocab", "wv", "_wv", "syn1neg", "syn1", "params", "history", "vocab_updates",
                     "loss_history", "examples_history", "epochs_trained", "training_seconds",
                     "progress_history", "callbacks", "progress", "_corpus", "_corpus_words",
-                    "_kernel", "_tree", "_stop"}
+                    "_record", "_kernel", "_tree", "_stop"}
 
 
 def import_graph(package: Path, name: str) -> dict[str, set[str]]:

@@ -181,6 +181,36 @@ def test_reads_paths_and_compressed_files(tmp_path, corpus):
     assert cluster_purity(model.wv) >= 0.85
 
 
+def test_a_path_corpus_is_read_once_for_the_vocabulary_and_the_first_training(
+        tmp_path, corpus, monkeypatch):
+    """The vocabulary's scan keeps the encoding; train() uses it once, with the bits of a
+    second scan; a changed file or a second train() scans again."""
+    import w2v.model as model_module
+
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n", encoding="utf-8")
+    settings = dict(FAST, workers=1)
+    copy = shutil.copy(path, tmp_path / "copy.txt")
+    rescanned = Word2Vec(**settings).build_vocab(path).train(copy)  # another file: scanned
+    scans = []
+    encode = model_module.encode_corpus
+    monkeypatch.setattr(model_module, "encode_corpus",
+                        lambda *args, **kwargs: scans.append(1) or encode(*args, **kwargs))
+    model = Word2Vec(**settings).build_vocab(path)
+    model.train()
+    assert scans == [] and np.array_equal(model.wv.vectors, rescanned.wv.vectors)
+    model.train()  # given once: the second call reads the file
+    assert scans == [1]
+    Word2Vec(**settings).build_vocab(str(path)).train(str(path))  # the same file, by name
+    assert scans == [1]
+    model = Word2Vec(**settings).build_vocab(path)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("w0 w1 w2\n")  # changed after the vocabulary's scan
+    with pytest.warns(RuntimeWarning, match="the corpus changed between passes"):
+        model.train()
+    assert scans == [1, 1]
+
+
 def test_import_without_compiled_core_fails_clearly(tmp_path):
     package = Path(w2v.__file__).parent
     copy = tmp_path / "w2v"

@@ -23,7 +23,7 @@ import pytest
 
 from w2v import _scan
 from w2v.data.corpus import PathCorpus
-from w2v.data.encoding import _encode_path_corpus, encode_corpus
+from w2v.data.encoding import _encode_path_corpus, count_and_encode, encode_corpus
 from w2v.data.vocab import Vocabulary, _count_path_corpus, count_words
 
 try:
@@ -100,6 +100,19 @@ def assert_same_encoding(corpus: PathCorpus, key_to_index: dict[str, int]) -> No
     assert fast.corpus_words == expected.corpus_words
 
 
+def assert_same_record(corpus: PathCorpus) -> None:
+    """The encoding kept by the counting scan is the vocabulary's, and the encoding a
+    second scan of the same corpus would give."""
+    vocab, record = count_and_encode(corpus, min_count=2)
+    assert vocab.index_to_key == Vocabulary.build(python_path(corpus), 2).index_to_key
+    assert record is not None and record.matches(corpus)
+    expected = encode_corpus(python_path(corpus), vocab.key_to_index)
+    assert record.encoded.ids.dtype == np.int32 and record.encoded.offsets.dtype == np.int64
+    np.testing.assert_array_equal(record.encoded.ids, expected.ids)
+    np.testing.assert_array_equal(record.encoded.offsets, expected.offsets)
+    assert record.encoded.corpus_words == expected.corpus_words
+
+
 def vocabulary(corpus: PathCorpus) -> dict[str, int]:
     """A vocabulary leaving some words out (min_count=2), so that some tokens are OOV."""
     counts, _, _ = count_words(python_path(corpus))
@@ -115,6 +128,7 @@ def assert_same(path: pathlib.Path, block_sizes: Iterable[int] = (1, 3, 64, 1 <<
             corpus = PathCorpus(path, max_len, block_size=block_size)
             assert_same_counts(corpus)
             assert_same_encoding(corpus, key_to_index)
+            assert_same_record(corpus)
 
 
 def random_text(seed: int, lines: int = 60) -> str:
@@ -337,6 +351,56 @@ def test_scanner_protocol_checks():
         _scan.EncodeScanner(10, {b"a": 0})
 
 
+def test_a_counting_record_is_given_once_and_only_when_kept():
+    scanner = _scan.CountScanner(10, record_limit=100)
+    scanner.window(8)[:7] = b"a b\nc a"
+    assert scanner.process(7) == 0 and scanner.finish() == 0 and scanner.recorded
+    with pytest.raises(TypeError, match="must be str"):
+        scanner.encoded({b"a": 0})
+    with pytest.raises(ValueError, match="word id -1"):
+        scanner.encoded({"a": -1})
+    ids, offsets = scanner.encoded({"a": 5, "c": 7, "zz": 1})
+    assert ids.tolist() == [5, 7, 5] and offsets.tolist() == [0, 1, 3]
+    assert not scanner.recorded
+    with pytest.raises(RuntimeError, match="no record"):
+        scanner.encoded({"a": 0})
+    assert scanner.counts() == {"a": 2, "b": 1, "c": 1}  # the counts stay
+    bounded = _scan.CountScanner(10, max_vocab_size=5, record_limit=100)  # pruning: none
+    assert not bounded.recorded
+    with pytest.raises(RuntimeError, match="no record"):
+        bounded.encoded({})
+
+
+def test_a_record_past_its_limit_is_dropped_not_cut(tmp_path, monkeypatch):
+    import w2v.data.encoding as encoding
+
+    path = write(tmp_path / "c.txt", "a b c d\n" * 50)  # 200 tokens
+    scanner = _scan.CountScanner(10, record_limit=150)
+    assert PathCorpus(path, block_size=16).feed_scanner(scanner)
+    assert not scanner.recorded and scanner.counts()["a"] == 50  # counted in full
+    monkeypatch.setattr(encoding, "SPILL_WORDS", 150)
+    vocab, record = count_and_encode(PathCorpus(path, block_size=16), min_count=1)
+    assert record is None and vocab.corpus_words == 200
+    monkeypatch.setattr(encoding, "SPILL_WORDS", 1 << 27)
+    assert count_and_encode(PathCorpus(path), min_count=1)[1] is not None
+
+
+def test_a_record_is_only_for_the_same_unchanged_files_read_the_same_way(tmp_path):
+    path = write(tmp_path / "c.txt", "a b a\n")
+    _, record = count_and_encode(PathCorpus(path), min_count=1)
+    assert record is not None and record.matches(PathCorpus(str(path)))
+    assert not record.matches(PathCorpus(path, max_sentence_length=2))
+    assert not record.matches(PathCorpus(path, max_token_length=3))
+    assert not record.matches([["a", "b", "a"]])
+    assert count_and_encode(PathCorpus(path), max_vocab_size=10)[1] is None  # pruning
+    assert count_and_encode([["a", "b"]], min_count=1)[1] is None  # not a path corpus
+    corpus = PathCorpus(path)
+    write(path, "a b a b\n")  # changed: another size
+    assert not record.matches(corpus)
+    path.unlink()
+    assert not record.matches(corpus)  # gone: the caller's own scan reports it
+
+
 # --- random files from hypothesis ---------------------------------------------------------
 
 if given is not None:
@@ -352,6 +416,7 @@ if given is not None:
             assert_same_counts(corpus)
             assert_same_counts(corpus, max_vocab_size)
             assert_same_encoding(corpus, vocabulary(corpus))
+            assert_same_record(corpus)
 
 
 def test_table_slots_is_the_power_of_two_of_at_least_twice_the_words():

@@ -103,6 +103,7 @@ UNSUPPORTED = TOO_BIG
 cdef enum:
     SLACK = 8        # readable bytes kept after every buffer's end (8-byte loads)
     BATCH = 256      # tokens found before they are looked up
+    RECORD_ARENA = 1 << 25  # a counting scan's record stops past this many bytes of words
     TOKEN_BYTE = 0   # byte classes: part of a token
     SPACE_BYTE = 1   # ASCII whitespace other than the newline
     NEWLINE_BYTE = 2  # 0x0A: ends the line
@@ -495,7 +496,9 @@ cdef class Scanner:
     # counting
     cdef int64_t max_vocab_size   # -1: unbounded
     cdef int64_t min_reduce
-    # encoding
+    cdef bint recording           # also record each token's word (see CountScanner)
+    cdef int64_t record_limit     # most tokens recorded before recording stops
+    # encoding (and a counting scan's record: arena offsets in ids, sentence ends in offsets)
     cdef int32_t* ids
     cdef int64_t n_ids            # ids produced so far, handed out or not
     cdef int64_t spilled          # ids already handed out by take_ids()
@@ -602,14 +605,22 @@ cdef class Scanner:
         return status
 
     cdef int _reserve(self, int64_t tokens) except -1:
-        """Make room for the ids and offsets of ``tokens`` more tokens (when encoding)."""
+        """Make room for the ids and offsets of ``tokens`` more tokens (when encoding, or
+        counting with a record: one that would pass its bounds is dropped instead)."""
         cdef int64_t cap
         cdef void* grown
-        if self.counting:
+        if self.counting and self.recording and (
+                self.n_ids + tokens > self.record_limit
+                or self.table.arena_size + tokens * 2 > RECORD_ARENA):
+            self._stop_recording()
+        if self.counting and not self.recording:
             return 0
         if self.n_ids - self.spilled + tokens > self.ids_capacity:
             cap = max(2 * self.ids_capacity, self.n_ids - self.spilled + tokens)
             grown = realloc(self.ids, <size_t>cap * sizeof(int32_t))
+            if grown == NULL and self.counting:  # a record is a saving, not a need
+                self._stop_recording()
+                return 0
             if grown == NULL:
                 raise MemoryError("out of memory for the encoded corpus")
             self.ids = <int32_t*>grown
@@ -617,22 +628,35 @@ cdef class Scanner:
         if self.n_offsets + tokens > self.offsets_capacity:
             cap = max(2 * self.offsets_capacity, self.n_offsets + tokens)
             grown = realloc(self.offsets, <size_t>cap * sizeof(int64_t))
+            if grown == NULL and self.counting:
+                self._stop_recording()
+                return 0
             if grown == NULL:
                 raise MemoryError("out of memory for the encoded corpus")
             self.offsets = <int64_t*>grown
             self.offsets_capacity = cap
         return 0
 
+    cdef void _stop_recording(self) noexcept:
+        """Give up the record (the caller scans again): free its room."""
+        self.recording = False
+        free(self.ids)
+        free(self.offsets)
+        self.ids = NULL
+        self.offsets = NULL
+        self.n_ids = self.n_offsets = self.ids_capacity = self.offsets_capacity = 0
+
     cdef inline int _end_sentence(self) noexcept nogil:
-        """Count a finished sentence; prune (counting) or record its end (encoding)."""
+        """Count a finished sentence; prune (counting) or record its end (encoding, or
+        counting with a record: pruning moves the arena, so the two never meet)."""
         self.sentences += 1
-        if self.counting:
-            if self.max_vocab_size >= 0:
-                while self.table.size > self.max_vocab_size:
-                    if _table_prune(&self.table, self.min_reduce) != OK:
-                        return NO_MEMORY
-                    self.min_reduce += 1
-        elif self.n_ids > self.offsets[self.n_offsets - 1]:
+        if self.counting and self.max_vocab_size >= 0:
+            while self.table.size > self.max_vocab_size:
+                if _table_prune(&self.table, self.min_reduce) != OK:
+                    return NO_MEMORY
+                self.min_reduce += 1
+        if (not self.counting or self.recording) and (
+                self.n_ids > self.offsets[self.n_offsets - 1]):
             self.offsets[self.n_offsets] = self.n_ids
             self.n_offsets += 1
         return OK
@@ -658,6 +682,9 @@ cdef class Scanner:
             if found >= 0:
                 if self.counting:
                     t.slots[found].value += 1
+                    if self.recording:
+                        self.ids[self.n_ids] = <int32_t>t.slots[found].offset
+                        self.n_ids += 1
                 else:
                     self.ids[self.n_ids - self.spilled] = <int32_t>t.slots[found].value
                     self.n_ids += 1
@@ -665,6 +692,9 @@ cdef class Scanner:
             if e.high & 0x80 and not _valid_utf8(b + e.start, e.length):
                 return BAD_UTF8
             if self.counting:
+                if self.recording:  # the new word's bytes go to the arena's end
+                    self.ids[self.n_ids] = <int32_t>t.arena_size
+                    self.n_ids += 1
                 status = _table_add(t, b + e.start, e.length, e.head, e.hash, found, 1)
                 if status != OK:
                     return status
@@ -791,22 +821,121 @@ cdef class CountScanner(Scanner):
         Sentence length (``PathCorpus.max_sentence_length``).
     max_vocab_size : int
         Bound on distinct words kept during the scan; -1 for none.
+    record_limit : int
+        With no bound on the words (``max_vocab_size=-1``), also record which word each
+        token is and where sentences end, for up to this many tokens (4 bytes each), so
+        that :meth:`encoded` can give the corpus's encoding once the vocabulary is known,
+        without a second scan. A longer corpus (or one of more than 32 MiB of distinct
+        words) drops the record on the way and ``recorded`` turns false. 0: no record.
 
     Example
     -------
-    >>> scanner = CountScanner(10_000)
+    >>> scanner = CountScanner(10_000, record_limit=100)
     >>> scanner.window(16)[:7] = b"a b\\na\\n\\n"
     >>> scanner.process(7), scanner.finish()
     (0, 0)
     >>> scanner.counts(), scanner.words, scanner.sentences
     ({'a': 2, 'b': 1}, 3, 2)
+    >>> [a.tolist() for a in scanner.encoded({"a": 0})]
+    [[0, 0], [0, 1, 2]]
     """
 
-    def __init__(self, int64_t max_len, int64_t max_vocab_size=-1) -> None:
+    def __init__(self, int64_t max_len, int64_t max_vocab_size=-1,
+                 int64_t record_limit=0) -> None:
         self._setup(max_len, 0)
         self.counting = True
         self.max_vocab_size = max_vocab_size
         self.min_reduce = 1
+        if record_limit > 0 and max_vocab_size < 0:
+            self.record_limit = record_limit
+            self.ids_capacity = 1 << 16
+            self.offsets_capacity = 1 << 12
+            self.ids = <int32_t*>malloc(<size_t>self.ids_capacity * sizeof(int32_t))
+            self.offsets = <int64_t*>malloc(<size_t>self.offsets_capacity * sizeof(int64_t))
+            if self.ids == NULL or self.offsets == NULL:
+                raise MemoryError("out of memory for the corpus's record")
+            self.offsets[0] = 0
+            self.n_offsets = 1
+            self.recording = True
+
+    @property
+    def recorded(self) -> bool:
+        """Whether :meth:`encoded` can give this scan's encoding (see ``record_limit``)."""
+        return self.recording
+
+    def encoded(self, dict key_to_index) -> tuple:
+        """The scanned corpus encoded with ``key_to_index`` (word -> int32 id), as
+        :class:`EncodeScanner` would encode it: ``(ids, offsets)``, the tokens of other
+        words dropped, and the sentences this leaves empty. Callable once, on a scan with a record (see
+        ``recorded``); the record's room becomes the ids (no copy).
+
+        Example
+        -------
+        >>> CountScanner(10, record_limit=1).encoded({})
+        (array([], dtype=int32), array([0]))
+        """
+        cdef bytes raw
+        cdef int64_t n, found, r = 0, w = 0, kept = 1, s, end
+        cdef uint64_t head, h
+        cdef int32_t[::1] by_offset
+        cdef int32_t word
+        cdef uint8_t* scratch = NULL
+        cdef void* shrunk
+        if not self.recording:
+            raise RuntimeError("this scan kept no record (or handed it over already)")
+        for key, index in key_to_index.items():
+            if not isinstance(key, str) or not isinstance(index, int):
+                raise TypeError("vocabulary keys must be str and ids int")
+            if not 0 <= index < (1 << 31):
+                raise ValueError(f"word id {index} is not in 0 .. 2**31 - 1")
+        # each word's id by the offset of its bytes in the arena, where its tokens point
+        table = np.full(self.table.arena_size + 1, -1, dtype=np.int32)
+        by_offset = table
+        try:
+            for key, index in key_to_index.items():
+                try:
+                    raw = (<str>key).encode("utf-8")
+                except UnicodeEncodeError:
+                    continue
+                n = len(raw)
+                if n == 0 or n >= <int64_t>0xFFFFFFFF:
+                    continue
+                scratch = <uint8_t*>realloc(scratch, <size_t>n + SLACK)
+                if scratch == NULL:
+                    raise MemoryError("out of memory for the word table")
+                memcpy(scratch, <char*>raw, <size_t>n)
+                memset(scratch + n, 0, SLACK)
+                head = _head(scratch, n)
+                h = _hash(scratch, n, head)
+                found = _table_find(&self.table, scratch, n, head, h)
+                if found >= 0:
+                    by_offset[self.table.slots[found].offset] = <int32_t>index
+        finally:
+            free(scratch)
+        with nogil:  # in place: each sentence's kept ids move down, empty ones vanish
+            for s in range(1, self.n_offsets):
+                end = self.offsets[s]
+                while r < end:
+                    word = by_offset[self.ids[r]]
+                    if word >= 0:
+                        self.ids[w] = word
+                        w += 1
+                    r += 1
+                if w > self.offsets[kept - 1]:
+                    self.offsets[kept] = w
+                    kept += 1
+        if r != self.n_ids:
+            raise RuntimeError(f"the record ends at token {r} of {self.n_ids}")
+        self.recording = False
+        shrunk = realloc(self.ids, <size_t>max(w, 1) * sizeof(int32_t))
+        if shrunk != NULL:
+            self.ids = <int32_t*>shrunk
+        ids = _adopt(self.ids, w, sizeof(int32_t), "i")
+        self.ids = NULL
+        offsets = _adopt(self.offsets, kept, sizeof(int64_t), "q")
+        self.offsets = NULL
+        self.ids_capacity = self.offsets_capacity = self.n_ids = self.n_offsets = 0
+        return ids, offsets
 
     def counts(self, object into=None, int64_t min_count=0) -> object:
         """The distinct words (decoded) and their counts, in order of first appearance.

@@ -14,7 +14,7 @@ import numpy as np
 from . import _core
 from ._util.validation import check_int
 from .data.corpus import PathCorpus, as_corpus, warn_if_changed
-from .data.encoding import EncodedCorpus, encode_corpus
+from .data.encoding import CorpusRecord, EncodedCorpus, count_and_encode, encode_corpus
 from .data.vocab import Vocabulary, count_words
 from .train.checkpoint import Checkpointer, check_corpus, load_checkpoint, start_checkpoints
 from .train.huffman import HuffmanTree, build_huffman
@@ -121,6 +121,7 @@ class Word2Vec:
         self._stop = threading.Event()
         self._corpus: Iterable[list[str]] | None = None
         self._corpus_words = 0  # tokens the vocabulary scan saw in self._corpus
+        self._record: CorpusRecord | None = None  # its encoding, from that scan (if kept)
         self._kernel: _core.Kernel | None = None
         self._tree: HuffmanTree | None = None
         if corpus is not None:
@@ -244,7 +245,7 @@ class Word2Vec:
             self._grow_weights(vocab)
         else:
             self._init_weights(vocab)
-        self._corpus, self._corpus_words = None, 0
+        self._corpus, self._corpus_words, self._record = None, 0, None
         return self
 
     def set_params(self, **changes) -> Word2Vec:
@@ -305,6 +306,7 @@ class Word2Vec:
         p = self.params
         started = time.perf_counter()
         old = self.vocab
+        record = None
         if update:
             if old is None:
                 raise ValueError("build_vocab(update=True) needs a vocabulary: call "
@@ -312,7 +314,8 @@ class Word2Vec:
             counts, n_words, _ = count_words(sentences, p.max_vocab_size)
             vocab = old.merged(counts, n_words)
         else:
-            vocab = Vocabulary.build(sentences, p.min_count, p.max_vocab_size, p.max_final_vocab)
+            vocab, record = count_and_encode(sentences, p.min_count, p.max_vocab_size,
+                                             p.max_final_vocab)
             n_words = vocab.corpus_words
         self._check_vocabulary(vocab)
         if old is not None and update:
@@ -320,7 +323,8 @@ class Word2Vec:
             self._grow_weights(vocab)
         else:
             self._init_weights(vocab)
-        self._corpus, self._corpus_words = sentences, n_words
+        # the scan's encoding, kept for train() to use once instead of reading the corpus again
+        self._corpus, self._corpus_words, self._record = sentences, n_words, record
         logger.info(
             "vocabulary: %d words (min_count %d) from %d tokens in %.1fs%s; training will "
             "need about %.1f MB", len(vocab), vocab.min_count, vocab.corpus_words,
@@ -328,6 +332,16 @@ class Word2Vec:
             self.estimate_memory()["total"] / 2**20,
         )
         return self
+
+    def _take_record(self, sentences: Iterable[list[str]]) -> EncodedCorpus | None:
+        """The encoding the vocabulary's scan kept, if ``sentences`` reads the same files
+        the same way and they have not changed since (see :class:`CorpusRecord`); given
+        out once (a later call scans again), and dropped either way, so it is never held
+        beside a fresh encoding."""
+        record, self._record = self._record, None
+        if record is None or not record.matches(sentences):
+            return None
+        return record.encoded
 
     def _check_vocabulary(self, vocab: Vocabulary) -> None:
         """ValueError unless these parameters can train on ``vocab``."""
@@ -436,7 +450,9 @@ class Word2Vec:
             raise ValueError("checkpoint_every needs a checkpoint path to write to")
 
         vocab = self._built("nothing to train")[0]
-        encoded = encode_corpus(sentences, vocab.key_to_index, vocab.retained_words)
+        encoded = self._take_record(sentences)
+        if encoded is None:
+            encoded = encode_corpus(sentences, vocab.key_to_index, vocab.retained_words)
         _check_totals(total_examples, total_words, encoded)
         if corpus is None or counted_here:  # the corpus the vocabulary was built from
             warn_if_changed(self._corpus_words, encoded.corpus_words)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 from array import array
 from collections.abc import Iterable, Mapping
@@ -11,8 +13,9 @@ from typing import IO
 import numpy as np
 
 from .corpus import PathCorpus
+from .vocab import Vocabulary
 
-__all__ = ["SPILL_WORDS", "EncodedCorpus", "encode_corpus"]
+__all__ = ["SPILL_WORDS", "CorpusRecord", "EncodedCorpus", "count_and_encode", "encode_corpus"]
 
 #: Encoded ids held in memory before they go to a temporary file (in ``TMPDIR``) that
 #: training then memory-maps: 4 bytes per word, so 2**27 words is 512 MiB. A corpus
@@ -101,6 +104,90 @@ def encode_corpus(sentences: Iterable[list[str]], key_to_index: Mapping[str, int
         offsets=np.frombuffer(offsets, dtype=np.int64).copy(),
         corpus_words=corpus_words,
     )
+
+
+@dataclass(frozen=True)
+class CorpusRecord:
+    """A path corpus's encoding, taken by the scan that counted its vocabulary, and the
+    state of its files then (see :func:`count_and_encode`)."""
+
+    encoded: EncodedCorpus
+    source: tuple  # how the corpus is read (see _source), and each file's state then
+
+    def matches(self, sentences: object) -> bool:
+        """Whether ``sentences`` reads the same regular files the same way (sentence and
+        token lengths), the files unchanged since the scan (size, modification time and
+        inode): only then may the record stand in for a new scan.
+
+        Example
+        -------
+        >>> _, record = count_and_encode(PathCorpus("text8"), min_count=1)
+        >>> record.matches(PathCorpus("text8")), record.matches([["a"]])
+        (True, False)
+        >>> record.matches(PathCorpus("text8", max_sentence_length=10))
+        False
+        """
+        try:
+            return type(sentences) is PathCorpus and _source(sentences) == self.source
+        except OSError:  # gone, or unreadable: the caller's own scan reports it
+            return False
+
+
+def _source(corpus: PathCorpus) -> tuple | None:
+    """What decides a scan's tokens: the reading settings and, per file, its path, size,
+    modification time and inode; None if a file is not a regular one (a pipe)."""
+    files = []
+    for path in corpus.files():
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        files.append((os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino))
+    return (corpus.max_sentence_length, corpus.max_token_length, corpus.encoding,
+            corpus.encoding_errors, tuple(files))
+
+
+def count_and_encode(
+    sentences: Iterable[list[str]], min_count: int = 5, max_vocab_size: int | None = None,
+    max_final_vocab: int | None = None,
+) -> tuple[Vocabulary, CorpusRecord | None]:
+    """Build the vocabulary, as :meth:`Vocabulary.build` does, and encode the corpus from
+    the same scan, so that training need not read it again.
+
+    The encoding comes with a :class:`PathCorpus` the compiled scanner reads, without
+    ``max_vocab_size`` (pruning during the count moves the words the record points to),
+    up to ``SPILL_WORDS`` tokens, from regular files; else the record is None and training
+    scans the corpus itself, as before. Its ids and offsets are those
+    :func:`encode_corpus` would give.
+
+    Parameters
+    ----------
+    sentences : re-iterable of token lists, or a :class:`PathCorpus`.
+    min_count, max_vocab_size, max_final_vocab : as for :class:`Vocabulary`.
+
+    Example
+    -------
+    >>> vocab, record = count_and_encode(PathCorpus("text8"), min_count=1)
+    >>> record.encoded.ids.tolist() == encode_corpus(PathCorpus("text8"),
+    ...                                              vocab.key_to_index).ids.tolist()
+    True
+    """
+    if (max_vocab_size is not None or not isinstance(sentences, PathCorpus)
+            or not sentences.fast_scan_supported()):
+        return Vocabulary.build(sentences, min_count, max_vocab_size, max_final_vocab), None
+    from .._scan import CountScanner
+
+    # no line has 2**62 tokens: a longer max_sentence_length acts the same
+    scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), -1, SPILL_WORDS)
+    if not sentences.feed_scanner(scanner):
+        return Vocabulary.build(sentences, min_count, max_vocab_size, max_final_vocab), None
+    counts: dict[str, int] = {}
+    scanner.counts(counts, min_count)  # rarer words never become Python strings
+    vocab = Vocabulary(counts, min_count, max_final_vocab, corpus_words=scanner.words)
+    source = _source(sentences) if scanner.recorded else None
+    if source is None:  # no record, or a pipe (whose copy the corpus keeps instead)
+        return vocab, None
+    ids, offsets = scanner.encoded(vocab.key_to_index)
+    return vocab, CorpusRecord(EncodedCorpus(ids, offsets, scanner.words), source)
 
 
 class _IdSink:
