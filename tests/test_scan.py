@@ -394,6 +394,17 @@ def test_a_record_is_only_for_the_same_unchanged_files_read_the_same_way(tmp_pat
     assert not record.matches([["a", "b", "a"]])
     assert count_and_encode(PathCorpus(path), max_vocab_size=10)[1] is None  # pruning
     assert count_and_encode([["a", "b"]], min_count=1)[1] is None  # not a path corpus
+    feed = PathCorpus.feed_scanner
+
+    def feed_then_append(self, scanner, after_block=None):
+        done = feed(self, scanner, after_block)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("b\n")  # written to while it was read: no record of it
+        return done
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PathCorpus, "feed_scanner", feed_then_append)
+        assert count_and_encode(PathCorpus(path), min_count=1)[1] is None
     corpus = PathCorpus(path)
     write(path, "a b a b\n")  # changed: another size
     assert not record.matches(corpus)

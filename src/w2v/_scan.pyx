@@ -866,8 +866,8 @@ cdef class CountScanner(Scanner):
     def encoded(self, dict key_to_index) -> tuple:
         """The scanned corpus encoded with ``key_to_index`` (word -> int32 id), as
         :class:`EncodeScanner` would encode it: ``(ids, offsets)``, the tokens of other
-        words dropped, and the sentences this leaves empty. Callable once, on a scan with a record (see
-        ``recorded``); the record's room becomes the ids (no copy).
+        words dropped, and the sentences this leaves empty. Callable once, on a scan with
+        a record (see ``recorded``); the record's room becomes the ids (no copy).
 
         Example
         -------

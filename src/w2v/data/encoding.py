@@ -176,6 +176,7 @@ def count_and_encode(
         return Vocabulary.build(sentences, min_count, max_vocab_size, max_final_vocab), None
     from .._scan import CountScanner
 
+    before = _source(sentences)
     # no line has 2**62 tokens: a longer max_sentence_length acts the same
     scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), -1, SPILL_WORDS)
     if not sentences.feed_scanner(scanner):
@@ -184,7 +185,9 @@ def count_and_encode(
     scanner.counts(counts, min_count)  # rarer words never become Python strings
     vocab = Vocabulary(counts, min_count, max_final_vocab, corpus_words=scanner.words)
     source = _source(sentences) if scanner.recorded else None
-    if source is None:  # no record, or a pipe (whose copy the corpus keeps instead)
+    # no record, a pipe (whose copy the corpus keeps instead), or a file that changed
+    # while it was read (training reads it again, and warns if its tokens differ)
+    if source is None or source != before:
         return vocab, None
     ids, offsets = scanner.encoded(vocab.key_to_index)
     return vocab, CorpusRecord(EncodedCorpus(ids, offsets, scanner.words), source)
