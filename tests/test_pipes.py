@@ -146,6 +146,36 @@ def test_a_fifo_given_to_train_is_read_once(text, tmp_path):
     assert_same_model(model, reference_model(text))
 
 
+def test_a_fifo_is_scanned_once_then_read_from_its_copy(text, tmp_path, monkeypatch):
+    """The vocabulary's pass keeps the encoding, which the first train() uses (the copy is
+    not read); a second train() reads the copy; once the copy is gone, so is the record."""
+    import w2v.model as model_module
+    from w2v.data.encoding import count_and_encode
+
+    scans = []
+    encode = model_module.encode_corpus
+    monkeypatch.setattr(model_module, "encode_corpus",
+                        lambda *args, **kwargs: scans.append(1) or encode(*args, **kwargs))
+    fifo = make_fifo(tmp_path / "corpus.fifo")
+    feed(fifo, text.read_bytes())
+    corpus = PathCorpus(fifo, pipe_timeout=30)
+    try:
+        model = Word2Vec(**PARAMS).build_vocab(corpus)
+        model.train()
+        assert scans == []
+        assert_same_model(model, reference_model(text))
+        model.train()  # given once: the second call reads the copy
+        assert scans == [1]
+        _, record = count_and_encode(corpus, min_count=1)  # from the copy: a record again
+        assert record is not None and record.matches(corpus)
+        assert not record.matches(PathCorpus(fifo))  # no copy of its own: it reads the pipe
+        corpus.close()
+        assert not record.matches(corpus)  # the copy is gone
+    finally:
+        corpus.close()
+        release(fifo)
+
+
 def test_a_compressed_fifo_is_decompressed_by_its_name(text, tmp_path):
     fifo = make_fifo(tmp_path / "corpus.txt.gz")
     feed(fifo, gzip.compress(text.read_bytes()))

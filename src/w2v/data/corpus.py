@@ -10,6 +10,7 @@ import codecs
 import errno
 import os
 import re
+import stat
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -189,6 +190,27 @@ class PathCorpus:
         b'the'
         """
         return open_pass(path, self._spools, self.pipe_timeout)
+
+    def pass_state(self, path: str | os.PathLike[str]) -> tuple | None:
+        """What the bytes a pass reads from ``path`` (one of :meth:`files`) depend on:
+        a regular file's size, modification time and inode; for a path read once, the
+        serial number and size of the complete copy this corpus keeps of it. Equal states
+        mean the same bytes. None when that cannot be told: a path read once that has no
+        complete copy yet (a pass would read the path itself), or another kind of file.
+
+        Example
+        -------
+        >>> corpus = PathCorpus("text8")
+        >>> corpus.pass_state("text8") == corpus.pass_state("text8")
+        True
+        """
+        spool = self._spools.get(os.fspath(path))
+        if spool is not None:
+            return ("copy", spool.serial, spool.size) if spool.complete else None
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return ("file", st.st_size, st.st_mtime_ns, st.st_ino)
 
     def close(self) -> None:
         """Delete the copies of the paths read once (a pipe's bytes are then gone: a later

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from array import array
 from collections.abc import Iterable, Mapping
@@ -115,9 +114,10 @@ class CorpusRecord:
     source: tuple  # how the corpus is read (see _source), and each file's state then
 
     def matches(self, sentences: object) -> bool:
-        """Whether ``sentences`` reads the same regular files the same way (sentence and
-        token lengths), the files unchanged since the scan (size, modification time and
-        inode): only then may the record stand in for a new scan.
+        """Whether ``sentences`` reads the same files the same way (sentence and token
+        lengths), each file unchanged since the scan (size, modification time and inode;
+        for a pipe, the corpus that read it still keeps the copy the scan made): only then
+        may the record stand in for a new scan.
 
         Example
         -------
@@ -133,17 +133,27 @@ class CorpusRecord:
             return False
 
 
-def _source(corpus: PathCorpus) -> tuple | None:
-    """What decides a scan's tokens: the reading settings and, per file, its path, size,
-    modification time and inode; None if a file is not a regular one (a pipe)."""
+def _source(corpus: PathCorpus, unread_copies: bool = False) -> tuple | None:
+    """What decides a scan's tokens: the reading settings and, per file, its path and
+    :meth:`~PathCorpus.pass_state`; None if a file's state cannot be told (with
+    ``unread_copies``, that of a path read once before its copy is made is None)."""
     files = []
     for path in corpus.files():
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
+        state = corpus.pass_state(path)
+        if state is None and not unread_copies:
             return None
-        files.append((os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino))
+        files.append((os.fspath(path), state))
     return (corpus.max_sentence_length, corpus.max_token_length, corpus.encoding,
             corpus.encoding_errors, tuple(files))
+
+
+def _unchanged(before: tuple, after: tuple) -> bool:
+    """Whether the files' states after a scan are those before it (``_source``'s), where a
+    path read once had none before: the scan made its copy."""
+    if before[:-1] != after[:-1] or len(before[-1]) != len(after[-1]):
+        return False
+    return all(a[0] == b[0] and ((b[1] is None and a[1][0] == "copy") or b[1] == a[1])
+               for b, a in zip(before[-1], after[-1], strict=True))
 
 
 def count_and_encode(
@@ -155,9 +165,9 @@ def count_and_encode(
 
     The encoding comes with a :class:`PathCorpus` the compiled scanner reads, without
     ``max_vocab_size`` (pruning during the count moves the words the record points to),
-    up to ``SPILL_WORDS`` tokens, from regular files; else the record is None and training
-    scans the corpus itself, as before. Its ids and offsets are those
-    :func:`encode_corpus` would give.
+    up to ``SPILL_WORDS`` tokens, from regular files and pipes (whose copy the corpus
+    keeps); else the record is None and training scans the corpus itself, as before. Its
+    ids and offsets are those :func:`encode_corpus` would give.
 
     Parameters
     ----------
@@ -176,7 +186,7 @@ def count_and_encode(
         return Vocabulary.build(sentences, min_count, max_vocab_size, max_final_vocab), None
     from .._scan import CountScanner
 
-    before = _source(sentences)
+    before = _source(sentences, unread_copies=True)
     # no line has 2**62 tokens: a longer max_sentence_length acts the same
     scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), -1, SPILL_WORDS)
     if not sentences.feed_scanner(scanner):
@@ -185,9 +195,9 @@ def count_and_encode(
     scanner.counts(counts, min_count)  # rarer words never become Python strings
     vocab = Vocabulary(counts, min_count, max_final_vocab, corpus_words=scanner.words)
     source = _source(sentences) if scanner.recorded else None
-    # no record, a pipe (whose copy the corpus keeps instead), or a file that changed
-    # while it was read (training reads it again, and warns if its tokens differ)
-    if source is None or source != before:
+    # no record, or a file that changed while it was read (training reads it again, and
+    # warns if its tokens differ)
+    if source is None or before is None or not _unchanged(before, source):
         return vocab, None
     ids, offsets = scanner.encoded(vocab.key_to_index)
     return vocab, CorpusRecord(EncodedCorpus(ids, offsets, scanner.words), source)

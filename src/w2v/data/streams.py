@@ -32,6 +32,7 @@ Example
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import os
 import select
@@ -49,6 +50,8 @@ logger = logging.getLogger("w2v")
 
 #: Seconds between the warnings that say a pipe is still awaited.
 NOTICE_SECONDS = 5.0
+
+_SERIALS = itertools.count(1)  # numbers spools: a copy is told from a later one of its path
 
 
 def is_stream(path: str | os.PathLike[str]) -> bool:
@@ -121,6 +124,7 @@ class Spool:
     def __init__(self, path: str | os.PathLike[str], timeout: float | None = None) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout
+        self.serial = next(_SERIALS)  # no other spool of this process has it
         self.size = 0  # bytes read from the path (and copied) so far
         self.complete = False  # the path's end was reached: the copy holds everything
         self._source: io.FileIO | None = None
