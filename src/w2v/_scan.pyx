@@ -462,6 +462,37 @@ cdef int _table_prune(Table* t, int64_t min_reduce) noexcept nogil:
     return 0 if _table_rebuild(t, t.mask + 1) == 0 else NO_MEMORY
 
 
+cdef int64_t NO_TOKEN = -(<int64_t>1 << 62)  # _find_key: a key no token can equal
+
+
+cdef int64_t _find_key(Table* t, str key, uint8_t** scratch, int64_t* n, uint64_t* head,
+                       uint64_t* h) except? -1:
+    """Look a vocabulary key up in ``t`` as a token of the same bytes would be: its UTF-8
+    bytes go to ``scratch[0]`` (grown as needed, SLACK zero bytes after), their count to
+    ``n``, their head and hash to ``head`` and ``h``. Returns :func:`_table_find`'s slot,
+    or NO_TOKEN (no lookup) for a key no token can equal: empty, not UTF-8 encodable (lone
+    surrogates), or ``n`` too long for a slot (>= 2**32 - 1, for the caller to report)."""
+    cdef bytes raw
+    cdef uint8_t* grown
+    n[0] = 0
+    try:
+        raw = key.encode("utf-8")
+    except UnicodeEncodeError:
+        return NO_TOKEN
+    n[0] = len(raw)
+    if n[0] == 0 or n[0] >= <int64_t>0xFFFFFFFF:
+        return NO_TOKEN
+    grown = <uint8_t*>realloc(scratch[0], <size_t>n[0] + SLACK)
+    if grown == NULL:
+        raise MemoryError("out of memory for the word table")
+    scratch[0] = grown
+    memcpy(grown, <char*>raw, <size_t>n[0])
+    memset(grown + n[0], 0, SLACK)
+    head[0] = _head(grown, n[0])
+    h[0] = _hash(grown, n[0], head[0])
+    return _table_find(t, grown, n[0], head[0], h[0])
+
+
 # --- the tokenizer ---------------------------------------------------------------------
 
 cdef struct Event:
@@ -636,6 +667,36 @@ cdef class Scanner:
             self.offsets = <int64_t*>grown
             self.offsets_capacity = cap
         return 0
+
+    cdef int _start_ids(self, int64_t ids_capacity, str what) except -1:
+        """Allocate the ids and sentence offsets (the first offset 0) of an encoding or a
+        record; ``what`` names it in a MemoryError."""
+        self.ids_capacity = ids_capacity
+        self.offsets_capacity = 1 << 12
+        self.ids = <int32_t*>malloc(<size_t>self.ids_capacity * sizeof(int32_t))
+        self.offsets = <int64_t*>malloc(<size_t>self.offsets_capacity * sizeof(int64_t))
+        if self.ids == NULL or self.offsets == NULL:
+            raise MemoryError(f"out of memory for {what}")
+        self.offsets[0] = 0
+        self.n_offsets = 1
+        return 0
+
+    cdef tuple _hand_over(self, int64_t n_ids, int64_t n_offsets):
+        """The first ``n_ids`` ids (int32) and ``n_offsets`` offsets (int64) as arrays that
+        take over the buffers, shrunk to fit (no copy); the scanner keeps none."""
+        cdef void* shrunk
+        shrunk = realloc(self.ids, <size_t>max(n_ids, 1) * sizeof(int32_t))
+        if shrunk != NULL:
+            self.ids = <int32_t*>shrunk
+        shrunk = realloc(self.offsets, <size_t>n_offsets * sizeof(int64_t))
+        if shrunk != NULL:
+            self.offsets = <int64_t*>shrunk
+        ids = _adopt(self.ids, n_ids, sizeof(int32_t), "i")
+        self.ids = NULL
+        offsets = _adopt(self.offsets, n_offsets, sizeof(int64_t), "q")
+        self.offsets = NULL
+        self.ids_capacity = self.offsets_capacity = self.n_ids = self.n_offsets = 0
+        return ids, offsets
 
     cdef void _stop_recording(self) noexcept:
         """Give up the record (the caller scans again): free its room."""
@@ -848,14 +909,7 @@ cdef class CountScanner(Scanner):
         self.min_reduce = 1
         if record_limit > 0 and max_vocab_size < 0:
             self.record_limit = record_limit
-            self.ids_capacity = 1 << 16
-            self.offsets_capacity = 1 << 12
-            self.ids = <int32_t*>malloc(<size_t>self.ids_capacity * sizeof(int32_t))
-            self.offsets = <int64_t*>malloc(<size_t>self.offsets_capacity * sizeof(int64_t))
-            if self.ids == NULL or self.offsets == NULL:
-                raise MemoryError("out of memory for the corpus's record")
-            self.offsets[0] = 0
-            self.n_offsets = 1
+            self._start_ids(1 << 16, "the corpus's record")
             self.recording = True
 
     @property
@@ -874,13 +928,11 @@ cdef class CountScanner(Scanner):
         >>> CountScanner(10, record_limit=1).encoded({})
         (array([], dtype=int32), array([0]))
         """
-        cdef bytes raw
         cdef int64_t n, found, r = 0, w = 0, kept = 1, s, end
         cdef uint64_t head, h
         cdef int32_t[::1] by_offset
         cdef int32_t word
         cdef uint8_t* scratch = NULL
-        cdef void* shrunk
         if not self.recording:
             raise RuntimeError("this scan kept no record (or handed it over already)")
         for key, index in key_to_index.items():
@@ -892,22 +944,8 @@ cdef class CountScanner(Scanner):
         table = np.full(self.table.arena_size + 1, -1, dtype=np.int32)
         by_offset = table
         try:
-            for key, index in key_to_index.items():
-                try:
-                    raw = (<str>key).encode("utf-8")
-                except UnicodeEncodeError:
-                    continue
-                n = len(raw)
-                if n == 0 or n >= <int64_t>0xFFFFFFFF:
-                    continue
-                scratch = <uint8_t*>realloc(scratch, <size_t>n + SLACK)
-                if scratch == NULL:
-                    raise MemoryError("out of memory for the word table")
-                memcpy(scratch, <char*>raw, <size_t>n)
-                memset(scratch + n, 0, SLACK)
-                head = _head(scratch, n)
-                h = _hash(scratch, n, head)
-                found = _table_find(&self.table, scratch, n, head, h)
+            for key, index in key_to_index.items():  # NO_TOKEN and free slots: no token
+                found = _find_key(&self.table, key, &scratch, &n, &head, &h)
                 if found >= 0:
                     by_offset[self.table.slots[found].offset] = <int32_t>index
         finally:
@@ -927,15 +965,7 @@ cdef class CountScanner(Scanner):
         if r != self.n_ids:
             raise RuntimeError(f"the record ends at token {r} of {self.n_ids}")
         self.recording = False
-        shrunk = realloc(self.ids, <size_t>max(w, 1) * sizeof(int32_t))
-        if shrunk != NULL:
-            self.ids = <int32_t*>shrunk
-        ids = _adopt(self.ids, w, sizeof(int32_t), "i")
-        self.ids = NULL
-        offsets = _adopt(self.offsets, kept, sizeof(int64_t), "q")
-        self.offsets = NULL
-        self.ids_capacity = self.offsets_capacity = self.n_ids = self.n_offsets = 0
-        return ids, offsets
+        return self._hand_over(w, kept)
 
     def counts(self, object into=None, int64_t min_count=0) -> object:
         """The distinct words (decoded) and their counts, in order of first appearance.
@@ -991,7 +1021,6 @@ cdef class EncodeScanner(Scanner):
     """
 
     def __init__(self, int64_t max_len, object key_to_index, int64_t expected_ids=0) -> None:
-        cdef bytes raw
         cdef uint8_t* scratch = NULL
         cdef int64_t n, found
         cdef uint64_t head, h
@@ -1005,23 +1034,11 @@ cdef class EncodeScanner(Scanner):
         self.counting = False
         try:
             for key, index in key_to_index.items():
-                try:
-                    raw = (<str>key).encode("utf-8")
-                except UnicodeEncodeError:
+                found = _find_key(&self.table, key, &scratch, &n, &head, &h)
+                if found == NO_TOKEN:
+                    if n >= <int64_t>0xFFFFFFFF:
+                        raise Unsupported("a vocabulary word is too long for the word table")
                     continue
-                n = len(raw)
-                if n == 0:
-                    continue
-                if n >= <int64_t>0xFFFFFFFF:
-                    raise Unsupported("a vocabulary word is too long for the word table")
-                scratch = <uint8_t*>realloc(scratch, <size_t>n + SLACK)
-                if scratch == NULL:
-                    raise MemoryError("out of memory for the word table")
-                memcpy(scratch, <char*>raw, <size_t>n)
-                memset(scratch + n, 0, SLACK)
-                head = _head(scratch, n)
-                h = _hash(scratch, n, head)
-                found = _table_find(&self.table, scratch, n, head, h)
                 if found < 0:
                     status = _table_add(&self.table, scratch, n, head, h, found, index)
                     if status == TOO_BIG:
@@ -1032,14 +1049,7 @@ cdef class EncodeScanner(Scanner):
             free(scratch)
         # room for the expected ids at once: growing by doubling leaves the freed
         # smaller buffers resident in the C heap
-        self.ids_capacity = max(1 << 16, min(expected_ids, 1 << 40))
-        self.offsets_capacity = 1 << 12
-        self.ids = <int32_t*>malloc(<size_t>self.ids_capacity * sizeof(int32_t))
-        self.offsets = <int64_t*>malloc(<size_t>self.offsets_capacity * sizeof(int64_t))
-        if self.ids == NULL or self.offsets == NULL:
-            raise MemoryError("out of memory for the encoded corpus")
-        self.offsets[0] = 0
-        self.n_offsets = 1
+        self._start_ids(max(1 << 16, min(expected_ids, 1 << 40)), "the encoded corpus")
 
     @property
     def pending(self) -> int:
@@ -1077,21 +1087,9 @@ cdef class EncodeScanner(Scanner):
         >>> EncodeScanner(10, {}).result()
         (array([], dtype=int32), array([0]))
         """
-        cdef void* shrunk
         if self.offsets == NULL:
             raise RuntimeError("the result was handed over already")
-        shrunk = realloc(self.ids, <size_t>max(self.n_ids - self.spilled, 1) * sizeof(int32_t))
-        if shrunk != NULL:
-            self.ids = <int32_t*>shrunk
-        shrunk = realloc(self.offsets, <size_t>self.n_offsets * sizeof(int64_t))
-        if shrunk != NULL:
-            self.offsets = <int64_t*>shrunk
-        ids = _adopt(self.ids, self.n_ids - self.spilled, sizeof(int32_t), "i")
-        self.ids = NULL
-        offsets = _adopt(self.offsets, self.n_offsets, sizeof(int64_t), "q")
-        self.offsets = NULL
-        self.ids_capacity = self.offsets_capacity = self.n_ids = self.n_offsets = 0
-        return ids, offsets
+        return self._hand_over(self.n_ids - self.spilled, self.n_offsets)
 
 
 cdef object _adopt(void* data, int64_t n, size_t itemsize, str fmt):

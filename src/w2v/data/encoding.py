@@ -12,7 +12,7 @@ from typing import IO
 import numpy as np
 
 from .corpus import PathCorpus
-from .vocab import Vocabulary
+from .vocab import Vocabulary, scan_counts
 
 __all__ = ["SPILL_WORDS", "CorpusRecord", "EncodedCorpus", "count_and_encode", "encode_corpus"]
 
@@ -184,12 +184,9 @@ def count_and_encode(
     if (max_vocab_size is not None or not isinstance(sentences, PathCorpus)
             or not sentences.fast_scan_supported()):
         return Vocabulary.build(sentences, min_count, max_vocab_size, max_final_vocab), None
-    from .._scan import CountScanner
-
     before = _source(sentences, unread_copies=True)
-    # no line has 2**62 tokens: a longer max_sentence_length acts the same
-    scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), -1, SPILL_WORDS)
-    if not sentences.feed_scanner(scanner):
+    scanner = scan_counts(sentences, -1, SPILL_WORDS)
+    if scanner is None:
         return Vocabulary.build(sentences, min_count, max_vocab_size, max_final_vocab), None
     counts: dict[str, int] = {}
     scanner.counts(counts, min_count)  # rarer words never become Python strings

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._util.validation import check_int
 from .corpus import PathCorpus
+
+if TYPE_CHECKING:
+    from .._scan import CountScanner
 
 __all__ = ["Vocabulary", "count_words"]
 
@@ -88,15 +92,37 @@ def _count_path_corpus(
         bound = max_vocab_size
     else:
         return None
-    from .._scan import CountScanner
-
-    # no line has 2**62 tokens: a longer max_sentence_length acts the same
-    scanner = CountScanner(min(sentences.max_sentence_length, 1 << 62), bound)
-    if not sentences.feed_scanner(scanner):
+    scanner = scan_counts(sentences, bound)
+    if scanner is None:
         return None
     counts: Counter[str] = Counter()
     scanner.counts(counts, min_count)  # rarer words never become Python strings
     return counts, scanner.words, scanner.sentences
+
+
+def scan_counts(corpus: PathCorpus, max_vocab_size: int = -1,
+                record_limit: int = 0) -> CountScanner | None:
+    """One pass of the compiled counter over ``corpus`` (a PathCorpus it supports, see
+    :meth:`PathCorpus.feed_scanner`): the spent :class:`w2v._scan.CountScanner`, or None
+    if the scanner cannot reproduce iteration (the caller then iterates).
+
+    Parameters
+    ----------
+    corpus : the path corpus.
+    max_vocab_size : bound on distinct words during the scan; -1 for none.
+    record_limit : tokens to record for :meth:`~w2v._scan.CountScanner.encoded`; 0: none.
+
+    Example
+    -------
+    >>> scan_counts(PathCorpus("text8")).words
+    1280
+    """
+    from .._scan import CountScanner
+
+    # no line has 2**62 tokens: a longer max_sentence_length acts the same
+    scanner = CountScanner(min(corpus.max_sentence_length, 1 << 62), max_vocab_size,
+                           record_limit)
+    return scanner if corpus.feed_scanner(scanner) else None
 
 
 class Vocabulary:
