@@ -22,6 +22,7 @@ ARCHS = {
     "sg-batch": dict(sg=1, cbow_mean=1, batch=True),
     "cbow-mean": dict(sg=0, cbow_mean=1),
     "cbow-sum": dict(sg=0, cbow_mean=0),
+    "cbow-batch": dict(sg=0, cbow_mean=1, batch=True),
 }
 
 
@@ -134,7 +135,8 @@ def deep_setup(objective, arch, seed=0):
 
 
 @pytest.mark.parametrize(("objective", "arch"), [("ns", "sg-batch"), ("ns", "cbow-mean"),
-                                                 ("hs+ns", "sg"), ("hs", "cbow-sum")])
+                                                 ("hs+ns", "sg"), ("hs", "cbow-sum"),
+                                                 ("ns", "cbow-batch"), ("hs+ns", "cbow-batch")])
 def test_kernel_matches_reference_on_long_sentences_and_deep_trees(objective, arch, simd):
     arrays, options, ids, offsets, tree = deep_setup(objective, arch)
     if options["hs"]:  # paths longer than a block of rows really occur
@@ -151,6 +153,29 @@ def test_kernel_matches_reference_on_long_sentences_and_deep_trees(objective, ar
     np.testing.assert_allclose(arrays["vectors"], reference.input, atol=5e-5)
     np.testing.assert_allclose(arrays["out_words"], reference.out_words, atol=5e-5)
     np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=5e-5)
+
+
+def test_batched_cbow_shares_noise_words_only_between_positions_eight_apart(simd):
+    """Batched CBOW draws the noise words of a sentence's first ``NOISE_GAP`` positions
+    as the per-example update does, so a sentence that short trains the same bits either
+    way; in a longer one the later positions reuse them and the weights part."""
+    from w2v_reference import NOISE_GAP
+
+    trained = {}
+    for length in (NOISE_GAP, 3 * NOISE_GAP):
+        for batch in (False, True):
+            arrays, options, _, _, _ = deep_setup("ns", "cbow-mean")
+            kernel = _core.Kernel(**arrays, **options, batch=batch, exact=True)
+            assert kernel.batch == batch
+            ids = (np.arange(length) * 7 % 40).astype(np.int32)
+            offsets = np.array([0, length], dtype=np.int64)
+            kernel.train_chunk(ids, offsets, 0, 1, 21, np.zeros(1, np.int64), 0, length,
+                               0.1, 0.1)
+            trained[length, batch] = arrays["out_words"].copy()
+    np.testing.assert_array_equal(trained[NOISE_GAP, False], trained[NOISE_GAP, True])
+    assert not np.allclose(trained[3 * NOISE_GAP, False], trained[3 * NOISE_GAP, True])
+    arrays, options, _, _, _ = deep_setup("hs", "cbow-mean")  # no noise words to share
+    assert not _core.Kernel(**arrays, **options, batch=True).batch
 
 
 @pytest.mark.parametrize("sync_examples", [4, 10**6])

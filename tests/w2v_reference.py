@@ -13,6 +13,8 @@ import numpy as np
 
 MASK64 = (1 << 64) - 1
 CLIP = 6.0
+NOISE_GAP = 8  # batched CBOW: positions between two that share noise words
+NOISE_GROUP = 4  # batched CBOW: positions sharing one draw of noise words
 
 
 class XorShift64Star:
@@ -73,8 +75,9 @@ class ReferenceNet:
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.cbow_mean, self.window = sg, cbow_mean, window
         self.negative, self.hs, self.softmax, self.subsample = negative, hs, softmax, subsample
-        # only skip-gram with negative sampling alone batches its windows
-        self.batch = bool(batch and sg and negative and not hs and not softmax)
+        # shared noise words: skip-gram's windows with negative sampling alone, CBOW's
+        # groups of positions with negative sampling
+        self.batch = bool(batch and negative and not softmax and (not sg or not hs))
         self.loss = 0.0
         self.examples = 0
 
@@ -93,16 +96,21 @@ class ReferenceNet:
             self.logistic(h, self.out_nodes, self.points[k], 1 - int(self.codes[k]), alpha, grad,
                           skip_saturated=True)
 
-    def ns_update(self, h, target, alpha, grad, rng):
-        self.logistic(h, self.out_words, target, 1, alpha, grad)
-        vocab = len(self.input)
+    def draw_noise(self, rng):
+        """``negative`` noise words by the alias method, one random number each."""
+        words = []
         for _ in range(self.negative):
             r = rng.next()
-            column = below(r, vocab)
-            noise = column if uniform_low(r) < self.alias_prob[column] else self.alias_index[column]
-            if noise == target:
-                continue
-            self.logistic(h, self.out_words, noise, 0, alpha, grad)
+            column = below(r, len(self.input))
+            words.append(int(column if uniform_low(r) < self.alias_prob[column]
+                             else self.alias_index[column]))
+        return words
+
+    def ns_update(self, h, target, alpha, grad, noise):
+        self.logistic(h, self.out_words, target, 1, alpha, grad)
+        for word in noise:
+            if word != target:
+                self.logistic(h, self.out_words, word, 0, alpha, grad)
 
     def softmax_update(self, h, target, alpha, grad):
         scores = self.out_words @ h
@@ -114,13 +122,15 @@ class ReferenceNet:
         grad += g @ self.out_words
         self.out_words += np.outer(g, h)
 
-    def example(self, h, target, alpha, rng):
+    def example(self, h, target, alpha, rng, noise=None):
+        """One example; ``noise``: its noise words when drawn already (batched CBOW)."""
         h = h.copy()  # the input is unchanged while the output layer learns
         grad = np.zeros_like(h)
         if self.hs:
             self.hs_update(h, target, alpha, grad)
         if self.negative:
-            self.ns_update(h, target, alpha, grad, rng)
+            self.ns_update(h, target, alpha, grad,
+                           self.draw_noise(rng) if noise is None else noise)
         if self.softmax:
             self.softmax_update(h, target, alpha, grad)
         self.examples += 1
@@ -142,13 +152,9 @@ class ReferenceNet:
     def batch_window(self, contexts, target, alpha, rng):
         x = self.input[contexts].copy()
         rows, labels = [target], [1]
-        vocab = len(self.input)
-        for _ in range(self.negative):
-            r = rng.next()
-            column = below(r, vocab)
-            noise = column if uniform_low(r) < self.alias_prob[column] else self.alias_index[column]
+        for noise in self.draw_noise(rng):
             if noise != target:
-                rows.append(int(noise))
+                rows.append(noise)
                 labels.append(0)
         np.add.at(self.input, contexts, self.batch_logistic(x, self.out_words, rows, labels, alpha))
         self.examples += len(contexts)
@@ -156,6 +162,7 @@ class ReferenceNet:
     # -- sentences -----------------------------------------------------------------
     def sentence(self, words, alpha, rng):
         n = len(words)
+        drawn = {}  # batched CBOW: each position's noise words
         for i in range(n):
             w = self.window - below(rng.next(), self.window)
             context = [j for j in range(max(0, i - w), min(n, i + w + 1)) if j != i]
@@ -169,7 +176,12 @@ class ReferenceNet:
                 hidden = sum(self.input[words[j]] for j in context)
                 if self.cbow_mean:
                     hidden = hidden / len(context)
-                grad = self.example(hidden, words[i], alpha, rng)
+                noise = None
+                if self.batch:  # groups of NOISE_GROUP positions NOISE_GAP apart share
+                    later = (i // NOISE_GAP) % NOISE_GROUP != 0
+                    noise = drawn[i - NOISE_GAP] if later else self.draw_noise(rng)
+                    drawn[i] = noise
+                grad = self.example(hidden, words[i], alpha, rng, noise)
                 for j in context:
                     self.input[words[j]] += grad
 

@@ -33,7 +33,10 @@ def make_kernel(params: TrainingParams, vocab: Vocabulary, vectors: np.ndarray,
     >>> from w2v.train.weights import initial_weights
     >>> params, vocab = TrainingParams(vector_size=4), Vocabulary({"a": 3, "b": 2}, 1)
     >>> kernel = make_kernel(params, vocab, *initial_weights(len(vocab), params))
-    >>> kernel.batch
+    >>> kernel.batch  # CBOW with negative sampling: positions eight apart share noise words
+    True
+    >>> make_kernel(TrainingParams(vector_size=4, batch=False), vocab,
+    ...             *initial_weights(len(vocab), params)).batch
     False
     """
     noise = (AliasTable.from_probabilities(vocab.noise_distribution(params.ns_exponent))
