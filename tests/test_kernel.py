@@ -428,8 +428,9 @@ def test_threads_merge_their_copies_of_the_busiest_rows_often():
 
 
 # every loop of each path: under one AVX2 vector, one AVX-512 vector, the benchmark's 100
-# (64 + 32 + a masked or scalar tail), two 64-float blocks and a tail
-@pytest.mark.parametrize("dim", [3, 16, 100, 131])
+# (64 + 32 + a tail of 4), two 64-float blocks and a tail; AVX-512's tails of 8 + 4 and of
+# 8 + 4 + 1 (unmasked pieces, then a mask)
+@pytest.mark.parametrize("dim", [3, 12, 16, 29, 100, 131])
 def test_row_block_operations_give_the_bits_of_one_call_per_row(dim, simd):
     """``w2v_dot_rows``, ``w2v_axpy_scatter`` and ``w2v_axpy_rows_scatter`` take several
     rows per pass (four at a time for AVX-512 scores, two for AVX2; ``w2v_dot_rows2`` two

@@ -171,6 +171,22 @@ static int check_row_blocks(const float *a, const float *b, int path)
     return 0;
 }
 
+#ifdef W2V_HAVE_AVX2_PATH
+/* One length's tail loaded both ways into got and want, and stored from a full vector into
+ * dst (32 NaNs before). */
+W2V_AVX512_FN void check_tail_lanes(const float *src, int t, float *got, float *want,
+                                    float *dst)
+{
+    int i;
+    _mm512_storeu_ps(got, w2v_load_tail_avx512(src, t));
+    _mm512_storeu_ps(want, _mm512_maskz_loadu_ps(W2V_TAIL_MASK(t), src));
+    for (i = 0; i < 32; i++) {
+        dst[i] = NAN;
+    }
+    w2v_store_tail_avx512(dst, _mm512_loadu_ps(src), t);
+}
+#endif
+
 /* _core.pyx's _table_index, _sigmoid and _log_sigmoid for the table-driven (not exact) case. */
 static int ref_bin(float f)
 {
@@ -221,6 +237,40 @@ static int check_logistic(int path)
             return 1;
         }
     }
+    return 0;
+}
+
+/* AVX-512's tails: for every length t of 1 to 16, w2v_load_tail_avx512 gives the lanes
+ * of a masked load (the t floats, then +0) and w2v_store_tail_avx512 writes those t floats
+ * and not one more (the floats after them keep their NaN bits). */
+static int check_tails(int path)
+{
+#ifdef W2V_HAVE_AVX2_PATH
+    float src[32], got[16], want[16], dst[32];
+    int i, t;
+    if (path != W2V_AVX512) {
+        return 0;
+    }
+    for (i = 0; i < 32; i++) {
+        src[i] = (float)(i + 1) * 0.5f;
+    }
+    for (t = 1; t <= 16; t++) {
+        check_tail_lanes(src, t, got, want, dst);
+        if (memcmp(got, want, sizeof got) != 0) {
+            printf("load_tail of %d floats gives other lanes than a masked load\n", t);
+            return 1;
+        }
+        for (i = 0; i < 32; i++) {
+            float expected = i < t ? src[i] : NAN;
+            if (memcmp(&dst[i], &expected, sizeof(float)) != 0) {
+                printf("store_tail of %d floats wrote float %d wrongly\n", t, i);
+                return 1;
+            }
+        }
+    }
+#else
+    (void)path;
+#endif
     return 0;
 }
 
@@ -275,13 +325,14 @@ static int check_path(int wanted)
         printf("pick_row chose the wrong row\n");
         return 1;
     }
-    if (check_row_blocks(a, b, path) || check_logistic(path)) {
+    if (check_row_blocks(a, b, path) || check_logistic(path) || check_tails(path)) {
         return 1;
     }
     printf("path %s: dot, axpy and axpy_rows agree with plain loops; dot_rows, dot_rows2 and "
            "axpy_scatter with one call per row, axpy_rows, axpy_rows2, sum_rows, sum_rows2 and "
            "axpy_rows_scatter with one axpy after the other; scale with a plain product; "
-           "logistic_steps (16 or 8 at a time) with the scalar steps\n",
+           "logistic_steps (16 or 8 at a time) with the scalar steps; AVX-512's tails with masked "
+           "loads and stores\n",
            PATH_NAMES[path]);
     return 0;
 }

@@ -554,6 +554,54 @@ W2V_AVX2_FN void w2v_logistic_avx2(const float *scores, int n, const float *lab,
 /* The lanes of a 16-float step that lie before ``left`` (1 <= left <= 16). */
 #define W2V_TAIL_MASK(left) ((__mmask16)((1u << (left)) - 1u))
 
+/* The t floats at p (1 <= t <= 16) in a vector's first lanes, the others +0, as
+ * _mm512_maskz_loadu_ps(W2V_TAIL_MASK(t), p) gives them; w2v_store_tail_avx512 is the
+ * store of those lanes. Both move 8 and 4 floats at a time without a mask where they fit
+ * (100 floats: 96, then 4) and only the last t % 4 by mask: a masked load waits until a
+ * masked store to the same floats has left the core (it cannot take its data from the
+ * store), and a row's tail stored by one window's steps is loaded again by the next. */
+W2V_AVX512_FN __m512 w2v_load_tail_avx512(const float *p, int t)
+{
+    __m512 v = _mm512_setzero_ps();
+    int k = t & 12;
+    if (t == 16) {
+        return _mm512_loadu_ps(p);
+    }
+    if (t & 8) {
+        v = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_setzero_pd(),
+                                                _mm256_castps_pd(_mm256_loadu_ps(p)), 0));
+        if (t & 4) {
+            v = _mm512_insertf32x4(v, _mm_loadu_ps(p + 8), 2);
+        }
+    } else if (t & 4) {
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p), 0);
+    }
+    if (t & 3) {
+        v = _mm512_mask_loadu_ps(v, (__mmask16)(W2V_TAIL_MASK(t) & ~W2V_TAIL_MASK(k)), p);
+    }
+    return v;
+}
+
+W2V_AVX512_FN void w2v_store_tail_avx512(float *p, __m512 v, int t)
+{
+    int k = t & 12;
+    if (t == 16) {
+        _mm512_storeu_ps(p, v);
+        return;
+    }
+    if (t & 8) {
+        _mm256_storeu_ps(p, _mm512_castps512_ps256(v));
+        if (t & 4) {
+            _mm_storeu_ps(p + 8, _mm512_extractf32x4_ps(v, 2));
+        }
+    } else if (t & 4) {
+        _mm_storeu_ps(p, _mm512_castps512_ps128(v));
+    }
+    if (t & 3) {
+        _mm512_mask_storeu_ps(p, (__mmask16)(W2V_TAIL_MASK(t) & ~W2V_TAIL_MASK(k)), v);
+    }
+}
+
 /* The horizontal sum of four partial sums: (s0 + s1) + (s2 + s3), then the halves by
  * AVX-512F casts (not _mm512_reduce_add_ps: older MSVCs lack it). It ends w2v_dot_avx512
  * and w2v_dot4_avx512, so both give the same bits. */
@@ -588,8 +636,8 @@ W2V_AVX512_FN float w2v_dot_avx512(const float *a, const float *b, int n)
         s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s2);
     }
     if (i < n) {
-        __mmask16 m = W2V_TAIL_MASK(n - i);
-        s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), s3);
+        s3 = _mm512_fmadd_ps(w2v_load_tail_avx512(a + i, n - i), w2v_load_tail_avx512(b + i, n - i),
+                             s3);
     }
     return w2v_hsum_avx512(s0, s1, s2, s3);
 }
@@ -602,9 +650,9 @@ W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
         _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
     }
     if (i < n) {
-        __mmask16 m = W2V_TAIL_MASK(n - i);
-        _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i),
-                                                        _mm512_maskz_loadu_ps(m, y + i)));
+        w2v_store_tail_avx512(y + i, _mm512_fmadd_ps(va, w2v_load_tail_avx512(x + i, n - i),
+                                                     w2v_load_tail_avx512(y + i, n - i)),
+                              n - i);
     }
 }
 
@@ -617,14 +665,13 @@ W2V_AVX512_FN void w2v_scale_avx512(float alpha, float *x, int n)
         _mm512_storeu_ps(x + i, _mm512_mul_ps(va, _mm512_loadu_ps(x + i)));
     }
     if (i < n) {
-        __mmask16 m = W2V_TAIL_MASK(n - i);
-        _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(va, _mm512_maskz_loadu_ps(m, x + i)));
+        w2v_store_tail_avx512(x + i, _mm512_mul_ps(va, w2v_load_tail_avx512(x + i, n - i)), n - i);
     }
 }
 
 /* Where a row sum starts: y's values (add) or +0; 16 floats at p, or the lanes of mask m. */
 #define W2V_Y512(p) (add ? _mm512_loadu_ps(p) : _mm512_setzero_ps())
-#define W2V_Y512M(m, p) (add ? _mm512_maskz_loadu_ps(m, p) : _mm512_setzero_ps())
+#define W2V_Y512T(p, t) (add ? w2v_load_tail_avx512(p, t) : _mm512_setzero_ps())
 
 /* w2v_axpy_rows_portable with AVX-512F: every element a chain of fused multiply-adds
  * over the rows in order (the bits of n calls of w2v_axpy_avx512). */
@@ -659,13 +706,13 @@ W2V_AVX512_FN void w2v_axpy_rows_avx512(const float *c, int stride, const float 
         _mm512_storeu_ps(y + i + 16, y1);
     }
     for (; i < dim; i += 16) {
-        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
-        __m512 y0 = W2V_Y512M(m, y + i);
+        int t = dim - i < 16 ? dim - i : 16;
+        __m512 y0 = W2V_Y512T(y + i, t);
         for (r = 0; r < n; r++) {
             y0 = _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]),
-                                 _mm512_maskz_loadu_ps(m, rows[r] + i), y0);
+                                 w2v_load_tail_avx512(rows[r] + i, t), y0);
         }
-        _mm512_mask_storeu_ps(y + i, m, y0);
+        w2v_store_tail_avx512(y + i, y0, t);
     }
 }
 
@@ -725,15 +772,15 @@ W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
         _mm512_storeu_ps(z + i + 16, z1);
     }
     for (; i < dim; i += 16) {
-        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
-        __m512 y0 = W2V_Y512M(m, y + i), z0 = W2V_Y512M(m, z + i);
+        int t = dim - i < 16 ? dim - i : 16;
+        __m512 y0 = W2V_Y512T(y + i, t), z0 = W2V_Y512T(z + i, t);
         for (r = 0; r < n; r++) {
-            __m512 x0 = _mm512_maskz_loadu_ps(m, rows[r] + i);
+            __m512 x0 = w2v_load_tail_avx512(rows[r] + i, t);
             y0 = _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]), x0, y0);
             z0 = _mm512_fmadd_ps(_mm512_set1_ps(c[next + (int64_t)r * stride]), x0, z0);
         }
-        _mm512_mask_storeu_ps(y + i, m, y0);
-        _mm512_mask_storeu_ps(z + i, m, z0);
+        w2v_store_tail_avx512(y + i, y0, t);
+        w2v_store_tail_avx512(z + i, z0, t);
     }
 }
 
@@ -762,20 +809,20 @@ W2V_AVX512_FN void w2v_axpy_rows_scatter_avx512(const float *c, int stride, cons
         _mm512_storeu_ps(y + i + 16, y1);
     }
     for (; i < dim; i += 16) {
-        __mmask16 m = W2V_TAIL_MASK(dim - i < 16 ? dim - i : 16);
-        __m512 y0 = W2V_Y512M(m, y + i), x0 = _mm512_maskz_loadu_ps(m, x + i);
+        int t = dim - i < 16 ? dim - i : 16;
+        __m512 y0 = W2V_Y512T(y + i, t), x0 = w2v_load_tail_avx512(x + i, t);
         for (r = 0; r < n; r++) {
             __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
-            __m512 w0 = _mm512_maskz_loadu_ps(m, rows[r] + i);
+            __m512 w0 = w2v_load_tail_avx512(rows[r] + i, t);
             y0 = _mm512_fmadd_ps(vc, w0, y0);
-            _mm512_mask_storeu_ps(rows[r] + i, m, _mm512_fmadd_ps(vc, x0, w0));
+            w2v_store_tail_avx512(rows[r] + i, _mm512_fmadd_ps(vc, x0, w0), t);
         }
-        _mm512_mask_storeu_ps(y + i, m, y0);
+        w2v_store_tail_avx512(y + i, y0, t);
     }
 }
 
 #undef W2V_Y512
-#undef W2V_Y512M
+#undef W2V_Y512T
 
 #define W2V_FMA4(m, s, xv, off)                                                   \
     do {                                                                          \
@@ -818,9 +865,9 @@ W2V_AVX512_FN void w2v_dot4_avx512(const float *x, const float *const *rows, int
         W2V_FMA4(W2V_LOAD, c, xv, i);
     }
     if (i < n) {
-        __mmask16 m = W2V_TAIL_MASK(n - i);
-        __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
-#define W2V_MLOAD(p) _mm512_maskz_loadu_ps(m, p)
+        int t = n - i;
+        __m512 xv = w2v_load_tail_avx512(x + i, t);
+#define W2V_MLOAD(p) w2v_load_tail_avx512(p, t)
         W2V_FMA4(W2V_MLOAD, d, xv, i);
 #undef W2V_MLOAD
     }
@@ -889,8 +936,8 @@ W2V_AVX512_FN void w2v_dot2x3_avx512(const float *x, const float *y, const float
         W2V_FMA2X3(W2V_LOAD, c, i);
     }
     if (i < n) {
-        __mmask16 m = W2V_TAIL_MASK(n - i);
-#define W2V_MLOAD(p) _mm512_maskz_loadu_ps(m, p)
+        int t = n - i;
+#define W2V_MLOAD(p) w2v_load_tail_avx512(p, t)
         xv = W2V_MLOAD(x + i);
         yv = W2V_MLOAD(y + i);
         W2V_FMA2X3(W2V_MLOAD, d, i);
