@@ -170,8 +170,11 @@ W2V_INLINE void w2v_axpy_rows_scatter_portable(const float *c, int stride, const
 #endif
 #if defined(_MSC_VER) && !defined(__clang__)
 #define W2V_AVX512_FN static
+#define W2V_AVX512_INLINE static __forceinline
 #else
 #define W2V_AVX512_FN static __attribute__((target("avx512f")))
+/* a helper of AVX-512 routines, inlined into every one (a call per row costs more) */
+#define W2V_AVX512_INLINE static inline __attribute__((target("avx512f"), always_inline))
 #endif
 
 /* The horizontal sum of four partial sums: (s0 + s1) + (s2 + s3), then the halves. It
@@ -560,7 +563,7 @@ W2V_AVX2_FN void w2v_logistic_avx2(const float *scores, int n, const float *lab,
  * (100 floats: 96, then 4) and only the last t % 4 by mask: a masked load waits until a
  * masked store to the same floats has left the core (it cannot take its data from the
  * store), and a row's tail stored by one window's steps is loaded again by the next. */
-W2V_AVX512_FN __m512 w2v_load_tail_avx512(const float *p, int t)
+W2V_AVX512_INLINE __m512 w2v_load_tail_avx512(const float *p, int t)
 {
     __m512 v = _mm512_setzero_ps();
     int k = t & 12;
@@ -582,7 +585,7 @@ W2V_AVX512_FN __m512 w2v_load_tail_avx512(const float *p, int t)
     return v;
 }
 
-W2V_AVX512_FN void w2v_store_tail_avx512(float *p, __m512 v, int t)
+W2V_AVX512_INLINE void w2v_store_tail_avx512(float *p, __m512 v, int t)
 {
     int k = t & 12;
     if (t == 16) {
