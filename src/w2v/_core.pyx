@@ -508,11 +508,12 @@ cdef inline int _reduced_window(const Net *net, Work *work) noexcept nogil:
 
 cdef inline void _prefetch_ahead(const Net *net, Work *work, int i, int n) noexcept nogil:
     """Start loading rows the next positions need: the word entering the windows
-    and the next centre's output row (pure hints: results do not change)."""
+    and the next centre's output row, each where this thread reads it (its private copy
+    for the busiest words; pure hints: results do not change)."""
     if i + net.window + 1 < n:
         w2v_prefetch_row(_input_row(net, work, work.sentence[i + net.window + 1]), net.dim)
     if i + 1 < n and net.out_words != NULL:
-        w2v_prefetch_row(net.out_words + <int64_t>work.sentence[i + 1] * net.dim, net.dim)
+        w2v_prefetch_row(_word_row(net, work, work.sentence[i + 1]), net.dim)
 
 
 cdef inline void _start_position(const Net *net, Work *work, int i, int n, int w, int *lo,
