@@ -989,8 +989,8 @@ W2V_AVX512_FN void w2v_dot2x3_avx512(const float *x, const float *y, const float
 #undef W2V_XY
 
 /* w2v_axpy_scatter_portable with AVX-512F: every element the fused multiply-add of
- * w2v_axpy_avx512, in the same 16-wide steps; each row's masked tail is
- * w2v_axpy_avx512's own. */
+ * w2v_axpy_avx512, in the same 16-wide steps; each row's tail as w2v_axpy_avx512 steps
+ * it, in the same loop over the rows (not a call per row). */
 W2V_AVX512_FN void w2v_axpy_scatter_avx512(const float *c, int stride, const float *x,
                                            float *const *rows, int n, int dim)
 {
@@ -1007,17 +1007,23 @@ W2V_AVX512_FN void w2v_axpy_scatter_avx512(const float *c, int stride, const flo
             _mm512_storeu_ps(y + 48, _mm512_fmadd_ps(vc, x3, _mm512_loadu_ps(y + 48)));
         }
     }
-    for (; i + 16 <= dim; i += 16) {
-        __m512 x0 = _mm512_loadu_ps(x + i);
+    for (; i + 32 <= dim; i += 32) {
+        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
         for (r = 0; r < n; r++) {
+            __m512 vc = _mm512_set1_ps(c[(int64_t)r * stride]);
             float *y = rows[r] + i;
-            _mm512_storeu_ps(y, _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]), x0,
-                                                _mm512_loadu_ps(y)));
+            _mm512_storeu_ps(y, _mm512_fmadd_ps(vc, x0, _mm512_loadu_ps(y)));
+            _mm512_storeu_ps(y + 16, _mm512_fmadd_ps(vc, x1, _mm512_loadu_ps(y + 16)));
         }
     }
-    if (i < dim) {
+    for (; i < dim; i += 16) {  /* 16 floats, or the tail as w2v_axpy_avx512 steps it */
+        int t = dim - i < 16 ? dim - i : 16;
+        __m512 x0 = w2v_load_tail_avx512(x + i, t);
         for (r = 0; r < n; r++) {
-            w2v_axpy_avx512(c[(int64_t)r * stride], x + i, rows[r] + i, dim - i);
+            float *y = rows[r] + i;
+            w2v_store_tail_avx512(y, _mm512_fmadd_ps(_mm512_set1_ps(c[(int64_t)r * stride]), x0,
+                                                     w2v_load_tail_avx512(y, t)),
+                                  t);
         }
     }
 }
