@@ -640,8 +640,8 @@ W2V_AVX512_INLINE __m128 w2v_hsum4_avx512(__m512 v0, __m512 v1, __m512 v2, __m51
     /* then lanes 0 + 2 and 1 + 3 of a quarter, then those two (movehl, then shuffle) */
     q = _mm512_add_ps(q, _mm512_permute_ps(q, _MM_SHUFFLE(1, 0, 3, 2)));
     q = _mm512_add_ps(q, _mm512_permute_ps(q, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm512_castps512_ps128(
-        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), q));
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(
+        _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), q));
 }
 
 W2V_AVX512_FN float w2v_dot_avx512(const float *a, const float *b, int n)
@@ -696,7 +696,7 @@ W2V_AVX512_FN void w2v_scale_avx512(float alpha, float *x, int n)
     }
 }
 
-/* Where a row sum starts: y's values (add) or +0; 16 floats at p, or the lanes of mask m. */
+/* Where a row sum starts: y's values (add) or +0; 16 floats at p, or its first t (a tail). */
 #define W2V_Y512(p) (add ? _mm512_loadu_ps(p) : _mm512_setzero_ps())
 #define W2V_Y512T(p, t) (add ? w2v_load_tail_avx512(p, t) : _mm512_setzero_ps())
 
@@ -898,8 +898,9 @@ W2V_AVX512_FN void w2v_dot4_avx512(const float *x, const float *const *rows, int
         W2V_FMA4(W2V_MLOAD, d, xv, i);
 #undef W2V_MLOAD
     }
-    _mm_storeu_ps(out, w2v_hsum4_avx512(W2V_PARTIALS(a0, b0, c0, d0), W2V_PARTIALS(a1, b1, c1, d1),
-                                        W2V_PARTIALS(a2, b2, c2, d2), W2V_PARTIALS(a3, b3, c3, d3)));
+    _mm_storeu_ps(out, w2v_hsum4_avx512(
+                           W2V_PARTIALS(a0, b0, c0, d0), W2V_PARTIALS(a1, b1, c1, d1),
+                           W2V_PARTIALS(a2, b2, c2, d2), W2V_PARTIALS(a3, b3, c3, d3)));
 }
 #undef W2V_FMA4
 #undef W2V_LOAD
