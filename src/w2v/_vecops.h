@@ -8,8 +8,8 @@
  * compiled alongside (GCC/clang: per-function target attributes; MSVC: its
  * intrinsics need no /arch flag) and chosen at run time when the CPU and the OS
  * support it, so wheels stay portable: no -march anywhere. Likewise an AVX-512F
- * version, whose masked loads and stores also take the tail of a row (100 floats:
- * six full vectors and one masked) without a scalar loop.
+ * version, which takes the tail of a row (100 floats: six full vectors and 4 more)
+ * without a scalar loop (w2v_load_tail_avx512, w2v_store_tail_avx512).
  */
 #ifndef W2V_VECOPS_H
 #define W2V_VECOPS_H
@@ -683,7 +683,7 @@ W2V_AVX512_FN void w2v_axpy_avx512(float alpha, const float *x, float *y, int n)
     }
 }
 
-/* x *= alpha, 16 at a time (the tail masked). */
+/* x *= alpha, 16 at a time (then the tail). */
 W2V_AVX512_FN void w2v_scale_avx512(float alpha, float *x, int n)
 {
     __m512 va = _mm512_set1_ps(alpha);
@@ -811,10 +811,9 @@ W2V_AVX512_FN void w2v_axpy_rows2_avx512(const float *c, int stride, int next,
     }
 }
 
-/* One step of w2v_dot4_avx512: row r's accumulator ``s`` += x * rows[r][i ...]. */
 /* w2v_axpy_rows_scatter_portable with AVX-512F: each row's slice is loaded once, added to
  * y's chain and stepped; every element is the fused multiply-add w2v_axpy_rows_avx512 or
- * w2v_axpy_scatter_avx512 gives it (the tail masked, as theirs). */
+ * w2v_axpy_scatter_avx512 gives it (the tail too, as theirs). */
 W2V_AVX512_FN void w2v_axpy_rows_scatter_avx512(const float *c, int stride, const float *x,
                                                 float *const *rows, int n, float *y, int dim,
                                                 int add)
@@ -861,7 +860,7 @@ W2V_AVX512_FN void w2v_axpy_rows_scatter_avx512(const float *c, int stride, cons
 #define W2V_LOAD(p) _mm512_loadu_ps(p)
 
 /* w2v_dot_avx512 of x with four rows at once: the same partial sums (a, b, c, d: its s0,
- * s1, s2, s3), steps and masked tail for each row, each slice of x loaded once. */
+ * s1, s2, s3), steps and tail for each row, each slice of x loaded once. */
 W2V_AVX512_FN void w2v_dot4_avx512(const float *x, const float *const *rows, int n,
                                    float *out)
 {
@@ -927,7 +926,7 @@ W2V_AVX512_FN void w2v_dot4_avx512(const float *x, const float *const *rows, int
     } while (0)
 
 /* w2v_dot_avx512 of x and of y with three rows each (a 2 x 3 block of scores): the same
- * partial sums (a, b, c, d), steps and masked tail for every pair, so the bits of six
+ * partial sums (a, b, c, d), steps and tail for every pair, so the bits of six
  * calls; each slice of a row is loaded once for both vectors and each slice of x and y
  * once for all three rows (8 loads for 12 multiply-adds, against 9 for 6 one vector at a
  * time). 24 accumulators and three operands fit in the 32 registers. */
