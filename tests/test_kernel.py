@@ -178,6 +178,43 @@ def test_batched_cbow_shares_noise_words_only_between_positions_eight_apart(simd
     assert not _core.Kernel(**arrays, **options, batch=True).batch
 
 
+def test_batched_skipgram_shares_noise_words_between_windows_eight_apart(simd, monkeypatch):
+    """Batched skip-gram's windows share noise words in groups, as batched CBOW's
+    positions do: a sentence of ``NOISE_GAP`` positions trains as if each window drew its
+    own (the reference with groups of one), a longer one only as with the groups."""
+    import w2v_reference
+    from w2v_reference import NOISE_GAP
+
+    def train(make, length):
+        arrays, options, _, _, _ = deep_setup("ns", "sg-batch")
+        ids = (np.arange(length) * 7 % 40).astype(np.int32)
+        offsets = np.array([0, length], dtype=np.int64)
+        net = make(arrays, options)
+        if isinstance(net, ReferenceNet):
+            net.train_chunk(ids, offsets, 0, 1, 21, 0, length, 0.1, 0.1)
+            return net.out_words
+        net.train_chunk(ids, offsets, 0, 1, 21, np.zeros(1, np.int64), 0, length, 0.1, 0.1)
+        return arrays["out_words"]
+
+    def kernel(arrays, options):
+        return _core.Kernel(**arrays, **options, exact=True)
+
+    def reference(arrays, options):
+        return ReferenceNet(**arrays, **options)
+
+    for length in (NOISE_GAP, 3 * NOISE_GAP):
+        trained = train(kernel, length)
+        grouped = train(reference, length)
+        with monkeypatch.context() as m:
+            m.setattr(w2v_reference, "NOISE_GROUP", 1)  # every window draws its own
+            alone = train(reference, length)
+        np.testing.assert_allclose(trained, grouped, atol=1e-5)
+        if length == NOISE_GAP:
+            np.testing.assert_allclose(trained, alone, atol=1e-5)
+        else:
+            assert not np.allclose(trained, alone, atol=1e-3)
+
+
 @pytest.mark.parametrize("sync_examples", [4, 10**6])
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("objective", OBJECTIVES)

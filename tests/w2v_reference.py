@@ -13,8 +13,8 @@ import numpy as np
 
 MASK64 = (1 << 64) - 1
 CLIP = 6.0
-NOISE_GAP = 8  # batched CBOW: positions between two that share noise words
-NOISE_GROUP = 4  # batched CBOW: positions sharing one draw of noise words
+NOISE_GAP = 8  # batched training: positions between two that share noise words
+NOISE_GROUP = 4  # batched training: positions sharing one draw of noise words
 
 
 class XorShift64Star:
@@ -75,8 +75,8 @@ class ReferenceNet:
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.cbow_mean, self.window = sg, cbow_mean, window
         self.negative, self.hs, self.softmax, self.subsample = negative, hs, softmax, subsample
-        # shared noise words: skip-gram's windows with negative sampling alone, CBOW's
-        # groups of positions with negative sampling
+        # shared noise words: groups of positions with negative sampling (skip-gram's also
+        # by window: negative sampling alone)
         self.batch = bool(batch and negative and not softmax and (not sg or not hs))
         self.loss = 0.0
         self.examples = 0
@@ -149,12 +149,12 @@ class ReferenceNet:
         np.add.at(out, rows, g.T @ x)
         return g @ y
 
-    def batch_window(self, contexts, target, alpha, rng):
+    def batch_window(self, contexts, target, alpha, noise):
         x = self.input[contexts].copy()
         rows, labels = [target], [1]
-        for noise in self.draw_noise(rng):
-            if noise != target:
-                rows.append(noise)
+        for word in noise:
+            if word != target:
+                rows.append(word)
                 labels.append(0)
         np.add.at(self.input, contexts, self.batch_logistic(x, self.out_words, rows, labels, alpha))
         self.examples += len(contexts)
@@ -162,13 +162,18 @@ class ReferenceNet:
     # -- sentences -----------------------------------------------------------------
     def sentence(self, words, alpha, rng):
         n = len(words)
-        drawn = {}  # batched CBOW: each position's noise words
+        drawn = {}  # batched training: each position's noise words
         for i in range(n):
             w = self.window - below(rng.next(), self.window)
             context = [j for j in range(max(0, i - w), min(n, i + w + 1)) if j != i]
+            noise = None
+            if self.batch and context:  # groups of NOISE_GROUP positions NOISE_GAP apart
+                later = (i // NOISE_GAP) % NOISE_GROUP != 0  # share one draw
+                noise = drawn[i - NOISE_GAP] if later else self.draw_noise(rng)
+                drawn[i] = noise
             if self.sg and self.batch:
                 if context:
-                    self.batch_window([words[j] for j in context], words[i], alpha, rng)
+                    self.batch_window([words[j] for j in context], words[i], alpha, noise)
             elif self.sg:
                 for j in context:
                     self.input[words[j]] += self.example(self.input[words[j]], words[i], alpha, rng)
@@ -176,11 +181,6 @@ class ReferenceNet:
                 hidden = sum(self.input[words[j]] for j in context)
                 if self.cbow_mean:
                     hidden = hidden / len(context)
-                noise = None
-                if self.batch:  # groups of NOISE_GROUP positions NOISE_GAP apart share
-                    later = (i // NOISE_GAP) % NOISE_GROUP != 0
-                    noise = drawn[i - NOISE_GAP] if later else self.draw_noise(rng)
-                    drawn[i] = noise
                 grad = self.example(hidden, words[i], alpha, rng, noise)
                 for j in context:
                     self.input[words[j]] += grad

@@ -15,17 +15,17 @@ Conventions (the reference implementation in the tests follows them exactly):
 * skip-gram trains each (context, centre) pair with the context word's input
   vector predicting the centre word (the C tool's order). With ``batch`` (pWord2Vec's
   "HogBatch"; negative sampling without hierarchical softmax), a centre word's whole
-  window is one update: the noise words are drawn once per centre (after its window
-  draw) and shared by all its contexts, and every score uses the weights from before
-  the window's update (a sentence of one word has no window and draws no noise
-  words). Without it, each pair is its own update with its own noise words, as in the
-  C tool. CBOW with ``batch`` shares noise words between positions ``NOISE_GAP`` apart:
-  in each run of ``NOISE_GAP * NOISE_GROUP`` positions of a sentence (counted from its
-  first kept word) the first ``NOISE_GAP`` draw their noise words and each later position
+  window is one update: its noise words are shared by all its contexts, and every
+  score uses the weights from before the window's update (a sentence of one word has no
+  window and draws no noise words). Without it, each pair is its own update with its own
+  noise words, as in the C tool. With ``batch``, skip-gram and CBOW also share noise
+  words between positions ``NOISE_GAP`` apart: in each run of ``NOISE_GAP *
+  NOISE_GROUP`` positions of a sentence (counted from its first kept word) the first
+  ``NOISE_GAP`` draw their noise words (after their window draw) and each later position
   takes those of the position ``NOISE_GAP`` before it, drawing only its window; the
   positions sharing are farther apart than most reduced windows reach, so their contexts
-  rarely overlap (neighbours, whose hidden layers are nearly the same, sharing cost
-  half an analogy point). The order above is the numbers' order in the stream, not the time they are
+  rarely overlap (CBOW's neighbours, whose hidden layers are nearly the same, sharing
+  cost half an analogy point). The order above is the numbers' order in the stream, not the time they are
   drawn: the batched step and CBOW draw the windows and noise words of ``DRAW_BLOCK``
   positions at once, ahead of their use, so their table lookups and row loads overlap.
   CBOW predicts the centre from the mean (``cbow_mean=1``) or sum of its context, and
@@ -139,8 +139,8 @@ cdef enum:  # batched skip-gram and CBOW: random draws taken ahead of the positi
     DRAW_BLOCK = 32       # positions drawn at once (their table lookups overlap)
     DRAW_RING = 64        # positions the buffers hold: two blocks
     PREFETCH_AHEAD = 2    # positions between a noise row's prefetch and its use
-    NOISE_GAP = 8         # batched CBOW: positions between two that share noise words
-    NOISE_GROUP = 4       # batched CBOW: positions sharing one draw of noise words
+    NOISE_GAP = 8         # batched training: positions between two that share noise words
+    NOISE_GROUP = 4       # batched training: positions sharing one draw of noise words
 
 
 cdef enum:  # the matrices whose busiest rows threads copy (see HotCopies)
@@ -169,7 +169,7 @@ ctypedef struct Net:
     int cbow_mean
     int subsample
     int exact
-    int batch             # shared noise words: skip-gram's per window, CBOW's per group
+    int batch             # shared noise words: per group of positions (and skip-gram window)
     int max_outputs       # most output rows of one batched update (noise words + 1)
     int hot_nodes         # Huffman nodes (the last ones: nearest the root) copied per thread
     int first_hot_node    # the first of them: vocab_size - 1 - hot_nodes
@@ -615,18 +615,17 @@ cdef int _draw_block(const Net *net, Work *work, int first, int n) noexcept nogi
     (each position's window, then its noise words), as if each were drawn at its own
     position; a block's table lookups are independent, so the CPU overlaps their misses.
     A sentence of one word has no context and draws no noise words; in a longer one every
-    position has a context and draws them, except that batched CBOW's later positions of a
-    group take the noise words of the position ``NOISE_GAP`` before (still in the ring:
+    position has a context and draws them, except that a batched group's later positions
+    take the noise words of the position ``NOISE_GAP`` before (still in the ring:
     ``NOISE_GAP`` < ``DRAW_RING``)."""
     cdef int p, d, end = first + DRAW_BLOCK if first + DRAW_BLOCK < n else n
     cdef int32_t *noise
     cdef const int32_t *shared
-    cdef bint group = net.batch and not net.sg
     for p in range(first, end):
         work.ring_windows[p % DRAW_RING] = _reduced_window(net, work)
         if n >= 2:
             noise = work.ring_noise + (p % DRAW_RING) * net.negative
-            if group and (p // NOISE_GAP) % NOISE_GROUP != 0:
+            if net.batch and (p // NOISE_GAP) % NOISE_GROUP != 0:
                 shared = work.ring_noise + ((p - NOISE_GAP) % DRAW_RING) * net.negative
                 for d in range(net.negative):
                     noise[d] = shared[d]
@@ -776,9 +775,9 @@ cdef class Kernel:
         ``points[code_offsets[w]:code_offsets[w + 1]]``.
     sg, cbow_mean, window, negative, hs, softmax, subsample : the training setup.
     batch : shared noise words. Skip-gram with negative sampling alone trains each window
-        as one update with the noise words drawn once for it; CBOW with negative sampling
-        shares each draw between ``NOISE_GROUP`` positions ``NOISE_GAP`` apart (see the
-        module's conventions). Ignored otherwise: skip-gram with hierarchical softmax and
+        as one update whose contexts share its noise words; skip-gram and CBOW with
+        negative sampling share each draw between ``NOISE_GROUP`` positions ``NOISE_GAP``
+        apart (see the module's conventions). Ignored otherwise: skip-gram with hierarchical softmax and
         the full softmax train example by example.
     hot_rows : for several threads: how many of the busiest rows of each matrix (the
         most frequent words' input and output rows, the Huffman nodes nearest the root)
@@ -877,7 +876,7 @@ cdef class Kernel:
 
     @property
     def batch(self):
-        """Whether noise words are shared (skip-gram: by a window; CBOW: by a group)."""
+        """Whether noise words are shared (by a group of positions; skip-gram: by a window)."""
         return bool(self.net.batch)
 
     def thread_copies(self, int64_t sync_examples):

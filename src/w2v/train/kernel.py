@@ -33,7 +33,7 @@ def make_kernel(params: TrainingParams, vocab: Vocabulary, vectors: np.ndarray,
     >>> from w2v.train.weights import initial_weights
     >>> params, vocab = TrainingParams(vector_size=4), Vocabulary({"a": 3, "b": 2}, 1)
     >>> kernel = make_kernel(params, vocab, *initial_weights(len(vocab), params))
-    >>> kernel.batch  # CBOW with negative sampling: positions eight apart share noise words
+    >>> kernel.batch  # negative sampling: positions eight apart share noise words
     True
     >>> make_kernel(TrainingParams(vector_size=4, batch=False), vocab,
     ...             *initial_weights(len(vocab), params)).batch

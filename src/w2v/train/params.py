@@ -60,11 +60,11 @@ class TrainingParams:
     batch : share noise words (fewer random draws and memory fetches). Skip-gram with
         negative sampling (and no ``hs``): train each centre word's window as one update
         whose noise words are drawn once and shared by all its contexts (pWord2Vec's
-        HogBatch). CBOW with negative sampling: positions eight apart share their noise
-        words, four to a draw (1.3x faster, as accurate over 3 seeds). False gives the C
-        tool's per-pair (per-position) draws. Skip-gram with hierarchical softmax always
-        trains pair by pair: batching it bought no speed and cost 1.2 analogy points on
-        wiki17m.
+        HogBatch). Both architectures with negative sampling: positions eight apart share
+        their noise words, four to a draw (CBOW 1.3x faster, skip-gram 1.1x; as accurate
+        over 3 and 6 seeds). False gives the C tool's per-pair (per-position) draws.
+        Skip-gram with hierarchical softmax always trains pair by pair: batching it
+        bought no speed and cost 1.2 analogy points on wiki17m.
     memory_check : before allocating the weights, compare what the model will hold with
         the memory the process can have, and raise :class:`~w2v.InsufficientMemoryError`
         (naming the sizes) when it is short. False skips the check, for users who know
