@@ -25,9 +25,10 @@ Conventions (the reference implementation in the tests follows them exactly):
   takes those of the position ``NOISE_GAP`` before it, drawing only its window; the
   positions sharing are farther apart than most reduced windows reach, so their contexts
   rarely overlap (CBOW's neighbours, whose hidden layers are nearly the same, sharing
-  cost half an analogy point). The order above is the numbers' order in the stream, not the time they are
-  drawn: the batched step and CBOW draw the windows and noise words of ``DRAW_BLOCK``
-  positions at once, ahead of their use, so their table lookups and row loads overlap.
+  cost half an analogy point). The order above is the numbers' order in the stream, not
+  the time they are drawn: the batched step and CBOW draw the windows and noise words of
+  ``DRAW_BLOCK`` positions at once, ahead of their use, so their table lookups and row
+  loads overlap.
   CBOW predicts the centre from the mean (``cbow_mean=1``) or sum of its context, and
   adds the hidden-layer error to every context vector undivided, as the C tool does;
 * per example the objectives run in the order hierarchical softmax, negative
@@ -777,8 +778,8 @@ cdef class Kernel:
     batch : shared noise words. Skip-gram with negative sampling alone trains each window
         as one update whose contexts share its noise words; skip-gram and CBOW with
         negative sampling share each draw between ``NOISE_GROUP`` positions ``NOISE_GAP``
-        apart (see the module's conventions). Ignored otherwise: skip-gram with hierarchical softmax and
-        the full softmax train example by example.
+        apart (see the module's conventions). Ignored otherwise: skip-gram with
+        hierarchical softmax and the full softmax train example by example.
     hot_rows : for several threads: how many of the busiest rows of each matrix (the
         most frequent words' input and output rows, the Huffman nodes nearest the root)
         each thread trains in private copies (see :meth:`thread_copies`); 0 turns it off,
