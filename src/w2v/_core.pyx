@@ -19,10 +19,10 @@ Conventions (the reference implementation in the tests follows them exactly):
   score uses the weights from before the window's update (a sentence of one word has no
   window and draws no noise words). Without it, each pair is its own update with its own
   noise words, as in the C tool. With ``batch``, skip-gram and CBOW also share noise
-  words between positions ``NOISE_GAP`` apart: in each run of ``NOISE_GAP *
-  NOISE_GROUP`` positions of a sentence (counted from its first kept word) the first
-  ``NOISE_GAP`` draw their noise words (after their window draw) and each later position
-  takes those of the position ``NOISE_GAP`` before it, drawing only its window; the
+  words between positions ``NOISE_GAP`` apart: in each run of
+  ``NOISE_GAP * NOISE_GROUP`` positions of a sentence (counted from its first kept word)
+  the first ``NOISE_GAP`` draw their noise words (after their window draw) and each later
+  position takes those of the position ``NOISE_GAP`` before it, drawing only its window; the
   positions sharing are farther apart than most reduced windows reach, so their contexts
   rarely overlap (CBOW's neighbours, whose hidden layers are nearly the same, sharing
   cost half an analogy point). The order above is the numbers' order in the stream, not
