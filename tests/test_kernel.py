@@ -155,6 +155,12 @@ def test_kernel_matches_reference_on_long_sentences_and_deep_trees(objective, ar
     np.testing.assert_allclose(arrays["out_nodes"], reference.out_nodes, atol=5e-5)
 
 
+def one_sentence(length):
+    """``ids, offsets`` of one sentence of ``length`` words that repeat every 40."""
+    ids = (np.arange(length) * 7 % 40).astype(np.int32)
+    return ids, np.array([0, length], dtype=np.int64)
+
+
 def test_batched_cbow_shares_noise_words_only_between_positions_eight_apart(simd):
     """Batched CBOW draws the noise words of a sentence's first ``NOISE_GAP`` positions
     as the per-example update does, so a sentence that short trains the same bits either
@@ -167,10 +173,8 @@ def test_batched_cbow_shares_noise_words_only_between_positions_eight_apart(simd
             arrays, options, _, _, _ = deep_setup("ns", "cbow-mean")
             kernel = _core.Kernel(**arrays, **options, batch=batch, exact=True)
             assert kernel.batch == batch
-            ids = (np.arange(length) * 7 % 40).astype(np.int32)
-            offsets = np.array([0, length], dtype=np.int64)
-            kernel.train_chunk(ids, offsets, 0, 1, 21, np.zeros(1, np.int64), 0, length,
-                               0.1, 0.1)
+            kernel.train_chunk(*one_sentence(length), 0, 1, 21, np.zeros(1, np.int64), 0,
+                               length, 0.1, 0.1)
             trained[length, batch] = arrays["out_words"].copy()
     np.testing.assert_array_equal(trained[NOISE_GAP, False], trained[NOISE_GAP, True])
     assert not np.allclose(trained[3 * NOISE_GAP, False], trained[3 * NOISE_GAP, True])
@@ -185,29 +189,24 @@ def test_batched_skipgram_shares_noise_words_between_windows_eight_apart(simd, m
     import w2v_reference
     from w2v_reference import NOISE_GAP
 
-    def train(make, length):
+    def kernel(length):
         arrays, options, _, _, _ = deep_setup("ns", "sg-batch")
-        ids = (np.arange(length) * 7 % 40).astype(np.int32)
-        offsets = np.array([0, length], dtype=np.int64)
-        net = make(arrays, options)
-        if isinstance(net, ReferenceNet):
-            net.train_chunk(ids, offsets, 0, 1, 21, 0, length, 0.1, 0.1)
-            return net.out_words
-        net.train_chunk(ids, offsets, 0, 1, 21, np.zeros(1, np.int64), 0, length, 0.1, 0.1)
+        _core.Kernel(**arrays, **options, exact=True).train_chunk(
+            *one_sentence(length), 0, 1, 21, np.zeros(1, np.int64), 0, length, 0.1, 0.1)
         return arrays["out_words"]
 
-    def kernel(arrays, options):
-        return _core.Kernel(**arrays, **options, exact=True)
-
-    def reference(arrays, options):
-        return ReferenceNet(**arrays, **options)
+    def reference(length):
+        arrays, options, _, _, _ = deep_setup("ns", "sg-batch")
+        net = ReferenceNet(**arrays, **options)
+        net.train_chunk(*one_sentence(length), 0, 1, 21, 0, length, 0.1, 0.1)
+        return net.out_words
 
     for length in (NOISE_GAP, 3 * NOISE_GAP):
-        trained = train(kernel, length)
-        grouped = train(reference, length)
+        trained = kernel(length)
+        grouped = reference(length)
         with monkeypatch.context() as m:
             m.setattr(w2v_reference, "NOISE_GROUP", 1)  # every window draws its own
-            alone = train(reference, length)
+            alone = reference(length)
         np.testing.assert_allclose(trained, grouped, atol=1e-5)
         if length == NOISE_GAP:
             np.testing.assert_allclose(trained, alone, atol=1e-5)
