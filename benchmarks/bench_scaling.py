@@ -14,10 +14,15 @@ Python per word) in four setups, alternating them, and prints the medians:
 The gap between the last two is what writing the same rows from two cores costs;
 the copies win back what they can of it.
 
+With ``--ceiling`` each repeat also times ``machine_ceiling.c``'s vector loop (the widest
+the CPU has: AVX-512 or AVX2 fused multiply-adds on registers, nothing shared) on one
+thread and on two, so the kernel's scaling is printed beside what the machine gives two
+threads of pure arithmetic in the same minutes.
+
 Usage::
 
     python benchmarks/bench_scaling.py --corpus /tmp/wiki17m.txt --sg 0 --repeat 3 \\
-        [--hs 1 --negative 0] [--max-bytes N] [--json out.json]
+        [--hs 1 --negative 0] [--max-bytes N] [--ceiling] [--json out.json]
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine_ceiling  # noqa: E402
 from bench_quality import align, prefix_file, write_json_atomic  # noqa: E402
 
 import w2v.train.weights  # noqa: E402
@@ -51,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--hs", type=int, default=0, choices=(0, 1))
     p.add_argument("--negative", type=int, default=5)
     p.add_argument("--repeat", type=int, default=3, help="runs per setup (median)")
+    p.add_argument("--ceiling", action="store_true",
+                   help="also time machine_ceiling.c's vector loop on 1 and 2 threads")
     p.add_argument("--json", help="write the results here (atomically)")
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -124,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     two, bare = _model(corpus, args, 2), _model(corpus, args, 2)
     private = [_model(corpus, args, 2), _model(corpus, args, 2)]
     runs: dict[str, list[float]] = {name: [] for name in SETUPS}
+    ceiling = machine_ceiling.Ceiling(2) if args.ceiling else None
     for repeat in range(args.repeat):
+        if ceiling is not None:
+            ceiling.time(f" #{repeat + 1}")
         for name in SETUPS:
             if name == "1 thread":
                 seconds = _time_shared(one, encoded, 1)
@@ -148,11 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ncorpus {corpus}: {encoded.corpus_words:,} words; sg={args.sg} hs={args.hs} "
           f"negative={args.negative}; hot rows {default_hot}; median of {args.repeat}")
     print("\n".join(align(rows)))
+    if ceiling is not None:
+        ceiling.close()
+        print()
+        print("\n".join(align(ceiling.rows())))
     if args.json:
         write_json_atomic(args.json, {
             "command": " ".join(sys.argv), "corpus": corpus, "words": encoded.corpus_words,
             "settings": vars(args), "hot_rows": default_hot, "runs": runs, "medians": medians,
             "scaling": {name: medians[name] / base for name in SETUPS},
+            "ceiling": ceiling.summary() if ceiling is not None else None,
         })
         print(f"wrote {args.json}")
     return 0

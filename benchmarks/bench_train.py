@@ -21,9 +21,11 @@ Usage
 -----
     python benchmarks/bench_train.py --corpus PATH [--sg 1] [--hs 0] [--negative 5] \\
         [--workers 2] [--repeat 3] [--json out.json] [--max-bytes N] [--impl w2v,gensim] \\
-        [--batch 1] [--scaling] [--peak-gflops 166]
+        [--batch 1] [--scaling [--ceiling]] [--peak-gflops 166]
 
-``--scaling`` also runs w2v with one worker (same repeats) and prints the N-vs-1 worker ratio.
+``--scaling`` also runs w2v with one worker (same repeats) and prints the N-vs-1 worker ratio;
+``--ceiling`` adds, in each repeat, ``machine_ceiling.c``'s widest vector loop on one thread
+and on N (pure arithmetic, nothing shared): what the machine itself gives N threads.
 ``--batch 0|1`` is passed to w2v as ``Word2Vec(..., batch=bool)`` only when its signature has
 a ``batch`` parameter; otherwise it is ignored, with a note.
 """
@@ -44,6 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import machine_ceiling
 from arith_limit import PEAK_GFLOPS, flop_per_word, limit_words_per_s
 from bench_quality import (
     GENSIM_LINE_WORDS,
@@ -86,6 +89,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="w2v's batch=bool, passed only if Word2Vec accepts it (default 1)")
     p.add_argument("--scaling", action="store_true",
                    help="also run w2v with workers=1 and print the words/s scaling")
+    p.add_argument("--ceiling", action="store_true",
+                   help="with --scaling: also time a pure vector-arithmetic loop on 1 and N "
+                        "threads (machine_ceiling.c)")
     p.add_argument("--peak-gflops", type=float, default=PEAK_GFLOPS,
                    help="the machine's float32 peak, for the '%% of arith. limit' row "
                         f"(default {PEAK_GFLOPS:g}: 2 Zen 4 cores)")
@@ -97,6 +103,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--scaling needs w2v in --impl")
     if args.scaling and args.workers == 1:
         p.error("--scaling compares --workers N with 1 worker: give --workers 2 or more")
+    if args.ceiling and not args.scaling:
+        p.error("--ceiling goes with --scaling")
     if not args.peak_gflops > 0:
         p.error("--peak-gflops must be positive")
     return args
@@ -354,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus = prefix_file(args.corpus, args.max_bytes) if args.max_bytes else args.corpus
     temporary = [corpus] if corpus != args.corpus else []
+    ceiling: machine_ceiling.Ceiling | None = None
     try:
         corpus_bytes = os.path.getsize(corpus)
         corpus_words, longest_line = scan_words(corpus)
@@ -385,7 +394,11 @@ def main(argv: list[str] | None = None) -> int:
 
         plan = list(args.impl) + ([SCALING] if args.scaling else [])
         runs: dict[str, list[dict]] = {name: [] for name in plan}
+        if args.ceiling:
+            ceiling = machine_ceiling.Ceiling(args.workers)
         for rep in range(args.repeat):
+            if ceiling is not None:
+                ceiling.time(f" #{rep + 1}")
             for name in plan:
                 impl = "w2v" if name == SCALING else name
                 spec = {
@@ -407,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for path in temporary:
             os.unlink(path)
+        if ceiling is not None:
+            ceiling.close()
 
     arithmetic = next((r["arithmetic"] for rs in runs.values() for r in rs
                        if "arithmetic" in r), None)
@@ -432,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
               f"per example); at {args.peak_gflops:g} GFLOP/s the limit is {limit:,.0f} words/s")
     if scaling is not None:
         print(f"w2v words/s scaling, {args.workers} workers vs 1: {scaling:.3f}")
+    if ceiling is not None:
+        print("\n".join(align(ceiling.rows())))
     if not all(r.get("train_peak_isolated") for rs in runs.values() for r in rs):
         print("note: the RSS high-water mark could not be reset; 'peak RSS MB (train)' is "
               "shown only where training raised the peak")
@@ -443,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": runs, "median": medians, "ratio_w2v_over_gensim": ratios,
             "scaling_words_per_s_n_over_1": scaling, "arithmetic": arithmetic,
             "peak_gflops": args.peak_gflops, "limit_words_per_s": limit,
+            "ceiling": ceiling.summary() if ceiling is not None else None,
         })
         print(f"wrote {args.json}")
     return 0
