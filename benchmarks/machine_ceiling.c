@@ -2,7 +2,8 @@
  * arithmetic per thread, on 1 or more threads at once, timed. No memory beyond registers, no
  * shared data, no locks, so the two threads can only slow each other through the
  * hardware (a shared core or its pipes, power and clocks). Compiled and run by
- * machine_ceiling.py; a benchmark tool, not part of the package (so it may use -m flags).
+ * machine_ceiling.py; a benchmark tool, not part of the package. x86-64 with GCC or clang
+ * (target attributes, cpuid through __builtin_cpu_supports).
  *
  *   machine_ceiling KIND THREADS STEPS   ->  prints the seconds the threads took
  *

@@ -1,6 +1,7 @@
 """machine_ceiling: the pure-arithmetic loop that bench_scaling.py and bench_train.py time
 beside the kernel (issue 21's scaling target is read against what the machine gives)."""
 
+import platform
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,8 @@ if not (BENCH / "machine_ceiling.c").exists():  # the suite copied out of the tr
     pytest.skip("benchmarks/ is not beside the tests", allow_module_level=True)
 if not (shutil.which("cc") or shutil.which("gcc")):
     pytest.skip("no C compiler", allow_module_level=True)
+if platform.machine().lower() not in ("x86_64", "amd64"):
+    pytest.skip("the loops are x86-64 code (AVX-512, AVX2)", allow_module_level=True)
 sys.path.insert(0, str(BENCH))
 import machine_ceiling  # noqa: E402
 
