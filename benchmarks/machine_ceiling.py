@@ -6,7 +6,8 @@ the same work per thread on one thread and on two at once, alternating the two, 
 prints the medians and ``2 x one thread's seconds / two threads' seconds`` (2.00x when
 the second thread costs the first nothing). Nothing is shared between the threads, not
 even memory, so what is lost is the hardware's: a core shared under the hypervisor, its
-vector pipes, its clocks. A kernel cannot scale better than the loop like its own work.
+vector pipes, its clocks. A vector-bound kernel cannot scale better than this loop, beyond
+the spread of the runs.
 
 Usage::
 
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         })
         print(f"wrote {args.json}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

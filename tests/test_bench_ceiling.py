@@ -30,9 +30,10 @@ def test_more_steps_take_longer_and_every_thread_does_its_own(program):
     short = min(machine_ceiling.seconds(program, "scalar", 1, 2_000_000) for _ in range(3))
     long = min(machine_ceiling.seconds(program, "scalar", 1, 40_000_000) for _ in range(3))
     assert 0 < short < long
-    # two threads each do the whole count: together at least as long as the faster one alone
+    # two threads each do the whole count (not half each, which would take about half
+    # the time): as long as one thread's run, give or take these machines' noise
     two = machine_ceiling.seconds(program, "scalar", 2, 40_000_000)
-    assert two >= 0.5 * long
+    assert two >= 0.75 * long
 
 
 def test_the_widest_vector_loop_is_chosen_and_timed(program):
