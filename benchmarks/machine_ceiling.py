@@ -15,7 +15,8 @@ Usage::
         [--json out.json]
 
 ``bench_scaling.py --ceiling`` and ``bench_train.py --scaling --ceiling`` time the widest
-vector loop (:class:`Ceiling`) in their own alternation, beside the kernel.
+vector loop (:class:`Ceiling`, a :class:`Loop`) in their own alternation, beside the
+kernel.
 """
 
 from __future__ import annotations
@@ -99,11 +100,63 @@ def scaling(one: float, many: float, threads: int = 2) -> float:
     return threads * one / many
 
 
-class Ceiling:
-    """The widest vector loop this CPU runs (``fma512``, else ``fma256``), timed on one
-    thread and on ``threads`` at once each time :meth:`time` is called, its steps sized
-    to about ``target_s`` seconds per run. The compiled program lives in a temporary
-    directory until :meth:`close` (or the end of a ``with`` block).
+def header(threads: int) -> list[str]:
+    """The column names of :meth:`Loop.row`."""
+    return ["machine, pure arithmetic", f"{threads} vs 1 (median of pairs)", "range",
+            "1 thread, s", f"{threads} threads, s"]
+
+
+class Loop:
+    """One loop of a compiled ``machine_ceiling`` program, timed on one thread and on
+    ``threads`` at once each time :meth:`time` is called.
+
+    Parameters
+    ----------
+    program : the path :func:`build` returned.
+    kind : one of ``KINDS`` (this CPU must run it).
+    threads : how many threads to compare with one.
+    steps : steps per thread.
+    """
+
+    def __init__(self, program: str, kind: str, threads: int, steps: int) -> None:
+        self.program, self.kind, self.threads, self.steps = program, kind, threads, steps
+        self.one: list[float] = []
+        self.many: list[float] = []
+
+    def time(self, label: str = "") -> float:
+        """Time the loop once on one thread and once on ``threads``; print and return the
+        scaling."""
+        one = seconds(self.program, self.kind, 1, self.steps)
+        many = seconds(self.program, self.kind, self.threads, self.steps)
+        if one is None or many is None:
+            raise CeilingError(f"this CPU lacks the instructions {self.kind} needs")
+        self.one.append(one)
+        self.many.append(many)
+        ratio = scaling(one, many, self.threads)
+        print(f"[machine, {self.kind} loop{label}] 1 thread {one:.3f} s, {self.threads} "
+              f"threads {many:.3f} s: {ratio:.3f}x", flush=True)
+        return ratio
+
+    def scalings(self) -> list[float]:
+        return [scaling(a, b, self.threads) for a, b in zip(self.one, self.many, strict=True)]
+
+    def row(self) -> list[str]:
+        """The median scaling, its range and the median times (see :func:`header`)."""
+        s = self.scalings()
+        return [f"{self.kind} loop, {self.steps:,} steps", f"{statistics.median(s):.3f}x",
+                f"{min(s):.2f}-{max(s):.2f}x", f"{statistics.median(self.one):.3f}",
+                f"{statistics.median(self.many):.3f}"]
+
+    def summary(self) -> dict:
+        return {"kind": self.kind, "steps": self.steps, "threads": self.threads,
+                "one_thread_s": self.one, "threads_s": self.many,
+                "scaling": statistics.median(self.scalings())}
+
+
+class Ceiling(Loop):
+    """The widest vector loop this CPU runs (``fma512``, else ``fma256``), compiled into a
+    temporary directory (removed by :meth:`close` or at the end of a ``with`` block), its
+    steps sized to about ``target_s`` seconds per run.
 
     Parameters
     ----------
@@ -113,16 +166,13 @@ class Ceiling:
 
     def __init__(self, threads: int = 2, target_s: float = 1.0) -> None:
         self._directory = tempfile.TemporaryDirectory()
-        self.program = build(self._directory.name)
-        self.threads = threads
-        kind = next((k for k in KINDS[:2] if seconds(self.program, k, 1, 1) is not None), None)
+        program = build(self._directory.name)
+        kind = next((k for k in KINDS[:2] if seconds(program, k, 1, 1) is not None), None)
         if kind is None:
             raise CeilingError("this CPU has neither AVX-512 nor AVX2 with FMA")
-        self.kind: str = kind
-        probe = seconds(self.program, self.kind, 1, 10_000_000) or 1e-3
-        self.steps = max(1, int(10_000_000 * target_s / max(probe, 1e-3)))
-        self.one: list[float] = []
-        self.many: list[float] = []
+        probe = seconds(program, kind, 1, 10_000_000) or 1e-3
+        super().__init__(program, kind, threads,
+                         max(1, int(10_000_000 * target_s / max(probe, 1e-3))))
 
     def __enter__(self) -> Ceiling:
         return self
@@ -134,34 +184,9 @@ class Ceiling:
         """Remove the compiled program (the timings stay)."""
         self._directory.cleanup()
 
-    def time(self, label: str = "") -> float:
-        """Time the loop once on one thread and once on ``threads``; print and return the
-        scaling."""
-        one = seconds(self.program, self.kind, 1, self.steps)
-        many = seconds(self.program, self.kind, self.threads, self.steps)
-        if one is None or many is None:
-            raise CeilingError(f"{self.kind} stopped running on this CPU")
-        self.one.append(one)
-        self.many.append(many)
-        ratio = scaling(one, many, self.threads)
-        print(f"[machine, {self.kind} loop{label}] 1 thread {one:.3f} s, {self.threads} "
-              f"threads {many:.3f} s: {ratio:.3f}x", flush=True)
-        return ratio
-
-    def scalings(self) -> list[float]:
-        return [scaling(a, b, self.threads) for a, b in zip(self.one, self.many, strict=True)]
-
     def rows(self) -> list[list[str]]:
-        """A table (header first) of the median scaling and its range."""
-        s = self.scalings()
-        return [["machine, pure arithmetic", f"{self.threads} vs 1 (median of pairs)", "range"],
-                [f"{self.kind} loop, {self.steps:,} steps", f"{statistics.median(s):.3f}x",
-                 f"{min(s):.2f}-{max(s):.2f}x"]]
-
-    def summary(self) -> dict:
-        return {"kind": self.kind, "steps": self.steps, "threads": self.threads,
-                "one_thread_s": self.one, "threads_s": self.many,
-                "scaling": statistics.median(self.scalings())}
+        """A table, header first, of this loop's :meth:`Loop.row`."""
+        return [header(self.threads), self.row()]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -181,38 +206,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    n = args.threads
-    runs: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as directory:
         program = build(directory)
+        loops = [Loop(program, kind, args.threads, args.steps) for kind in KINDS
+                 if seconds(program, kind, 1, 1) is not None]
         for repeat in range(args.repeat):
-            for kind in KINDS:
-                one = seconds(program, kind, 1, args.steps)
-                many = seconds(program, kind, n, args.steps)
-                if one is None or many is None:
-                    continue
-                times = runs.setdefault(kind, {"1 thread": [], "threads": [], "scaling": []})
-                times["1 thread"].append(one)
-                times["threads"].append(many)
-                times["scaling"].append(scaling(one, many, n))
-                print(f"[{kind} #{repeat + 1}] {one:.3f} s / {many:.3f} s: "
-                      f"{scaling(one, many, n):.3f}x", flush=True)
-    rows = [["loop", "1 thread, s", f"{n} threads, s", f"{n} vs 1 (median of pairs)", "range"]]
-    for kind, times in runs.items():
-        s = times["scaling"]
-        rows.append([kind, f"{statistics.median(times['1 thread']):.3f}",
-                     f"{statistics.median(times['threads']):.3f}",
-                     f"{statistics.median(s):.3f}x", f"{min(s):.2f}-{max(s):.2f}x"])
+            for loop in loops:
+                loop.time(f" #{repeat + 1}")
     print(f"\n{args.steps:,} steps per thread; {args.repeat} alternations")
-    print("\n".join(align(rows)))
+    print("\n".join(align([header(args.threads)] + [loop.row() for loop in loops])))
     if args.json:
         write_json_atomic(args.json, {
-            "command": " ".join(sys.argv), "settings": vars(args), "runs": runs,
-            "scaling": {k: statistics.median(v["scaling"]) for k, v in runs.items()},
+            "command": " ".join(sys.argv), "settings": vars(args),
+            "loops": [loop.summary() for loop in loops],
         })
         print(f"wrote {args.json}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
