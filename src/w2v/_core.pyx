@@ -197,7 +197,7 @@ ctypedef struct Work:
     int32_t *contexts     # batched skip-gram: the window's context words
     float *context_grad   # batched skip-gram: error of each context's input vector
     float *coeffs         # batched skip-gram: contexts x outputs gradient coefficients
-    double *loss_terms    # ... and each one's loss term, summed in order by the caller
+    double *loss_terms    # ... and each one's loss term (summed by _sum_terms)
     float **out_rows      # batched skip-gram: output rows of one objective
     float **ctx_rows      # batched skip-gram: the contexts' input rows
     float *labels         # batched skip-gram: their targets (1 or 0)
@@ -545,23 +545,48 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
             w2v_axpy(1.0, work.grad, h, net.dim)
 
 
+cdef inline double _sum_terms(const double *t, int n) noexcept nogil:
+    """``t[0] + ... + t[n-1]`` as four running sums (every fourth term each), then
+    ``(s0 + s1) + (s2 + s3)``: four short chains of additions instead of one long one, which
+    held the window's later instructions back from retiring until its last term was in. A
+    window's terms are float32 values (log-sigmoids in [0.0025, 6] and clipped scores),
+    so in double their sum is exact in any order."""
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef int k = 0
+    while k + 4 <= n:
+        s0 += t[k]
+        s1 += t[k + 1]
+        s2 += t[k + 2]
+        s3 += t[k + 3]
+        k += 4
+    if k < n:
+        s0 += t[k]
+    if k + 1 < n:
+        s1 += t[k + 1]
+    if k + 2 < n:
+        s2 += t[k + 2]
+    return (s0 + s1) + (s2 + s3)
+
+
 cdef inline void _logistic_block(const Net *net, Work *work, float *c, int n_ctx, int n_out,
                                  float alpha, double *loss) noexcept nogil:
     """``c[a * n_out + b] = _logistic_gradient(.., c[a * n_out + b], labels[b], ..)`` for
-    every context ``a`` and output ``b``, the loss's terms added in that order: 16 at a time
-    on AVX-512, 8 on AVX2 (``w2v_logistic_steps``: the same bins, clipping and bits), else
-    one by one."""
+    every context ``a`` and output ``b``: 16 at a time on AVX-512, 8 on AVX2
+    (``w2v_logistic_steps``: the same bins, clipping and bits), else one by one. Each pair's
+    loss term goes to ``work.loss_terms``, and the window's sum (``_sum_terms``) is taken
+    from ``loss[0]`` once."""
     cdef int a, b, k, n = n_ctx * n_out
-    if n_out and not net.exact and w2v_logistic_steps(
+    cdef double term
+    if not (n_out and not net.exact and w2v_logistic_steps(
             c, n, work.labels, n_out, alpha, SIGMOID_TABLE, LOG_SIGMOID_TABLE, c,
-            work.loss_terms):
-        for k in range(n):
-            loss[0] -= work.loss_terms[k]
-        return
-    for a in range(n_ctx):
-        for b in range(n_out):
-            c[a * n_out + b] = _logistic_gradient(net, loss, c[a * n_out + b], work.labels[b],
-                                                  alpha)
+            work.loss_terms)):
+        for a in range(n_ctx):
+            for b in range(n_out):
+                k = a * n_out + b
+                term = 0.0
+                c[k] = _logistic_gradient(net, &term, c[k], work.labels[b], alpha)
+                work.loss_terms[k] = -term
+    loss[0] -= _sum_terms(work.loss_terms, n)
 
 
 cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,

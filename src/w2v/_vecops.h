@@ -1054,7 +1054,7 @@ W2V_AVX512_FN __m512i w2v_table_bins_avx512(__m512 v)
  * scores, each row against the same n_lab labels): steps[k] = (lab[k % n_lab] -
  * sigmoid(scores[k])) * alpha and terms[k] = the log-sigmoid of scores[k] (label 1) or of
  * -scores[k] (label 0), with the tables, clipping at +-W2V_MAX_EXP and the bits of
- * _core.pyx's _logistic_gradient; the caller subtracts the terms from the loss in order.
+ * _core.pyx's _logistic_gradient; the caller subtracts the terms' sum from the loss.
  * steps may be scores. */
 W2V_AVX512_FN void w2v_logistic_avx512(const float *scores, int n, const float *lab, int n_lab,
                                        float alpha, const float *sig, const float *logsig,
