@@ -548,9 +548,10 @@ cdef void _sg_sentence(const Net *net, Work *work, int n, float alpha) noexcept 
 cdef inline double _sum_terms(const double *t, int n) noexcept nogil:
     """``t[0] + ... + t[n-1]`` as four running sums (every fourth term each), then
     ``(s0 + s1) + (s2 + s3)``: four short chains of additions instead of one long one, which
-    held the window's later instructions back from retiring until its last term was in. A
-    window's terms are float32 values (log-sigmoids in [0.0025, 6] and clipped scores),
-    so in double their sum is exact in any order."""
+    held the window's later instructions back from retiring until its last term was in.
+    With the tables (not ``exact``) a window's terms are float32 values: table entries of
+    magnitude 0.0025 to 6, zeros, and scores below -MAX_EXP. Unless a score is enormous,
+    their sum in double is exact in any order, so only the loss's running total rounds."""
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
     cdef int k = 0
     while k + 4 <= n:
