@@ -570,12 +570,12 @@ cdef inline double _sum_terms(const double *t, int n) noexcept nogil:
 
 
 cdef inline void _logistic_block(const Net *net, Work *work, float *c, int n_ctx, int n_out,
-                                 float alpha, double *loss) noexcept nogil:
+                                 float alpha) noexcept nogil:
     """``c[a * n_out + b] = _logistic_gradient(.., c[a * n_out + b], labels[b], ..)`` for
     every context ``a`` and output ``b``: 16 at a time on AVX-512, 8 on AVX2
     (``w2v_logistic_steps``: the same bins, clipping and bits), else one by one. Each pair's
     loss term goes to ``work.loss_terms``, and the window's sum (``_sum_terms``) is taken
-    from ``loss[0]`` once."""
+    from ``work.loss`` once."""
     cdef int a, b, k, n = n_ctx * n_out
     cdef double term
     if not (n_out and not net.exact and w2v_logistic_steps(
@@ -587,7 +587,7 @@ cdef inline void _logistic_block(const Net *net, Work *work, float *c, int n_ctx
                 term = 0.0
                 c[k] = _logistic_gradient(net, &term, c[k], work.labels[b], alpha)
                 work.loss_terms[k] = -term
-    loss[0] -= _sum_terms(work.loss_terms, n)
+    work.loss -= _sum_terms(work.loss_terms, n)
 
 
 cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
@@ -602,7 +602,6 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     """
     cdef int a, b
     cdef float *c = work.coeffs
-    cdef double loss = work.loss  # summed in a register (the same order), stored once
     for a in range(n_ctx):
         work.ctx_rows[a] = _input_row(net, work, work.contexts[a])
     a = 0
@@ -613,8 +612,7 @@ cdef void _batch_logistic(const Net *net, Work *work, int n_ctx, int n_out,
     if a < n_ctx:
         w2v_dot_rows(work.ctx_rows[a], <const float **>work.out_rows, n_out, c + a * n_out,
                      net.dim)
-    _logistic_block(net, work, c, n_ctx, n_out, alpha, &loss)
-    work.loss = loss
+    _logistic_block(net, work, c, n_ctx, n_out, alpha)
     a = 0
     while a + 1 < n_ctx:  # two contexts' errors per pass over the output rows
         w2v_sum_rows2(c + a * n_out, 1, n_out, <const float **>work.out_rows, n_out,
