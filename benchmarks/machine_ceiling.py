@@ -86,6 +86,11 @@ def seconds(program: str, kind: str, threads: int, steps: int) -> float | None:
     return float(done.stdout)
 
 
+def runnable(program: str) -> list[str]:
+    """The ``KINDS`` this CPU runs, widest first (each tried once, one step)."""
+    return [kind for kind in KINDS if seconds(program, kind, 1, 1) is not None]
+
+
 def scaling(one: float, many: float, threads: int = 2) -> float:
     """``threads`` threads' speed against one's when each thread does the same work:
     ``threads * one / many`` (``threads`` when the others cost nothing).
@@ -167,7 +172,7 @@ class Ceiling(Loop):
     def __init__(self, threads: int = 2, target_s: float = 1.0) -> None:
         self._directory = tempfile.TemporaryDirectory()
         program = build(self._directory.name)
-        kind = next((k for k in KINDS[:2] if seconds(program, k, 1, 1) is not None), None)
+        kind = next((k for k in runnable(program) if k != "scalar"), None)
         if kind is None:
             raise CeilingError("this CPU has neither AVX-512 nor AVX2 with FMA")
         probe = seconds(program, kind, 1, 10_000_000) or 1e-3
@@ -208,8 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         program = build(directory)
-        loops = [Loop(program, kind, args.threads, args.steps) for kind in KINDS
-                 if seconds(program, kind, 1, 1) is not None]
+        loops = [Loop(program, kind, args.threads, args.steps) for kind in runnable(program)]
         for repeat in range(args.repeat):
             for loop in loops:
                 loop.time(f" #{repeat + 1}")
